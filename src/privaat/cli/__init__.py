@@ -1,0 +1,17 @@
+"""The ``privaat`` command line: each module below registers its commands on ``_apps``."""
+
+from __future__ import annotations
+
+from privaat.cli import _apps
+from privaat.cli import audit as _audit  # noqa: F401  (registers commands)
+from privaat.cli import keys as _keys  # noqa: F401
+from privaat.cli import policy_check as _policy_check  # noqa: F401
+from privaat.cli import policy_diff as _policy_diff  # noqa: F401
+from privaat.cli import policy_render as _policy_render  # noqa: F401
+from privaat.cli import serve as _serve  # noqa: F401
+
+app = _apps.app
+
+
+def main() -> None:
+    app()

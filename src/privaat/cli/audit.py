@@ -1,0 +1,1 @@
+"""Commands: audit (placeholder until its module lands)."""

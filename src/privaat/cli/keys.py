@@ -1,0 +1,1 @@
+"""Commands: keys (placeholder until its module lands)."""

@@ -1,0 +1,1 @@
+"""Commands: policy_check (placeholder until its module lands)."""

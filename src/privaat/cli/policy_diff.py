@@ -1,0 +1,1 @@
+"""Commands: policy_diff (placeholder until its module lands)."""

@@ -1,0 +1,1 @@
+"""Commands: policy_render (placeholder until its module lands)."""

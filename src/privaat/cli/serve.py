@@ -1,0 +1,1 @@
+"""Commands: serve, demo, db upgrade (placeholder until its module lands)."""

@@ -1,0 +1,1 @@
+"""Pure decisions: the guard, consent state, deadlines, retention arithmetic. No I/O."""

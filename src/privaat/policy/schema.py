@@ -1,0 +1,329 @@
+"""The typed schema of a policy file: controller, catalogues, and processing activities.
+
+A policy file is the one source of truth: the public text is rendered from it, the
+art. 30 register is generated from it, and the guard enforces it at run time.
+
+    Policy
+    ├── meta            version, last updated, the languages it is published in
+    ├── controller      who decides (art. 4(7)); P21
+    ├── privacy_contact where requests go; P22
+    ├── supervisory_authority
+    ├── data_categories catalogue: id → names, DPV term, fideslang term
+    ├── recipients      catalogue: processors, carriers, group companies, authorities
+    └── activities      ProcessingActivity, each naming its P-ids, purposes (DPV),
+                        categories, legal basis, retention, recipients, consent, objection
+
+Cross-references (unknown category, recipient, P-id, DPV term, duplicate id) are checked
+by ``privaat.policy.validate``; this module checks what one object can check alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from privaat.policy.period import Period
+
+ActivityId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+CatalogueId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+PromiseId = Annotated[str, Field(pattern=r"^P[0-9]+$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class _Strict(BaseModel):
+    # unknown keys are errors: a typo in a policy file must never be silently ignored
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """One text in every published language."""
+
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def in_language(self, lang: str) -> str:
+        return self.nl if lang == "nl" else self.en
+
+
+class LegalBasis(StrEnum):
+    """The six lawful bases of GDPR art. 6(1)."""
+
+    CONSENT = "consent"  # 6(1)(a)
+    CONTRACT = "contract"  # 6(1)(b)
+    LEGAL_OBLIGATION = "legal_obligation"  # 6(1)(c)
+    VITAL_INTERESTS = "vital_interests"  # 6(1)(d)
+    PUBLIC_TASK = "public_task"  # 6(1)(e)
+    LEGITIMATE_INTEREST = "legitimate_interest"  # 6(1)(f)
+
+    @property
+    def article(self) -> str:
+        return _ARTICLE[self]
+
+    @property
+    def dpv(self) -> str:
+        return _DPV_BASIS[self]
+
+
+_ARTICLE = {
+    LegalBasis.CONSENT: "art. 6(1)(a)",
+    LegalBasis.CONTRACT: "art. 6(1)(b)",
+    LegalBasis.LEGAL_OBLIGATION: "art. 6(1)(c)",
+    LegalBasis.VITAL_INTERESTS: "art. 6(1)(d)",
+    LegalBasis.PUBLIC_TASK: "art. 6(1)(e)",
+    LegalBasis.LEGITIMATE_INTEREST: "art. 6(1)(f)",
+}
+_DPV_BASIS = {
+    LegalBasis.CONSENT: "dpv:Consent",
+    LegalBasis.CONTRACT: "dpv:Contract",
+    LegalBasis.LEGAL_OBLIGATION: "dpv:LegalObligation",
+    LegalBasis.VITAL_INTERESTS: "dpv:VitalInterest",
+    LegalBasis.PUBLIC_TASK: "dpv:PublicTask",
+    LegalBasis.LEGITIMATE_INTEREST: "dpv:LegitimateInterest",
+}
+
+
+class Address(_Strict):
+    street: str
+    postal_code: str
+    city: str
+    country: CountryCode
+
+
+class Controller(_Strict):
+    """The controller (GDPR art. 4(7), 13(1)(a)); P21."""
+
+    name: str
+    address: Address
+    email: str
+    website: str | None = None
+    chamber_of_commerce: str | None = None
+
+
+class PrivacyContact(_Strict):
+    """Where data-subject requests and questions go (art. 13(1)(b)); P22."""
+
+    name: Text
+    email: str
+    address: Address | None = None
+
+
+class SupervisoryAuthority(_Strict):
+    """Where a complaint may be lodged (art. 13(2)(d), 77)."""
+
+    name: str
+    website: str
+    complaint_url: str
+    address: Address | None = None
+
+
+class PolicyMeta(_Strict):
+    id: CatalogueId
+    version: int = Field(ge=1)
+    last_updated: date
+    effective: date | None = None
+    languages: tuple[str, ...] = ("nl", "en")
+    # Tw 11.3a / Reg. 611/2013: a public electronic communications service notifies
+    # the AP of a breach within 24 hours instead of 72 (LEGAL L70)
+    public_electronic_communications_service: bool = False
+
+
+class DataCategory(_Strict):
+    """A kind of personal data, with its DPV and fideslang names for export."""
+
+    id: CatalogueId
+    name: Text
+    dpv: str  # e.g. "pd:EmailAddress"
+    fides: str  # e.g. "user.contact.email"
+    special: bool = False  # art. 9 special category
+
+
+class RecipientRole(StrEnum):
+    PROCESSOR = "processor"  # art. 28: processes on our behalf, under an agreement
+    CONTROLLER = "controller"  # an independent controller (e.g. a payment provider)
+    GROUP_COMPANY = "group_company"  # another Flexibelt company
+    AUTHORITY = "authority"  # police, courts, the AP, the tax authority
+    SUCCESSOR = "successor"  # a buyer or successor in a merger or sale (P12)
+
+
+class Safeguard(StrEnum):
+    """Why a recipient's country is lawful (GDPR art. 44-46)."""
+
+    EEA = "eea"  # inside the EEA: no transfer in the sense of chapter V
+    ADEQUACY = "adequacy"  # art. 45 decision (e.g. Switzerland 2000/518/EC)
+    SCC = "scc"  # art. 46(2)(c) standard contractual clauses
+    BCR = "bcr"  # art. 47 binding corporate rules
+    EXPLICIT_CONSENT = "explicit_consent"  # art. 49(1)(a)
+
+
+class Recipient(_Strict):
+    """A processor, independent controller, group company or authority."""
+
+    id: CatalogueId
+    name: str
+    role: RecipientRole
+    description: Text
+    country: CountryCode | None = None
+    safeguard: Safeguard | None = None
+    # art. 28(3): a processor works under a written agreement
+    agreement: str | None = None
+    privacy_policy_url: str | None = None
+
+
+class RetentionStart(StrEnum):
+    """When the retention period starts to run."""
+
+    COLLECTION = "collection"  # the record's own creation time
+    ACCOUNT_CLOSURE = "account_closure"  # P20: kept while the account is active
+    EVENT = "event"  # a named event, e.g. a support case being closed
+    CONSENT_WITHDRAWAL = "consent_withdrawal"
+
+
+class LegalHold(_Strict):
+    """A statutory retention that outlives the activity (e.g. invoices, 7 years)."""
+
+    period: Period
+    ground: Text  # e.g. "AWR art. 52(4): fiscale bewaarplicht"
+    categories: tuple[CatalogueId, ...]
+
+
+class Minimisation(_Strict):
+    """A reduction before deletion, e.g. truncating IP addresses (LEGAL L23)."""
+
+    after: Period
+    categories: tuple[CatalogueId, ...]
+    method: Text
+
+
+class Retention(_Strict):
+    starts: RetentionStart
+    period: Period
+    event: Text | None = None
+    legal_holds: tuple[LegalHold, ...] = ()
+    minimise: tuple[Minimisation, ...] = ()
+
+    @model_validator(mode="after")
+    def _event_named(self) -> Retention:
+        if self.starts is RetentionStart.EVENT and self.event is None:
+            raise ValueError("retention that starts at an event must name the event")
+        return self
+
+
+class WithdrawalChannel(StrEnum):
+    """Where a person withdraws consent; each is no harder than giving it (art. 7(3))."""
+
+    ACCOUNT_PREFERENCES = "account_preferences"
+    UNSUBSCRIBE_LINK = "unsubscribe_link"
+    COOKIE_SETTINGS = "cookie_settings"
+    SUPPORT_ACCESS_PAGE = "support_access_page"
+    PRIVACY_EMAIL = "privacy_email"
+
+
+class Consent(_Strict):
+    """How consent is asked and withdrawn for a consent-based activity."""
+
+    # the consent text's version: raise it and earlier consents become stale (LEGAL L50)
+    version: int = Field(default=1, ge=1)
+    request: Text
+    withdraw: Text
+    channels: tuple[WithdrawalChannel, ...] = Field(min_length=1)
+    expires_after: Period | None = None  # e.g. a support-access grant (LEGAL L29)
+
+
+class Objection(_Strict):
+    """The right to object to this activity (art. 21) and how to use it."""
+
+    possible: bool
+    # art. 21(3): an objection to direct marketing is absolute, no compelling grounds
+    absolute: bool = False
+    how: Text | None = None
+
+
+class DataSource(StrEnum):
+    DATA_SUBJECT = "data_subject"  # given by the person
+    OBSERVED = "observed"  # recorded from the person's use of a service or device
+    DERIVED = "derived"  # inferred or computed by us
+    THIRD_PARTY = "third_party"  # received from someone else (art. 14)
+
+
+class Transfer(_Strict):
+    """A transfer outside the Netherlands to a recipient (art. 44-49)."""
+
+    recipient: CatalogueId
+    country: CountryCode
+    safeguard: Safeguard
+
+
+class ProcessingActivity(_Strict):
+    """One processing activity: what is done with which data, why, and on what ground."""
+
+    id: ActivityId
+    name: Text
+    description: Text
+    promises: tuple[PromiseId, ...] = Field(min_length=1)
+    purposes: tuple[str, ...] = Field(min_length=1)
+    data_categories: tuple[CatalogueId, ...] = Field(min_length=1)
+    data_subjects: tuple[str, ...] = Field(min_length=1)
+    legal_basis: LegalBasis
+    legitimate_interest: Text | None = None
+    retention: Retention
+    sources: tuple[DataSource, ...] = Field(min_length=1)
+    recipients: tuple[CatalogueId, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    consent: Consent | None = None
+    objection: Objection
+    # art. 18(2): while processing is restricted, only storage, legal claims, the
+    # protection of others' rights, or processing with consent may continue
+    during_restriction: bool = False
+    # runs for people without an account, or after it is closed (e.g. tax records)
+    after_account_closure: bool = False
+    automated_decision: bool = False
+    cookies: bool = False  # set or read cookies or similar (Tw 11.7a)
+    notes: str | None = None  # for the register: where the file deviates from the seed
+
+    @model_validator(mode="after")
+    def _basis_has_its_justification(self) -> ProcessingActivity:
+        # GDPR art. 13(1)(d): a legitimate interest must be stated
+        if self.legal_basis is LegalBasis.LEGITIMATE_INTEREST and self.legitimate_interest is None:
+            raise ValueError("legitimate interest without a 'legitimate_interest' statement")
+        # GDPR art. 7(3): consent must be as easy to withdraw as to give
+        if self.legal_basis is LegalBasis.CONSENT and self.consent is None:
+            raise ValueError("consent-based activity without a 'consent' block (withdrawal path)")
+        return self
+
+    @property
+    def requires_consent(self) -> bool:
+        return self.legal_basis is LegalBasis.CONSENT
+
+
+class Policy(_Strict):
+    """A whole policy file."""
+
+    policy: PolicyMeta
+    controller: Controller
+    privacy_contact: PrivacyContact
+    supervisory_authority: SupervisoryAuthority
+    data_categories: tuple[DataCategory, ...]
+    recipients: tuple[Recipient, ...]
+    activities: tuple[ProcessingActivity, ...] = Field(min_length=1)
+
+    def activity(self, activity_id: str) -> ProcessingActivity:
+        """The activity with this id; KeyError names it when the policy lacks it."""
+        for activity in self.activities:
+            if activity.id == activity_id:
+                return activity
+        raise KeyError(activity_id)
+
+    def category(self, category_id: str) -> DataCategory:
+        for category in self.data_categories:
+            if category.id == category_id:
+                return category
+        raise KeyError(category_id)
+
+    def recipient(self, recipient_id: str) -> Recipient:
+        for recipient in self.recipients:
+            if recipient.id == recipient_id:
+                return recipient
+        raise KeyError(recipient_id)

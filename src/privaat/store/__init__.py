@@ -1,0 +1,1 @@
+"""Storage: the schema, migrations, the database engine, keys and encryption, the audit trail."""

@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and (when configured) PostgreSQL.
+
+Set ``PRIVAAT_TEST_DATABASE_URL`` to a PostgreSQL URL and every test that takes ``engine``
+runs twice, once per database. When it is set and the server cannot be reached, the run
+fails loudly: CI expects PostgreSQL and must never silently test SQLite alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from privaat.domain.clock import FixedClock
+from privaat.store.db import make_engine, migrate
+from privaat.store.tables import metadata
+
+PG_URL = os.environ.get("PRIVAAT_TEST_DATABASE_URL")
+DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (much faster than migrating again)."""
+    path = tmp_path_factory.mktemp("template") / "privaat.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_engine() -> Iterator[Engine]:
+    assert PG_URL is not None
+    engine = make_engine(PG_URL)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    except OperationalError as error:
+        pytest.exit(f"PRIVAAT_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}", 3)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database of each configured kind."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "privaat.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    pg = request.getfixturevalue("_postgres_engine")
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
+    with pg.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    assert PG_URL is not None
+    yield PG_URL
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 26, 9, 30, tzinfo=UTC))

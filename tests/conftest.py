@@ -14,12 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import FixedClock
+from privaat.settings import Mode, Settings
 from privaat.store.db import make_engine, migrate
 from privaat.store.tables import metadata
+from privaat.web.app import create_app
 
 PG_URL = os.environ.get("PRIVAAT_TEST_DATABASE_URL")
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
@@ -79,3 +83,24 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Test settings over the fixture database, with the shipped policy and a fresh master key."""
+    return Settings(mode=Mode.TEST, database_url=database_url, var_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def context(settings: Settings, engine: Engine, clock: FixedClock) -> Iterator[Context]:
+    """A Context over the fixture database with a fixed clock and cheap password hashing."""
+    ctx = bootstrap(settings, clock=clock, engine=engine, run_migrations=False)
+    yield ctx
+    ctx.access_log.flush()
+
+
+@pytest.fixture
+def client(context: Context) -> Iterator[TestClient]:
+    """An HTTP client for the app, calling from a Dutch public IP address."""
+    with TestClient(create_app(context), client=("145.97.0.1", 50000)) as test_client:
+        yield test_client

@@ -1,1 +1,99 @@
-"""Commands: policy_render (placeholder until its module lands)."""
+"""Commands: ``policy render`` (the public privacy policy) and ``ropa`` (the art. 30 register)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from privaat.cli._apps import app, policy_app
+from privaat.policy.loader import PolicyError, load_policy_file
+from privaat.policy.schema import Policy
+from privaat.render.policy_text import Format, render_policy_text
+from privaat.render.ropa_output import RopaFormat, render_ropa
+from privaat.settings import Settings
+
+
+class Language(StrEnum):
+    """The languages a policy file is written in (``Text`` has exactly these two)."""
+
+    NL = "nl"
+    EN = "en"
+
+
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        help="The policy file; default: the configured one (PRIVAAT_POLICY_FILE).",
+        dir_okay=False,
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write here instead of to standard output.", dir_okay=False
+    ),
+]
+
+
+@policy_app.command("render")
+def render(
+    policy_file: PolicyOption = None,
+    lang: Annotated[Language, typer.Option("--lang", help="The language.")] = Language.NL,
+    fmt: Annotated[Format, typer.Option("--format", help="HTML page or Markdown.")] = Format.HTML,
+    output: OutputOption = None,
+) -> None:
+    """Render the public privacy policy from the policy file."""
+    policy = _load(policy_file)
+    _write(render_policy_text(policy, lang=lang.value, fmt=fmt), output)
+
+
+@app.command("ropa")
+def ropa(
+    policy_file: PolicyOption = None,
+    fmt: Annotated[RopaFormat, typer.Option("--format", help="The file format.")] = RopaFormat.CSV,
+    lang: Annotated[Language, typer.Option("--lang", help="The language.")] = Language.EN,
+    output: OutputOption = None,
+) -> None:
+    """Export the record of processing activities (GDPR art. 30) from the policy file."""
+    policy = _load(policy_file)
+    _write(render_ropa(policy, fmt=fmt, lang=lang.value), output)
+
+
+def _load(policy_file: Path | None) -> Policy:
+    if policy_file is None:
+        try:
+            policy_file = Settings().policy_file
+        except ValidationError as error:
+            raise _fail(f"invalid settings: {error}") from None
+    try:
+        return load_policy_file(policy_file)
+    except PolicyError as error:
+        count = len(error.problems)
+        raise _fail(
+            f"{policy_file}: {count} problem{'s' if count != 1 else ''}:\n{error}"
+        ) from None
+    except OSError as error:
+        raise _fail(f"cannot read {policy_file}: {error.strerror or error}") from None
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        # newline="" keeps the text's own line ends (CRLF in CSV, RFC 4180)
+        with output.open("w", encoding="utf-8", newline="") as file:
+            file.write(text)
+    except OSError as error:
+        raise _fail(f"cannot write {output}: {error.strerror or error}") from None
+    typer.echo(f"wrote {output}", err=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"privaat: {message}", err=True)
+    return typer.Exit(1)

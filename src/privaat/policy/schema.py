@@ -264,6 +264,8 @@ class ProcessingActivity(_Strict):
     description: Text
     promises: tuple[PromiseId, ...] = Field(min_length=1)
     purposes: tuple[str, ...] = Field(min_length=1)
+    # the fideslang data use, for export to Fides-compatible tools (e.g. "marketing.communications")
+    fides_data_use: str | None = None
     data_categories: tuple[CatalogueId, ...] = Field(min_length=1)
     data_subjects: tuple[str, ...] = Field(min_length=1)
     legal_basis: LegalBasis

@@ -12,6 +12,8 @@ their pseudonym only. Every column maps to a processing activity (LEGAL L1):
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,7 +27,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 
 # deterministic constraint names, so migrations are identical on SQLite and PostgreSQL
 metadata = MetaData(
@@ -38,7 +42,25 @@ metadata = MetaData(
     }
 )
 
-UTC_TIME = DateTime(timezone=True)
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on both databases (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: every stored time is timezone-aware UTC")
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UTC_TIME = UTCDateTime()
 SubjectRef = BigInteger().with_variant(
     Integer(), "sqlite"
 )  # SQLite: INTEGER PRIMARY KEY is the rowid
@@ -155,7 +177,7 @@ login_events = Table(
     Column("at", UTC_TIME, nullable=False),
     Column("ip_enc", LargeBinary, nullable=True),  # full IP until the minimisation deadline
     Column("ip_truncated_enc", LargeBinary, nullable=False),  # /24 or /48 (LEGAL L23)
-    Column("country", String(2), nullable=True),
+    Column("country_enc", LargeBinary, nullable=True),  # derived offline from the IP (P9)
     Column("city_enc", LargeBinary, nullable=True),
     Column("device_hash", LargeBinary(32), nullable=False),
     Column("new_device", Boolean, nullable=False),

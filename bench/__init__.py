@@ -1,0 +1,1 @@
+"""Benchmarks (BENCHMARKS.md): each takes a size, and prints its figure beside a baseline."""

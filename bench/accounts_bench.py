@@ -1,0 +1,265 @@
+"""W5/W6 (issue 3): account creation rate, log-in look-up by blind index, one profile read
+through the service layer, guard decisions — each beside a raw baseline measured in the same run.
+
+    python -m bench.accounts_bench --size 1000000 [--database-url URL] [--lookups 20000]
+
+Accounts are created in batches of 10,000 through the same encryption (per-subject data key,
+AES-GCM per field, blind index) and the same tables the service writes; every account shares
+one precomputed argon2id hash, because hashing a password costs ~50 ms by design and would
+turn the benchmark into an argon2 benchmark (sign-up pays it once per person, by intent).
+The baseline table holds the same values in clear, with a plain index on the e-mail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import secrets
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.engine import make_url
+
+from privaat.bootstrap import Context, bootstrap
+from privaat.domain.clock import SystemClock
+from privaat.services.accounts import PERSONAL_FIELDS, read_profile
+from privaat.services.sessions import find_login
+from privaat.settings import Mode, Settings
+from privaat.store.crypto import SubjectCipher, new_data_key
+from privaat.store.db import make_engine
+from privaat.store.tables import accounts, credentials, subject_keys, subjects
+
+BATCH = 10_000
+BASELINE_DDL = (
+    "CREATE TABLE IF NOT EXISTS bench_plain_accounts (id BIGINT PRIMARY KEY, email TEXT NOT NULL,"
+    " name TEXT, street TEXT, postal_code TEXT, city TEXT, phone TEXT, vat_number TEXT,"
+    " display_name TEXT, language TEXT, status TEXT)",
+    "CREATE INDEX IF NOT EXISTS ix_bench_plain_email ON bench_plain_accounts (email)",
+)
+
+
+def person(n: int) -> dict[str, Any]:
+    return {
+        "email": f"klant{n}@voorbeeld.nl",
+        "name": f"Klant {n} de Vries",
+        "street": f"Dorpsstraat {n % 500 + 1}",
+        "postal_code": "2721 NA",
+        "city": "Zoetermeer",
+        "phone": f"+316{n % 100_000_000:08d}",
+        "vat_number": None,
+        "display_name": f"klant{n}",
+    }
+
+
+def create_accounts(ctx: Context, size: int) -> float:
+    """Create ``size`` accounts in batches; returns accounts per second."""
+    password_hash = ctx.passwords.hash("benchmark password")
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with ctx.engine.begin() as connection:
+        index = ctx.keys.blind_index(connection)
+        for line in BASELINE_DDL:
+            connection.execute(text(line))
+    for first in range(0, size, BATCH):
+        numbers = range(first, min(first + BATCH, size))
+        subject_rows, key_rows, account_rows, credential_rows, plain_rows = [], [], [], [], []
+        for n in numbers:
+            subject_id, pseudonym, values = n + 1, secrets.token_hex(16), person(n)
+            data_key = new_data_key()
+            cipher = SubjectCipher(data_key)
+            subject_rows.append(
+                {
+                    "id": subject_id,
+                    "pseudonym": pseudonym,
+                    "created_at": now,
+                    "minor": False,
+                    "restricted": False,
+                    "legal_hold": False,
+                }
+            )
+            key_rows.append(
+                {
+                    "subject_id": subject_id,
+                    "master_key_id": ctx.keys.master.id,
+                    "wrapped_key": ctx.keys.master.wrap(data_key, context=pseudonym.encode()),
+                }
+            )
+            encrypted = {
+                f"{field}_enc": cipher.encrypt_optional(f"accounts.{field}", values[field])
+                for field in PERSONAL_FIELDS
+            }
+            account_rows.append(
+                {
+                    "subject_id": subject_id,
+                    "email_bidx": index.email(values["email"]),
+                    "birth_date_enc": None,
+                    "age_declared_16_plus": True,
+                    "language": "nl",
+                    "status": "active",
+                    "created_at": now,
+                    "closed_at": None,
+                    "email_verified": True,
+                    **encrypted,
+                }
+            )
+            credential_rows.append(
+                {"subject_id": subject_id, "password_hash": password_hash, "changed_at": now}
+            )
+            plain_rows.append({"id": subject_id, "language": "nl", "status": "active", **values})
+        with ctx.engine.begin() as connection:
+            connection.execute(insert(subjects), subject_rows)
+            connection.execute(insert(subject_keys), key_rows)
+            connection.execute(insert(accounts), account_rows)
+            connection.execute(insert(credentials), credential_rows)
+        with ctx.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO bench_plain_accounts VALUES (:id, :email, :name, :street,"
+                    " :postal_code, :city, :phone, :vat_number, :display_name, :language, :status)"
+                ),
+                plain_rows,
+            )
+    elapsed = time.perf_counter() - started
+    return size / elapsed
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def timed(call: Callable[[int], object], arguments: list[int]) -> list[float]:
+    samples = []
+    for argument in arguments:
+        started = time.perf_counter_ns()
+        call(argument)
+        samples.append((time.perf_counter_ns() - started) / 1000)
+    return samples
+
+
+def raw_connection(url: str) -> Any:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return sqlite3.connect(str(parsed.database), check_same_thread=False)
+    import psycopg
+
+    return psycopg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, dbname=parsed.database
+    )
+
+
+def report(label: str, ours: tuple[float, float], base: tuple[float, float], target: float) -> str:
+    ratio = ours[0] / base[0]
+    verdict = "within" if ratio <= target else "OVER"
+    return (
+        f"{label}: p50 {ours[0]:.1f} µs, p99 {ours[1]:.1f} µs | baseline p50 {base[0]:.1f} µs, "
+        f"p99 {base[1]:.1f} µs | ratio {ratio:.2f}x ({verdict} the {target:g}x target)"
+    )
+
+
+def run(size: int, lookups: int, database_url: str | None) -> list[str]:
+    workdir = tempfile.mkdtemp(prefix="privaat-bench-")
+    url = database_url or f"sqlite:///{workdir}/bench.db"
+    engine: Engine = make_engine(url)
+    if make_url(url).get_backend_name() == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    settings = Settings(mode=Mode.TEST, database_url=url, var_dir=f"{workdir}/var")
+    ctx = bootstrap(settings, clock=SystemClock(), engine=engine)
+    lines = [f"accounts: {size:,} on {make_url(url).get_backend_name()}"]
+    rate = create_accounts(ctx, size)
+    lines.append(
+        f"creation: {rate:,.0f} accounts/s (encrypt 8 fields + wrap key + blind index + insert)"
+    )
+    if make_url(url).get_backend_name() == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+    rng = random.Random(7)
+    picks = [rng.randrange(size) for _ in range(lookups)]
+    emails = {n: person(n)["email"] for n in picks}
+
+    raw = raw_connection(url)
+    cursor = raw.cursor()
+    marker = "?" if make_url(url).get_backend_name() == "sqlite" else "%s"
+    plain_lookup = f"SELECT id, status FROM bench_plain_accounts WHERE email = {marker}"  # noqa: S608
+
+    def baseline_lookup(n: int) -> object:
+        cursor.execute(plain_lookup, (emails[n],))
+        return cursor.fetchone()
+
+    with engine.connect() as connection:
+        index = ctx.keys.blind_index(connection)
+
+        def our_lookup(n: int) -> object:
+            row = find_login(connection, index.email(emails[n]))
+            assert row is not None
+            return row
+
+        for warm in picks[:200]:
+            our_lookup(warm), baseline_lookup(warm)
+        ours, base = timed(our_lookup, picks), timed(baseline_lookup, picks)
+    lines.append(
+        report("log-in look-up by e-mail (blind index)", percentiles(ours), percentiles(base), 4)
+    )
+
+    ids = [n + 1 for n in picks]
+    raw_read = (
+        "SELECT a.*, s.pseudonym, s.minor, s.restricted, s.legal_hold, k.wrapped_key"
+        " FROM accounts a JOIN subjects s ON s.id = a.subject_id"
+        " JOIN subject_keys k ON k.subject_id = a.subject_id"
+        f" WHERE a.subject_id = {marker}"  # noqa: S608
+    )
+
+    def baseline_read(subject_id: int) -> object:
+        cursor.execute(raw_read, (subject_id,))
+        return cursor.fetchone()
+
+    def our_read(subject_id: int) -> object:
+        return read_profile(ctx, subject_id)
+
+    for warm in ids[:200]:
+        our_read(warm), baseline_read(warm)
+    ours, base = timed(our_read, ids), timed(baseline_read, ids)
+    ctx.access_log.flush()
+    lines.append(
+        report(
+            "profile read (guard + decrypt + access log)", percentiles(ours), percentiles(base), 5
+        )
+    )
+    cold = statistics.median(
+        timed(our_read, [rng.randrange(size) + 1 for _ in range(min(lookups, 2000))])
+    )
+    lines.append(f"  of which with a cold key cache (unwrap per read): p50 {cold:.1f} µs")
+    raw.close()
+    ctx.close()
+    return lines
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000, help="accounts to create")
+    parser.add_argument("--lookups", type=int, default=20_000, help="look-ups and reads to time")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    for line in run(args.size, min(args.lookups, args.size), args.database_url):
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

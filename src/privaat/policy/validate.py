@@ -1,0 +1,309 @@
+"""Cross-checks of a whole policy: what no single object of the schema can check alone.
+
+The schema (``privaat.policy.schema``) rejects unknown keys, a missing legal basis, a
+legitimate interest without its statement, consent without a consent block and a missing
+retention. This module checks what needs the whole file:
+
+- ids are unique (activities, data categories, recipients);
+- every term is known: promise ids (PROMISES.md), DPV purposes, ``pd:`` categories and
+  data subjects, fideslang keys (``privaat.policy.vocab``);
+- every reference resolves: data categories, recipients, transfers, legal holds and
+  minimisations name catalogue entries the activity really uses;
+- processors name their country, transfer safeguard and art. 28 agreement; nothing goes
+  outside the EEA without an art. 45/46 safeguard (LEGAL L37);
+- a legal basis comes with what it needs, and nothing it doesn't: objection to legitimate
+  interests (art. 21(1)), absolute objection to direct marketing (art. 21(3), L15), no
+  consent block on another basis (L11);
+- every promise is kept somewhere: each P-id is named by an activity, except those a
+  mandatory policy block keeps (``PROMISES_MET_BY_POLICY_BLOCKS``: P19 by the dated policy
+  itself, P21 by the controller block). P18 (children) and P22 (rights) are processing in
+  their own right, so they need an activity.
+
+Each problem is a ``Finding`` located by its path in the policy's structure (the same keys
+and list positions as the YAML file), so the loader can point at the line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+
+from privaat.policy.schema import (
+    LegalBasis,
+    Policy,
+    ProcessingActivity,
+    RecipientRole,
+    RetentionStart,
+    Safeguard,
+)
+from privaat.policy.vocab import (
+    ADEQUACY_COUNTRIES,
+    DPV_DATA_SUBJECTS,
+    DPV_MARKETING_PURPOSES,
+    DPV_PERSONAL_DATA,
+    DPV_PURPOSES,
+    EEA_COUNTRIES,
+    FIDES_DATA_CATEGORIES,
+    FIDES_DATA_USES,
+    KNOWN_PROMISES,
+    PROMISES_MET_BY_POLICY_BLOCKS,
+)
+
+__all__ = ["Finding", "Location", "check_policy"]
+
+Location = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, at a path such as ``("activities", 3, "purposes", 0)``."""
+
+    location: Location
+    message: str
+    # where the other half of a conflict is, e.g. the first use of a duplicated id
+    related: Location | None = None
+
+
+def check_policy(policy: Policy, *, promises: Mapping[str, str] = KNOWN_PROMISES) -> list[Finding]:
+    """Every cross-reference problem in ``policy``; an empty list means it is consistent."""
+    return [
+        *_duplicate_ids(policy),
+        *_catalogue(policy),
+        *(
+            finding
+            for index, activity in enumerate(policy.activities)
+            for finding in _activity(policy, index, activity, promises)
+        ),
+        *_coverage(policy, promises),
+    ]
+
+
+def _duplicate_ids(policy: Policy) -> Iterator[Finding]:
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("data_categories", tuple(c.id for c in policy.data_categories)),
+        ("recipients", tuple(r.id for r in policy.recipients)),
+        ("activities", tuple(a.id for a in policy.activities)),
+    )
+    for section, ids in sections:
+        first: dict[str, int] = {}
+        for index, item_id in enumerate(ids):
+            if item_id in first:
+                yield Finding(
+                    (section, index, "id"),
+                    f"duplicate id {item_id!r}",
+                    related=(section, first[item_id], "id"),
+                )
+            else:
+                first[item_id] = index
+
+
+def _catalogue(policy: Policy) -> Iterator[Finding]:
+    for index, category in enumerate(policy.data_categories):
+        where = ("data_categories", index)
+        yield from _term(where + ("dpv",), category.dpv, DPV_PERSONAL_DATA, "DPV data category")
+        yield from _term(
+            where + ("fides",), category.fides, FIDES_DATA_CATEGORIES, "fideslang data category"
+        )
+    for index, recipient in enumerate(policy.recipients):
+        where = ("recipients", index)
+        # L37 first: outside the EEA a missing safeguard is a transfer problem, said once
+        transfer_problem = _transfer_problem(recipient.country, recipient.safeguard)
+        if transfer_problem is not None:
+            yield Finding(where + ("safeguard",), transfer_problem)
+        if recipient.role is not RecipientRole.PROCESSOR:
+            continue
+        # art. 28(3) and 44-46 (LEGAL L19): the register must show where and under what
+        if recipient.country is None:
+            yield Finding(where + ("country",), "a processor must name its country (L19)")
+        if recipient.safeguard is None and transfer_problem is None:
+            yield Finding(
+                where + ("safeguard",), "a processor must name its transfer safeguard (L19)"
+            )
+        if recipient.agreement is None:
+            yield Finding(
+                where + ("agreement",),
+                "a processor works under an art. 28(3) agreement: name it (L19)",
+            )
+
+
+def _activity(
+    policy: Policy, index: int, activity: ProcessingActivity, promises: Mapping[str, str]
+) -> Iterator[Finding]:
+    where: Location = ("activities", index)
+    for k, promise in enumerate(activity.promises):
+        if promise not in promises:
+            known = _range(promises)
+            yield Finding(where + ("promises", k), f"unknown promise {promise!r} (known: {known})")
+    for k, purpose in enumerate(activity.purposes):
+        yield from _term(where + ("purposes", k), purpose, DPV_PURPOSES, "DPV purpose")
+    if activity.fides_data_use is not None:
+        yield from _term(
+            where + ("fides_data_use",),
+            activity.fides_data_use,
+            FIDES_DATA_USES,
+            "fideslang data use",
+        )
+    for k, subject in enumerate(activity.data_subjects):
+        yield from _term(
+            where + ("data_subjects", k), subject, DPV_DATA_SUBJECTS, "DPV data subject"
+        )
+    yield from _references(policy, where, activity)
+    yield from _retention(policy, where, activity)
+    yield from _basis(where, activity)
+
+
+def _references(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    categories = {c.id for c in policy.data_categories}
+    recipients = {r.id: r for r in policy.recipients}
+    for k, category in enumerate(activity.data_categories):
+        if category not in categories:
+            yield Finding(
+                where + ("data_categories", k), _unknown("data category", category, categories)
+            )
+    for k, recipient_id in enumerate(activity.recipients):
+        recipient = recipients.get(recipient_id)
+        if recipient is None:
+            yield Finding(
+                where + ("recipients", k), _unknown("recipient", recipient_id, recipients)
+            )
+        elif (
+            recipient.country is not None
+            and recipient.country not in EEA_COUNTRIES
+            and not any(t.recipient == recipient_id for t in activity.transfers)
+        ):
+            # art. 13(1)(f): the person is told about a transfer outside the EEA
+            yield Finding(
+                where + ("transfers",),
+                f"recipient {recipient_id!r} is in {recipient.country}, outside the EEA: "
+                "list the transfer and its safeguard (art. 13(1)(f), L37)",
+            )
+    for k, transfer in enumerate(activity.transfers):
+        at = where + ("transfers", k)
+        if transfer.recipient not in recipients:
+            yield Finding(
+                at + ("recipient",), _unknown("recipient", transfer.recipient, recipients)
+            )
+        elif transfer.recipient not in activity.recipients:
+            yield Finding(
+                at + ("recipient",),
+                f"transfer to {transfer.recipient!r}, not one of this activity's recipients",
+            )
+        message = _transfer_problem(transfer.country, transfer.safeguard)
+        if message is not None:
+            yield Finding(at + ("safeguard",), message)
+
+
+def _retention(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    catalogue = {c.id for c in policy.data_categories}
+    retention = activity.retention
+    at = where + ("retention",)
+    holds = [hold.categories for hold in retention.legal_holds]
+    steps = [step.categories for step in retention.minimise]
+    for section, groups in (("legal_holds", holds), ("minimise", steps)):
+        for n, categories in enumerate(groups):
+            for k, category in enumerate(categories):
+                loc = at + (section, n, "categories", k)
+                if category not in catalogue:
+                    yield Finding(loc, _unknown("data category", category, catalogue))
+                elif category not in activity.data_categories:
+                    yield Finding(
+                        loc, f"{category!r} is not one of this activity's data categories"
+                    )
+    if retention.starts is RetentionStart.COLLECTION:
+        for n, step in enumerate(retention.minimise):
+            if step.after.approx_days() >= retention.period.approx_days():
+                yield Finding(
+                    at + ("minimise", n, "after"),
+                    f"minimising after {step.after} never happens: "
+                    f"the records are deleted after {retention.period}",
+                )
+
+
+def _basis(where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    basis = activity.legal_basis
+    objection = activity.objection
+    if activity.consent is not None and basis is not LegalBasis.CONSENT:
+        # L11: processing must never slide from consent to another ground unnoticed
+        yield Finding(
+            where + ("consent",),
+            f"a consent block on an activity based on {basis.value}: "
+            "ask consent only where consent is the legal basis (L11)",
+        )
+    if activity.legitimate_interest is not None and basis is not LegalBasis.LEGITIMATE_INTEREST:
+        yield Finding(
+            where + ("legitimate_interest",),
+            f"a legitimate-interest statement on an activity based on {basis.value} "
+            "(art. 13(1)(c): one ground per purpose)",
+        )
+    if basis is LegalBasis.LEGITIMATE_INTEREST and not objection.possible:
+        yield Finding(
+            where + ("objection", "possible"),
+            "art. 21(1): processing on a legitimate interest must allow objection (L67)",
+        )
+    if objection.absolute and not objection.possible:
+        yield Finding(
+            where + ("objection", "absolute"), "an absolute objection that is not possible"
+        )
+    if objection.possible and objection.how is None:
+        yield Finding(
+            where + ("objection", "how"),
+            "say how to object: art. 21(4) requires the right to be presented clearly",
+        )
+    marketing = any(purpose in DPV_MARKETING_PURPOSES for purpose in activity.purposes)
+    if marketing and basis is not LegalBasis.CONSENT and not objection.absolute:
+        yield Finding(
+            where + ("objection", "absolute"),
+            "art. 21(2)-(3): an objection to direct marketing is absolute (L15)",
+        )
+
+
+def _coverage(policy: Policy, promises: Mapping[str, str]) -> Iterator[Finding]:
+    named = {promise for activity in policy.activities for promise in activity.promises}
+    for promise, title in promises.items():
+        if promise not in named and promise not in PROMISES_MET_BY_POLICY_BLOCKS:
+            yield Finding(("activities",), f"promise {promise} ({title}) is kept by no activity")
+
+
+def _transfer_problem(country: str | None, safeguard: Safeguard | None) -> str | None:
+    """Why sending data to ``country`` under ``safeguard`` breaks art. 44-46, or None (L37)."""
+    if country is None or country in EEA_COUNTRIES:
+        return None
+    if safeguard is None:
+        return f"{country} is outside the EEA: name an art. 45/46 safeguard (L37)"
+    if safeguard is Safeguard.EEA:
+        return f"{country} is outside the EEA: safeguard 'eea' does not apply (L37)"
+    if safeguard is Safeguard.ADEQUACY and country not in ADEQUACY_COUNTRIES:
+        return (
+            f"{country} has no general art. 45 adequacy decision: use 'scc' or 'bcr' (art. 46, L37)"
+        )
+    if safeguard is Safeguard.EXPLICIT_CONSENT:
+        # EDPB guidelines 2/2018: art. 49 derogations are for occasional transfers only
+        return (
+            "explicit consent (art. 49(1)(a)) is a derogation, not a standing safeguard: "
+            "use 'adequacy', 'scc' or 'bcr' (L37)"
+        )
+    return None
+
+
+def _term(
+    location: Location, term: str, vocabulary: Collection[str], kind: str
+) -> Iterator[Finding]:
+    if term not in vocabulary:
+        yield Finding(location, _unknown(kind, term, vocabulary))
+
+
+def _unknown(kind: str, term: str, known: Collection[str]) -> str:
+    candidates = sorted(known)
+    close = (
+        difflib.get_close_matches(term, candidates, n=1)
+        or [candidate for candidate in candidates if term.lower() in candidate.lower()][:1]
+    )
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {kind} {term!r}{hint}"
+
+
+def _range(promises: Mapping[str, str]) -> str:
+    ids = list(promises)
+    consecutive = ids == [f"P{n}" for n in range(1, len(ids) + 1)]
+    return f"{ids[0]}–{ids[-1]}" if consecutive and len(ids) > 2 else ", ".join(ids)

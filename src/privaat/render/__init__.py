@@ -1,0 +1,26 @@
+"""What the policy file publishes: the public privacy policy and the art. 30 register.
+
+    Policy ─┬─ policy_text.render_policy_text ──► HTML page | Markdown   (nl, en)
+            └─ ropa_output.render_ropa ─────────► CSV | JSON | HTML table (nl, en)
+
+Both are rendered with Jinja2 (``templates/``, HTML autoescaped) and Babel (dates, lists,
+country names, Accept-Language negotiation); the words live in ``catalogue`` and, where the
+register shares them, in ``privaat.policy.ropa``. Nothing here decides anything: the policy
+file says it, this package only puts it into words.
+"""
+
+from __future__ import annotations
+
+from privaat.render.language import DEFAULT_LANGUAGE, LANGUAGES, negotiate_language
+from privaat.render.policy_text import Format, render_policy_text
+from privaat.render.ropa_output import RopaFormat, render_ropa
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "Format",
+    "RopaFormat",
+    "negotiate_language",
+    "render_policy_text",
+    "render_ropa",
+]

@@ -1,0 +1,96 @@
+"""The input models of the account use cases: AccountCreate, AccountUpdate, PasswordChange.
+
+Validation lives here, once, for the API and the CLI alike: unknown fields are refused,
+sizes are bounded, and each contact field is checked by a well-kept library.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from privaat.services.contact_fields import (
+    normalise_email,
+    normalise_phone,
+    normalise_postal_code,
+    normalise_vat_number,
+)
+from privaat.services.passwords import MAX_LENGTH, check_strength
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(normalise_email)]
+Phone = Annotated[str, Field(max_length=32), AfterValidator(normalise_phone)]
+VatNumber = Annotated[str, Field(max_length=20), AfterValidator(normalise_vat_number)]
+PostalCode = Annotated[str, Field(max_length=12), AfterValidator(normalise_postal_code)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Line = Annotated[str, Field(min_length=1, max_length=200)]
+Language = Literal["nl", "en"]
+
+
+def _strong(password: SecretStr) -> SecretStr:
+    check_strength(password.get_secret_value())
+    return password
+
+
+NewPassword = Annotated[SecretStr, Field(max_length=MAX_LENGTH), AfterValidator(_strong)]
+
+
+class _Command(BaseModel):
+    # LEGAL L2: only the fields the policy lists; anything else is an error, not ignored
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class AccountCreate(_Command):
+    """Sign-up (P1): the account's fields; VAT number optional for consumers (LEGAL L2)."""
+
+    email: Email
+    password: NewPassword
+    name: Name
+    street: Line | None = None
+    postal_code: PostalCode | None = None
+    city: Line | None = None
+    phone: Phone | None = None
+    vat_number: VatNumber | None = None
+    display_name: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    language: Language = "nl"
+    # P18/LEGAL L46: the person declares to be 16 or older; a birth date is optional
+    age_declaration: bool = Field(
+        description="I am 16 years or older", json_schema_extra={"examples": [True]}
+    )
+    birth_date: date | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible(cls, value: date | None) -> date | None:
+        if value is not None and value.year < 1900:
+            raise ValueError("birth date before 1900")
+        return value
+
+
+class AccountUpdate(_Command):
+    """Rectification (GDPR art. 16): every field optional; ``null`` clears an optional one."""
+
+    email: Email | None = None
+    name: Name | None = None
+    street: Line | None = None
+    postal_code: PostalCode | None = None
+    city: Line | None = None
+    phone: Phone | None = None
+    vat_number: VatNumber | None = None
+    display_name: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    language: Language | None = None
+
+
+class PasswordChange(_Command):
+    current_password: Annotated[SecretStr, Field(max_length=MAX_LENGTH)]
+    new_password: NewPassword
+
+
+class LogIn(_Command):
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[SecretStr, Field(min_length=1, max_length=MAX_LENGTH)]
+
+
+class AccountClose(_Command):
+    password: Annotated[SecretStr, Field(min_length=1, max_length=MAX_LENGTH)]

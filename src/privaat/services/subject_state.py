@@ -1,0 +1,84 @@
+"""Reads what the guard needs to know about a subject, in as few queries as the activity allows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from privaat.domain.guard import objection_applies
+from privaat.domain.subject import AccountStatus, ConsentState, ConsentStatus, SubjectState
+from privaat.policy.schema import LegalBasis, ProcessingActivity
+from privaat.store.tables import consent_events, objections
+
+# Columns the hot queries select so that the state can be built without another query.
+STATE_COLUMNS = ("minor", "restricted", "legal_hold", "status")
+
+
+def state_from_row(
+    row: Mapping[str, Any],
+    *,
+    consents: Mapping[str, ConsentState] | None = None,
+    objected: frozenset[str] = frozenset(),
+    compelling: frozenset[str] = frozenset(),
+) -> SubjectState:
+    """The state from a row holding ``STATE_COLUMNS`` (status is None when there is no account)."""
+    status = row["status"]
+    return SubjectState(
+        account=AccountStatus(status) if status else AccountStatus.NONE,
+        consents=consents or {},
+        objections=objected,
+        compelling_grounds=compelling,
+        restricted=bool(row["restricted"]),
+        minor=bool(row["minor"]),
+        legal_hold=bool(row["legal_hold"]),
+    )
+
+
+def load_state(
+    connection: Connection, subject_id: int, row: Any, activity: ProcessingActivity
+) -> SubjectState:
+    """The subject's state for ``activity``; consents and objections are read only if needed."""
+    consents: dict[str, ConsentState] = {}
+    objected: frozenset[str] = frozenset()
+    compelling: frozenset[str] = frozenset()
+    if activity.legal_basis is LegalBasis.CONSENT:
+        consents = _consents(connection, subject_id, activity.id)
+    # art. 21(1): an objection is read wherever the guard honours one, not only where offered
+    if objection_applies(activity):
+        objected, compelling = _objections(connection, subject_id, activity.id)
+    return state_from_row(row, consents=consents, objected=objected, compelling=compelling)
+
+
+def _consents(connection: Connection, subject_id: int, activity_id: str) -> dict[str, ConsentState]:
+    # LEGAL L7: the state is the newest event of the append-only consent log
+    newest = connection.execute(
+        select(consent_events)
+        .where(consent_events.c.subject_id == subject_id, consent_events.c.activity == activity_id)
+        .order_by(consent_events.c.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return {}
+    state = ConsentState(
+        status=ConsentStatus.GIVEN if newest.given else ConsentStatus.WITHDRAWN,
+        version=newest.consent_version,
+        given_at=newest.at,
+        expires_at=newest.expires_at,
+    )
+    return {activity_id: state}
+
+
+def _objections(
+    connection: Connection, subject_id: int, activity_id: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    row = connection.execute(
+        select(objections.c.compelling_grounds).where(
+            objections.c.subject_id == subject_id, objections.c.activity == activity_id
+        )
+    ).first()
+    if row is None:
+        return frozenset(), frozenset()
+    compelling = frozenset({activity_id}) if row.compelling_grounds else frozenset()
+    return frozenset({activity_id}), compelling

@@ -1,0 +1,141 @@
+"""Accounts API (/api/v1): sign up, own account, rectification, log in/out, password, close.
+
+Routes are thin: parse, call a use case, shape the answer; errors become problem details.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import BaseModel
+
+from privaat.services import accounts as account_service
+from privaat.services import sessions as session_service
+from privaat.services.account_commands import (
+    AccountClose,
+    AccountCreate,
+    AccountUpdate,
+    LogIn,
+    PasswordChange,
+)
+from privaat.web.deps import SESSION_COOKIE, ClientIp, ContextDep, CurrentSubject, SessionToken
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+class AccountPublic(BaseModel):
+    """The account as its holder sees it."""
+
+    id: str  # the pseudonymous subject id, never the database key
+    email: str
+    name: str
+    street: str | None
+    postal_code: str | None
+    city: str | None
+    phone: str | None
+    vat_number: str | None
+    display_name: str | None
+    birth_date: date | None
+    language: str
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, profile: account_service.Profile) -> AccountPublic:
+        fields = {name: getattr(profile, name) for name in cls.model_fields if name != "id"}
+        return cls(id=profile.pseudonym, **fields)
+
+
+class SignUpAccepted(BaseModel):
+    status: str = "accepted"
+    detail: str = (
+        "If this e-mail address is new, the account was created and you can log in; "
+        "if it already had an account, its holder was sent a notice."
+    )
+
+
+class LoginPublic(BaseModel):
+    at: datetime
+    ip: str
+    country: str | None
+    city: str | None
+    new_device: bool
+
+
+@router.post("/accounts", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted)
+def sign_up(body: AccountCreate, ctx: ContextDep) -> SignUpAccepted:
+    """Create an account (P1); the same answer whether or not the address was known."""
+    account_service.sign_up(ctx, body)
+    return SignUpAccepted()
+
+
+@router.get("/account", response_model=AccountPublic)
+def read_account(ctx: ContextDep, subject: CurrentSubject) -> AccountPublic:
+    return AccountPublic.of(account_service.read_profile(ctx, subject))
+
+
+@router.patch("/account", response_model=AccountPublic)
+def rectify_account(body: AccountUpdate, ctx: ContextDep, subject: CurrentSubject) -> AccountPublic:
+    """Rectification (GDPR art. 16): change any of the account's fields."""
+    return AccountPublic.of(account_service.update_profile(ctx, subject, body))
+
+
+@router.post("/account/close", status_code=status.HTTP_204_NO_CONTENT)
+def close_account(
+    body: AccountClose, ctx: ContextDep, subject: CurrentSubject, response: Response
+) -> None:
+    account_service.close_account(ctx, subject, body)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.post("/account/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(
+    body: PasswordChange, ctx: ContextDep, subject: CurrentSubject, token: SessionToken
+) -> None:
+    session_service.change_password(
+        ctx,
+        subject,
+        current=body.current_password.get_secret_value(),
+        new=body.new_password.get_secret_value(),
+        keep_token=token,
+    )
+
+
+@router.get("/account/logins", response_model=list[LoginPublic])
+def list_logins(ctx: ContextDep, subject: CurrentSubject) -> list[LoginPublic]:
+    """The holder's recent log-ins with where they came from (P9)."""
+    views = session_service.recent_logins(ctx, subject)
+    return [
+        LoginPublic(at=v.at, ip=v.ip, country=v.country, city=v.city, new_device=v.new_device)
+        for v in views
+    ]
+
+
+@router.post("/session", status_code=status.HTTP_204_NO_CONTENT)
+def log_in(
+    body: LogIn, ctx: ContextDep, ip: ClientIp, request: Request, response: Response
+) -> None:
+    """Log in with e-mail and password (P2); the session lives in an HttpOnly cookie."""
+    session = session_service.log_in(
+        ctx,
+        email=body.email,
+        password=body.password.get_secret_value(),
+        ip=ip,
+        user_agent=request.headers.get("user-agent", "")[:512],
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=int((session.expires_at - ctx.clock.now()).total_seconds()),
+        httponly=True,  # out of reach of scripts
+        samesite="lax",  # not sent on cross-site POSTs (CSRF)
+        secure=request.url.scheme == "https" or ctx.settings.base_url.startswith("https"),
+        path="/",
+    )
+
+
+@router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
+def log_out(ctx: ContextDep, token: SessionToken, response: Response) -> None:
+    session_service.log_out(ctx, token)
+    response.delete_cookie(SESSION_COOKIE, path="/")

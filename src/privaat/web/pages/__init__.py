@@ -1,0 +1,1 @@
+"""Server-rendered public pages: each module holds one page's ``router``."""

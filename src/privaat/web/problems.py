@@ -1,0 +1,200 @@
+"""RFC 9457 problem details: every error the API returns, and the handlers that produce them.
+
+ProblemError (raise from a route or service mapping)
+RequestValidationError ──► 422 "invalid-request" with one entry per field
+AccessDenied (the guard) ─► 403 "processing-not-allowed" with the reason
+HTTPException ───────────► its status, as a problem
+anything else ───────────► 500 "internal-error": no stack trace leaves the server
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, cast
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from privaat.domain.errors import AccessDenied
+from privaat.services.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidField,
+    NotAuthenticated,
+    ServiceError,
+    TooManyAttempts,
+)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://privaat.dev/problems/"  # RFC 9457 §3.1.1: a URI naming the problem type
+log = logging.getLogger("privaat.web")
+
+
+class ProblemError(Exception):
+    """An error the API reports as a problem document (RFC 9457 §3)."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: Sequence[dict[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status, self.slug, self.title, self.detail = status, slug, title, detail
+        self.errors = list(errors)
+        self.headers = headers
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: Sequence[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = list(errors)  # RFC 9457 §3.2: an extension member
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """One entry per invalid field, with a JSON pointer (RFC 6901) into the request body."""
+    out = []
+    for item in error.errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        where, path = (loc[0], loc[1:]) if loc else ("body", [])
+        message = str(item.get("msg", "invalid"))
+        if item.get("type") == "extra_forbidden":
+            message = "unknown field"
+        out.append(
+            {
+                "in": where,
+                "pointer": "/" + "/".join(path),
+                "field": ".".join(path),
+                "message": message,
+            }
+        )
+    return out
+
+
+async def _on_validation(request: Request, error: Exception) -> JSONResponse:
+    error = cast(RequestValidationError, error)
+    errors = _field_errors(error)
+    fields = ", ".join(e["field"] or e["in"] for e in errors)
+    return problem_response(
+        request,
+        422,
+        "invalid-request",
+        "The request is not valid",
+        f"Invalid: {fields}",
+        errors=errors,
+    )
+
+
+async def _on_problem(request: Request, error: Exception) -> JSONResponse:
+    error = cast(ProblemError, error)
+    return problem_response(
+        request,
+        error.status,
+        error.slug,
+        error.title,
+        error.detail,
+        errors=error.errors,
+        headers=error.headers,
+    )
+
+
+async def _on_denied(request: Request, error: Exception) -> JSONResponse:
+    error = cast(AccessDenied, error)
+    decision = error.decision
+    return problem_response(
+        request,
+        403,
+        "processing-not-allowed",
+        "This processing is not allowed",
+        decision.detail,
+        activity=decision.activity,
+        reason=str(decision.reason) if decision.reason else None,
+    )
+
+
+async def _on_http(request: Request, error: Exception) -> JSONResponse:
+    error = cast(StarletteHTTPException, error)
+    titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
+    return problem_response(
+        request,
+        error.status_code,
+        f"http-{error.status_code}",
+        titles.get(error.status_code, "Request failed"),
+        str(error.detail),
+        headers=getattr(error, "headers", None),
+    )
+
+
+async def _on_service_error(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, InvalidField):
+        entry = {
+            "in": "body",
+            "pointer": f"/{error.field}",
+            "field": error.field,
+            "message": error.message,
+        }
+        return problem_response(
+            request, 422, "invalid-request", "The request is not valid", str(error), errors=[entry]
+        )
+    if isinstance(error, TooManyAttempts):
+        return problem_response(
+            request,
+            429,
+            "too-many-attempts",
+            "Too many attempts",
+            str(error),
+            headers={"Retry-After": str(error.retry_after_seconds)},
+        )
+    if isinstance(error, InvalidCredentials | NotAuthenticated):
+        return problem_response(request, 401, "not-authenticated", "Not authenticated", str(error))
+    if isinstance(error, Conflict):
+        return problem_response(request, 409, "conflict", "Conflict", str(error))
+    return problem_response(request, 400, "bad-request", "Bad request", str(error))
+
+
+async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
+    # the trace goes to the server log (which holds no request bodies), never to the client
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        500,
+        "internal-error",
+        "Internal error",
+        "The server could not complete the request.",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Route every error of ``app`` through a problem-details handler."""
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(AccessDenied, _on_denied)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(ServiceError, _on_service_error)
+    app.add_exception_handler(Exception, _on_unexpected)

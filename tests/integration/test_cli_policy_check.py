@@ -1,0 +1,106 @@
+"""``privaat policy check FILE``: exit 0 with a summary, 1 with every problem, 2 when unreadable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from privaat.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "policies" / "flexibelt.yaml"
+FIXTURE = ROOT / "tests" / "unit" / "policy" / "fixtures" / "minimal_policy.yaml"
+
+runner = CliRunner()
+
+
+def test_the_shipped_policy_checks_clean_with_a_one_line_summary() -> None:
+    result = runner.invoke(app, ["policy", "check", str(SHIPPED)])
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1
+    assert result.stdout.startswith(f"{SHIPPED}: valid — ")
+    assert "activities" in result.stdout and "recipients" in result.stdout
+    assert result.stderr == ""
+
+
+def test_a_broken_policy_exits_1_with_each_problem_on_its_own_line(tmp_path: Path) -> None:
+    text = FIXTURE.read_text("utf-8")
+    broken = text.replace("    purposes: [dpv:AccountManagement]", "    purposes: [dpv:Accounts]")
+    broken = broken.replace("    dpv: pd:Name\n", "    dpv: pd:FullName\n")
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, "utf-8")
+    lines = broken.splitlines()
+    category_line = lines.index("    dpv: pd:FullName") + 1
+    purpose_line = lines.index("    purposes: [dpv:Accounts]") + 1
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{path}:{category_line}: data_categories[0].dpv: unknown DPV data category "
+        "'pd:FullName' (did you mean 'pd:Name'?)",
+        f"{path}:{purpose_line}: activity 'account': purposes[0]: unknown DPV purpose "
+        "'dpv:Accounts' (did you mean 'dpv:AccountManagement'?)",
+        f"{path}: invalid — 2 problems",
+    ]
+
+
+def test_a_schema_error_names_the_activity_and_the_missing_field(tmp_path: Path) -> None:
+    broken = FIXTURE.read_text("utf-8").replace("    legal_basis: contract\n", "")
+    path = tmp_path / "no-basis.yaml"
+    path.write_text(broken, "utf-8")
+    activity_line = broken.splitlines().index("  - id: account") + 1
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:{activity_line}: activity 'account': legal_basis: field required",
+        f"{path}: invalid — 1 problem",
+    ]
+
+
+def test_malformed_yaml_exits_1_with_the_line_and_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "tabs.yaml"
+    path.write_text("policy:\n\tid: x\n", "utf-8")
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{path}:2: YAML syntax error")
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 2
+    assert result.stderr == f"{path}: cannot read the policy file: No such file or directory\n"
+
+
+def test_a_directory_exits_2_not_with_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "cannot read the policy file" in result.stderr
+
+
+def test_the_command_checks_the_shipped_policy_in_a_fresh_process() -> None:
+    main = "from privaat.cli import main; main()"
+    completed = subprocess.run(
+        [sys.executable, "-c", main, "policy", "check", str(SHIPPED)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "valid —" in completed.stdout

@@ -1,0 +1,400 @@
+"""Loading a policy file: every problem is reported, with its line, and never as a traceback.
+
+Each invalid case is the minimal valid fixture with one small edit, so the test shows
+exactly what is wrong. Expected lines are found in the edited text (the line holding a
+given snippet), never hard-coded, so editing the fixture cannot make them lie.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from privaat.policy.loader import PolicyError, PolicyProblem, load_policy, load_policy_file
+from privaat.policy.schema import LegalBasis
+
+FIXTURE = (Path(__file__).parent / "fixtures" / "minimal_policy.yaml").read_text("utf-8")
+
+
+def edited(old: str, new: str) -> str:
+    """The fixture with its one occurrence of ``old`` replaced by ``new``."""
+    assert FIXTURE.count(old) == 1, f"fixture must contain {old!r} exactly once"
+    return FIXTURE.replace(old, new)
+
+
+def line_of(text: str, snippet: str, occurrence: int = 1) -> int:
+    """The 1-based number of the line holding the ``occurrence``-th ``snippet``."""
+    seen = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if snippet in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{snippet!r} not in text")
+
+
+def problems_of(text: str) -> tuple[PolicyProblem, ...]:
+    with pytest.raises(PolicyError) as caught:
+        load_policy(text, source="policy.yaml")
+    return caught.value.problems
+
+
+def test_the_minimal_fixture_is_valid() -> None:
+    policy = load_policy(FIXTURE)
+
+    assert [a.id for a in policy.activities] == ["account", "newsletter", "newsletter_selection"]
+    assert policy.activity("newsletter").legal_basis is LegalBasis.CONSENT
+
+
+def test_problem_reads_as_file_line_activity_path_message() -> None:
+    problem = PolicyProblem(
+        "policies/x.yaml", 123, "marketing_email", "legal_basis", "field required"
+    )
+
+    assert (
+        str(problem)
+        == "policies/x.yaml:123: activity 'marketing_email': legal_basis: field required"
+    )
+
+
+def test_problem_without_line_or_activity_names_the_file_and_path() -> None:
+    problem = PolicyProblem("x.yaml", None, None, "recipients[0].country", "missing")
+
+    assert str(problem) == "x.yaml: recipients[0].country: missing"
+
+
+# (old, new, snippet on the expected line (occurrence), activity, path, message fragment)
+INVALID = [
+    pytest.param(
+        "    legal_basis: contract\n",
+        "",
+        ("- id: account", 1),
+        "account",
+        "legal_basis",
+        "field required",
+        id="missing-legal-basis",
+    ),
+    pytest.param(
+        "    legal_basis: contract\n",
+        "    legal_basis: contract\n    retension: P1Y\n",
+        ("retension: P1Y", 1),
+        "account",
+        "retension",
+        "unknown key 'retension' (did you mean 'retention'?)",
+        id="unknown-key",
+    ),
+    pytest.param(
+        "    legitimate_interest: {nl: Minder e-mail sturen., en: Sending less e-mail.}\n",
+        "",
+        ("- id: newsletter_selection", 1),
+        "newsletter_selection",
+        "",
+        "legitimate interest without a 'legitimate_interest' statement",
+        id="li-without-statement",
+    ),
+    pytest.param(
+        "      channels: [account_preferences, unsubscribe_link]",
+        "      channels: []",
+        ("channels: []", 1),
+        "newsletter",
+        "consent.channels",
+        "must not be empty",
+        id="consent-without-withdrawal-channel",
+    ),
+    pytest.param(
+        "    retention:\n      starts: account_closure\n      period: P30D\n",
+        "",
+        ("- id: account", 1),
+        "account",
+        "retention",
+        "field required",
+        id="missing-retention",
+    ),
+    pytest.param(
+        "      period: P30D\n    sources: [data_subject]\n    objection:\n      possible: false\n\n"
+        "  - id: newsletter\n",
+        "      period: 30 days\n    sources: [data_subject]\n    objection:\n"
+        "      possible: false\n\n  - id: newsletter\n",
+        ("period: 30 days", 1),
+        "account",
+        "retention.period",
+        "'30 days' is not an ISO 8601 period",
+        id="retention-period-not-iso",
+    ),
+    pytest.param(
+        "    legal_basis: consent\n",
+        "    legal_basis: consnet\n",
+        ("legal_basis: consnet", 1),
+        "newsletter",
+        "legal_basis",
+        "(found 'consnet')",
+        id="unknown-legal-basis",
+    ),
+    pytest.param(
+        "    country: NL\n",
+        "",
+        ("- id: mail_service", 1),
+        None,
+        "recipients[0].country",
+        "a processor must name its country (L19)",
+        id="processor-without-country",
+    ),
+    pytest.param(
+        "    safeguard: eea\n",
+        "",
+        ("- id: mail_service", 1),
+        None,
+        "recipients[0].safeguard",
+        "a processor must name its transfer safeguard (L19)",
+        id="processor-without-safeguard",
+    ),
+    pytest.param(
+        "    agreement: Verwerkersovereenkomst 2026\n",
+        "",
+        ("- id: mail_service", 1),
+        None,
+        "recipients[0].agreement",
+        "art. 28(3) agreement",
+        id="processor-without-agreement",
+    ),
+    pytest.param(
+        "    country: NL\n",
+        "    country: US\n",
+        ("safeguard: eea", 1),
+        None,
+        "recipients[0].safeguard",
+        "US is outside the EEA: safeguard 'eea' does not apply (L37)",
+        id="l37-processor-outside-eea",
+    ),
+    pytest.param(
+        "  - id: newsletter_selection",
+        "  - id: newsletter",
+        ("- id: newsletter", 2),
+        "newsletter",
+        "id",
+        "duplicate id 'newsletter' (first at line {first})",
+        id="duplicate-activity-id",
+    ),
+    pytest.param(
+        "  - id: preferences\n",
+        "  - id: name\n",
+        ("- id: name", 2),
+        None,
+        "data_categories[2].id",
+        "duplicate id 'name' (first at line {first})",
+        id="duplicate-category-id",
+    ),
+    pytest.param(
+        "    promises: [P4]\n    purposes: [dpv:DirectMarketing]\n    data_categories: [email",
+        "    promises: [P44]\n    purposes: [dpv:DirectMarketing]\n    data_categories: [email",
+        ("promises: [P44]", 1),
+        "newsletter",
+        "promises[0]",
+        "unknown promise 'P44' (known: P1–P22)",
+        id="unknown-promise",
+    ),
+    pytest.param(
+        "    purposes: [dpv:AccountManagement]",
+        "    purposes: [dpv:AccountManagment]",
+        ("dpv:AccountManagment", 1),
+        "account",
+        "purposes[0]",
+        "unknown DPV purpose 'dpv:AccountManagment' (did you mean 'dpv:AccountManagement'?)",
+        id="unknown-dpv-purpose",
+    ),
+    pytest.param(
+        "    dpv: pd:Name\n",
+        "    dpv: pd:FullName\n",
+        ("pd:FullName", 1),
+        None,
+        "data_categories[0].dpv",
+        "unknown DPV data category 'pd:FullName'",
+        id="unknown-pd-category",
+    ),
+    pytest.param(
+        "    data_categories: [name, email_address]",
+        "    data_categories: [name, email]",
+        ("data_categories: [name, email]", 1),
+        "account",
+        "data_categories[1]",
+        "unknown data category 'email' (did you mean 'email_address'?)",
+        id="unknown-category-reference",
+    ),
+    pytest.param(
+        "    legal_basis: contract\n",
+        "    legal_basis: contract\n    legal_basis: consent\n",
+        ("legal_basis:", 2),
+        "account",
+        "legal_basis",
+        "duplicate key 'legal_basis' (first at line {first})",
+        id="duplicate-yaml-key",
+    ),
+    pytest.param(
+        "  version: 1\n",
+        "\tversion: 1\n",
+        ("\tversion: 1", 1),
+        None,
+        "",
+        "YAML syntax error: found character '\\t' that cannot start any token",
+        id="tab-indentation",
+    ),
+    pytest.param(
+        "  version: 1\n",
+        "  version: 1: 2\n",
+        ("version: 1: 2", 1),
+        None,
+        "",
+        "YAML syntax error: mapping values are not allowed here",
+        id="yaml-syntax-error",
+    ),
+    pytest.param(
+        "  id: example\n",
+        "  id: example\n  <<: {version: 2}\n",
+        ("<<:", 1),
+        None,
+        "policy",
+        "merge keys ('<<') are not supported",
+        id="merge-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "at", "activity", "path", "message"), INVALID)
+def test_an_invalid_policy_names_the_problem_and_its_line(
+    old: str, new: str, at: tuple[str, int], activity: str | None, path: str, message: str
+) -> None:
+    text = edited(old, new)
+    expected_line = line_of(text, *at)
+    if "{first}" in message:  # the first of two duplicates: the same snippet's first line
+        message = message.format(first=line_of(text, at[0], 1))
+
+    problems = problems_of(text)
+
+    matching = [p for p in problems if message in p.message]
+    assert matching, f"no problem says {message!r}: {[str(p) for p in problems]}"
+    problem = matching[0]
+    assert (problem.line, problem.activity, problem.path) == (expected_line, activity, path)
+    assert problem.source == "policy.yaml"
+
+
+def test_all_problems_are_reported_not_just_the_first() -> None:
+    text = edited("    legal_basis: contract\n", "    legal_bases: contract\n")
+
+    problems = problems_of(text)
+
+    assert [(p.path, p.message) for p in problems] == [
+        ("legal_basis", "field required"),
+        ("legal_bases", "unknown key 'legal_bases' (did you mean 'legal_basis'?)"),
+    ]
+
+
+def test_cross_check_problems_of_several_activities_come_together_in_line_order() -> None:
+    text = edited("    purposes: [dpv:AccountManagement]", "    purposes: [dpv:Nonsense]")
+    text = text.replace("    dpv: pd:Name\n", "    dpv: pd:Nonsense\n")
+
+    problems = problems_of(text)
+
+    assert [p.line for p in problems] == sorted(p.line or 0 for p in problems)
+    assert {p.path for p in problems} == {"data_categories[0].dpv", "purposes[0]"}
+
+
+def test_consent_based_activity_without_a_consent_block_is_refused() -> None:
+    start = FIXTURE.index("    consent:\n")
+    end = FIXTURE.index("    objection:\n", start)
+    text = FIXTURE[:start] + FIXTURE[end:]
+
+    problems = problems_of(text)
+
+    assert [(p.line, p.activity, p.message) for p in problems] == [
+        (
+            line_of(text, "- id: newsletter"),
+            "newsletter",
+            "consent-based activity without a 'consent' block (withdrawal path)",
+        )
+    ]
+
+
+def test_a_promise_kept_by_no_activity_is_reported_at_the_activities_key() -> None:
+    text = FIXTURE.replace("    promises: [P4]\n", "    promises: [P1]\n")
+
+    problems = problems_of(text)
+
+    assert [(p.line, p.path) for p in problems] == [(line_of(text, "activities:"), "activities")]
+    assert problems[0].message.startswith("promise P4 (Marketing e-mail only with consent")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param("", 1, "the policy file is empty", id="empty"),
+        pytest.param("# only a comment\n", 1, "the policy file is empty", id="only-comment"),
+        pytest.param(
+            "- policy\n- controller\n", 1, "the top level must be a mapping", id="top-level-list"
+        ),
+        pytest.param("just text\n", 1, "the top level must be a mapping", id="top-level-scalar"),
+        pytest.param("a: 1\n---\nb: 2\n", 2, "expected a single document", id="two-documents"),
+        pytest.param("a: b\nc: \x00\n", 2, "unacceptable character #x0000", id="nul-character"),
+        pytest.param("a: &x [*x]\n", 1, "an alias that contains itself", id="recursive-alias"),
+        pytest.param(
+            "a: !!python/object:os.system x\n", 1, "cannot read this value", id="unsafe-tag"
+        ),
+        pytest.param("1: x\n", 1, "a key must be text, not 1", id="number-as-key"),
+    ],
+)
+def test_malformed_yaml_is_a_policy_error_with_its_line(text: str, line: int, message: str) -> None:
+    problems = problems_of(text)
+
+    assert len(problems) == 1
+    assert problems[0].line == line
+    assert message in problems[0].message
+
+
+def test_norway_stays_a_country_code_not_false() -> None:
+    # YAML 1.1 reads NO as false; the loader uses YAML 1.2 booleans so "NO" stays text
+    policy = load_policy(edited("    country: NL\n", "    country: NO\n"))
+
+    assert policy.recipient("mail_service").country == "NO"
+
+
+def test_a_problem_error_message_lists_every_problem() -> None:
+    text = edited("    legal_basis: contract\n", "    legal_bases: contract\n")
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy(text, source="policy.yaml")
+
+    assert str(caught.value).splitlines() == [str(p) for p in caught.value.problems]
+
+
+def test_load_policy_file_names_the_file_in_each_problem(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(edited("    legal_basis: contract\n", ""), "utf-8")
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy_file(path)
+
+    assert str(caught.value.problems[0]).startswith(f"{path}:")
+
+
+def test_load_policy_file_reports_text_that_is_not_utf8_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"policy:\n  id: caf\xe9\n")
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy_file(path)
+
+    assert [(p.line, p.message) for p in caught.value.problems] == [
+        (2, "not UTF-8 text (invalid continuation byte)")
+    ]
+
+
+def test_load_policy_file_accepts_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + FIXTURE.encode("utf-8"))
+
+    assert load_policy_file(path).policy.id == "example"
+
+
+def test_a_missing_file_raises_the_os_error_unchanged(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_policy_file(tmp_path / "nowhere.yaml")

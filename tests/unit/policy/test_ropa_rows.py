@@ -1,0 +1,359 @@
+"""The art. 30(1) register as data: one row per activity, every required field filled (L73)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from privaat.policy.loader import load_policy_file
+from privaat.policy.period import Period
+from privaat.policy.ropa import (
+    ART_30_1_FIELDS,
+    LEGAL_BASIS_WORDS,
+    SECURITY_MEASURES,
+    RetentionPhrases,
+    RopaRow,
+    data_subject_words,
+    has_plain_words,
+    in_third_country,
+    period_in_words,
+    purpose_words,
+    retention_in_words,
+    ropa_rows,
+)
+from privaat.policy.schema import LegalBasis, Policy, Retention
+from privaat.settings import default_policy_file
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Policy:
+    return load_policy_file(default_policy_file())
+
+
+def _small(**activity_changes: Any) -> Policy:
+    """Two activities: an account kept after closure with a tax hold, and US analytics."""
+    account: dict[str, Any] = {
+        "id": "account",
+        "name": {"nl": "Account", "en": "Account"},
+        "description": {"nl": "Uw account.", "en": "Your account."},
+        "promises": ["P1", "P20"],
+        "purposes": ["dpv:AccountManagement"],
+        "data_categories": ["name", "invoice"],
+        "data_subjects": ["dpv:Customer"],
+        "legal_basis": "contract",
+        "retention": {
+            "starts": "account_closure",
+            "period": "P30D",
+            "legal_holds": [
+                {
+                    "period": "P7Y",
+                    "ground": {"nl": "fiscale bewaarplicht", "en": "tax retention duty"},
+                    "categories": ["invoice"],
+                }
+            ],
+        },
+        "sources": ["data_subject"],
+        "objection": {"possible": False},
+        **activity_changes,
+    }
+    analytics: dict[str, Any] = {
+        "id": "analytics",
+        "name": {"nl": "Statistieken", "en": "Statistics"},
+        "description": {"nl": "Bezoekstatistieken.", "en": "Visit statistics."},
+        "promises": ["P16"],
+        "purposes": ["dpv:ServiceUsageAnalytics"],
+        "data_categories": ["ip_address"],
+        "data_subjects": ["dpv:Visitor"],
+        "legal_basis": "legitimate_interest",
+        "legitimate_interest": {"nl": "Onze site verbeteren.", "en": "Improving our site."},
+        "retention": {
+            "starts": "collection",
+            "period": "P12M",
+            "minimise": [
+                {
+                    "after": "P30D",
+                    "categories": ["ip_address"],
+                    "method": {"nl": "IP-adres ingekort tot /24", "en": "IP truncated to /24"},
+                }
+            ],
+        },
+        "sources": ["observed"],
+        "recipients": ["analytics_vendor"],
+        "transfers": [{"recipient": "analytics_vendor", "country": "US", "safeguard": "scc"}],
+        "objection": {"possible": True, "how": {"nl": "Zet het uit.", "en": "Switch it off."}},
+    }
+    return Policy.model_validate(
+        {
+            "policy": {"id": "example", "version": 2, "last_updated": "2026-11-26"},
+            "controller": {
+                "name": "Voorbeeld B.V.",
+                "address": {
+                    "street": "Dorpsstraat 1",
+                    "postal_code": "1234 AB",
+                    "city": "Utrecht",
+                    "country": "NL",
+                },
+                "email": "info@voorbeeld.nl",
+                "chamber_of_commerce": "12345678",
+            },
+            "privacy_contact": {
+                "name": {"nl": "Privacyteam", "en": "Privacy team"},
+                "email": "privacy@voorbeeld.nl",
+            },
+            "supervisory_authority": {
+                "name": "Autoriteit Persoonsgegevens",
+                "website": "https://autoriteitpersoonsgegevens.nl",
+                "complaint_url": "https://autoriteitpersoonsgegevens.nl/klacht",
+            },
+            "data_categories": [
+                {
+                    "id": "name",
+                    "name": {"nl": "Naam", "en": "Name"},
+                    "dpv": "pd:Name",
+                    "fides": "user.name",
+                },
+                {
+                    "id": "invoice",
+                    "name": {"nl": "Facturen", "en": "Invoices"},
+                    "dpv": "pd:Transactional",
+                    "fides": "user.financial",
+                },
+                {
+                    "id": "ip_address",
+                    "name": {"nl": "IP-adres", "en": "IP address"},
+                    "dpv": "pd:IPAddress",
+                    "fides": "user.device.ip_address",
+                },
+            ],
+            "recipients": [
+                {
+                    "id": "analytics_vendor",
+                    "name": "Stats Inc.",
+                    "role": "processor",
+                    "description": {"nl": "Statistieken.", "en": "Statistics."},
+                    "country": "US",
+                    "safeguard": "scc",
+                    "agreement": "DPA 2026",
+                }
+            ],
+            "activities": [account, analytics],
+        }
+    )
+
+
+def _row(policy: Policy, activity_id: str, lang: str = "en") -> RopaRow:
+    return next(row for row in ropa_rows(policy, lang) if row.activity_id == activity_id)
+
+
+# --- the register as a whole -----------------------------------------------------------------
+
+
+def test_l73_art_30_1_fields_name_real_row_fields_and_cover_letters_a_to_g() -> None:
+    row_fields = {field.name for field in dataclasses.fields(RopaRow)}
+    assert {name for name, _ in ART_30_1_FIELDS} <= row_fields
+    assert sorted({letter for _, letter in ART_30_1_FIELDS}) == list("abcdefg")
+
+
+@pytest.mark.parametrize("lang", [pytest.param("nl", id="nl"), pytest.param("en", id="en")])
+def test_l73_every_art_30_1_field_is_filled_for_every_activity_of_the_shipped_policy(
+    shipped: Policy, lang: str
+) -> None:
+    rows = ropa_rows(shipped, lang)
+    assert [row.activity_id for row in rows] == [a.id for a in shipped.activities]
+    empty = [
+        (row.activity_id, name)
+        for row in rows
+        for name, _ in ART_30_1_FIELDS
+        if not getattr(row, name).strip()
+    ]
+    assert empty == []
+
+
+def test_l73_rows_trace_each_activity_to_its_promises(shipped: Policy) -> None:
+    for row, activity in zip(ropa_rows(shipped), shipped.activities, strict=True):
+        assert row.promises == activity.promises
+        assert row.activity == activity.name.en
+
+
+def test_l73_an_activity_without_recipients_or_transfers_still_says_so() -> None:
+    row = _row(_small(), "account")
+    assert row.recipients == "none; processed internally only"
+    assert row.transfers == "no transfer to third countries"
+    assert _row(_small(), "account", "nl").recipients == "geen; alleen intern verwerkt"
+
+
+def test_unknown_language_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unsupported language 'de'"):
+        ropa_rows(_small(), "de")
+
+
+# --- (a) controller and contact ---------------------------------------------------------------
+
+
+def test_p21_controller_field_names_the_controller_its_address_and_contact_details() -> None:
+    row = _row(_small(), "account", "nl")
+    assert row.controller == (
+        "Voorbeeld B.V.; Dorpsstraat 1, 1234 AB Utrecht, NL; info@voorbeeld.nl; KvK 12345678"
+    )
+    assert row.privacy_contact == "Privacyteam; privacy@voorbeeld.nl"
+
+
+# --- (b), (c): purposes, subjects, categories; basis ------------------------------------------
+
+
+def test_l73_purposes_subjects_and_categories_are_in_words() -> None:
+    row = _row(_small(), "analytics", "nl")
+    assert row.purposes == "analyse van het gebruik van de dienst"
+    assert row.data_subjects == "bezoekers"
+    assert row.data_categories == "IP-adres"
+
+
+def test_l75_legal_basis_and_legitimate_interest_statement_are_in_the_register() -> None:
+    analytics, account = _row(_small(), "analytics"), _row(_small(), "account")
+    assert analytics.legal_basis == "legitimate interests (GDPR art. 6(1)(f))"
+    assert analytics.legitimate_interest == "Improving our site."
+    assert account.legal_basis == "performance of a contract (GDPR art. 6(1)(b))"
+    assert account.legitimate_interest == ""
+
+
+@pytest.mark.parametrize("basis", list(LegalBasis), ids=lambda basis: basis.value)
+def test_every_legal_basis_is_worded_with_its_article_in_both_languages(
+    basis: LegalBasis,
+) -> None:
+    letter = basis.article[-2]  # "art. 6(1)(b)" -> "b"
+    assert LEGAL_BASIS_WORDS[basis].nl.endswith(f"(art. 6 lid 1 onder {letter} AVG)")
+    assert LEGAL_BASIS_WORDS[basis].en.endswith(f"(GDPR {basis.article})")
+
+
+# --- (d), (e): recipients and transfers ------------------------------------------------------
+
+
+def test_l37_recipient_in_a_third_country_is_marked_and_its_transfer_names_the_safeguard() -> None:
+    row = _row(_small(), "analytics")
+    assert row.recipients == "Stats Inc. (processor, US, third country)"
+    assert row.transfers == (
+        "Stats Inc. (US): standard contractual clauses of the European Commission "
+        "(GDPR art. 46(2)(c))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("country", "third"),
+    [
+        pytest.param("NL", False, id="netherlands"),
+        pytest.param("NO", False, id="norway-eea"),
+        pytest.param("CH", True, id="switzerland-adequacy"),
+        pytest.param("US", True, id="united-states"),
+        pytest.param(None, False, id="no-country"),
+    ],
+)
+def test_l37_third_country_means_outside_the_eea(country: str | None, third: bool) -> None:
+    assert in_third_country(country) is third
+
+
+# --- (f) retention ----------------------------------------------------------------------------
+
+
+def test_p20_l34_retention_names_the_account_rule_and_the_tax_hold() -> None:
+    assert _row(_small(), "account", "nl").retention == (
+        "zolang het account actief is en daarna nog 30 dagen; "
+        "wettelijke bewaarplicht: Facturen 7 jaar (fiscale bewaarplicht)"
+    )
+    assert _row(_small(), "account").retention == (
+        "while the account is active and 30 days after it is closed; "
+        "legal hold: Invoices 7 years (tax retention duty)"
+    )
+
+
+def test_l23_l51_retention_names_the_period_and_the_minimisation_step() -> None:
+    assert _row(_small(), "analytics", "nl").retention == (
+        "12 maanden na verzameling; na 30 dagen: IP-adres ingekort tot /24 (IP-adres)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("period", "lang", "words"),
+    [
+        pytest.param("P1D", "nl", "1 dag", id="nl-one-day"),
+        pytest.param("P30D", "nl", "30 dagen", id="nl-days"),
+        pytest.param("P1M", "nl", "1 maand", id="nl-one-month"),
+        pytest.param("P12M", "nl", "12 maanden", id="nl-months"),
+        pytest.param("P1Y", "nl", "1 jaar", id="nl-one-year"),
+        pytest.param("P7Y", "nl", "7 jaar", id="nl-years-no-plural"),
+        pytest.param("P1Y6M", "nl", "1 jaar en 6 maanden", id="nl-compound"),
+        pytest.param("P1Y2M3D", "en", "1 year, 2 months and 3 days", id="en-three-parts"),
+        pytest.param("P2W", "en", "14 days", id="en-weeks-as-days"),
+        pytest.param("P1Y", "en", "1 year", id="en-one-year"),
+        pytest.param("P0D", "en", "0 days", id="en-zero"),
+    ],
+)
+def test_period_in_words(period: str, lang: str, words: str) -> None:
+    assert period_in_words(Period.parse(period), lang) == words
+
+
+_PHRASES = RetentionPhrases(
+    collection="C {period}",
+    account_closure="A {period}",
+    event="E {period} {event}",
+    consent_withdrawal="W {period}",
+    account_closure_only="A",
+    consent_withdrawal_only="W",
+)
+
+
+@pytest.mark.parametrize(
+    ("retention", "words"),
+    [
+        pytest.param({"starts": "collection", "period": "P6M"}, "C 6 months", id="collection"),
+        pytest.param(
+            {"starts": "account_closure", "period": "P30D"}, "A 30 days", id="account-closure"
+        ),
+        pytest.param(
+            {"starts": "account_closure", "period": "P0D"}, "A", id="account-closure-at-once"
+        ),
+        pytest.param(
+            {"starts": "consent_withdrawal", "period": "P0D"}, "W", id="withdrawal-at-once"
+        ),
+        pytest.param(
+            {"starts": "event", "period": "P1Y", "event": {"nl": "x", "en": "the case closes"}},
+            "E 1 year the case closes",
+            id="event",
+        ),
+    ],
+)
+def test_p20_retention_in_words_picks_the_phrase_of_its_start(
+    retention: dict[str, Any], words: str
+) -> None:
+    assert retention_in_words(Retention.model_validate(retention), "en", _PHRASES) == words
+
+
+# --- (g) security -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_l76_l77_security_measures_describe_the_systems_real_measures(lang: str) -> None:
+    text = SECURITY_MEASURES.in_language(lang)
+    for measure in ("AES-GCM", "HMAC", "TLS", "crypto-shredding"):
+        assert measure in text
+    assert ("hash-chained" if lang == "en" else "hashes aaneengeketend") in text
+    assert ("role-based" if lang == "en" else "rolgebaseerd") in text
+    assert _row(_small(), "account", lang).security_measures == text
+
+
+# --- the shared vocabulary ----------------------------------------------------------------------
+
+
+def test_dpv_terms_read_as_plain_words_and_unknown_ones_as_their_label() -> None:
+    assert purpose_words("dpv:CustomerCare", "nl") == "klantenservice en productondersteuning"
+    assert purpose_words("dpv:SellInsightsFromData", "en") == "sell insights from data"
+    assert data_subject_words("dpv:Customer", "nl") == "klanten"
+    assert data_subject_words("dpv:ElderlyDataSubject", "en") == "elderly data subject"
+
+
+def test_every_purpose_and_data_subject_of_the_shipped_policy_has_dutch_words(
+    shipped: Policy,
+) -> None:
+    terms = {t for a in shipped.activities for t in (*a.purposes, *a.data_subjects)}
+    assert sorted(t for t in terms if not has_plain_words(t)) == []

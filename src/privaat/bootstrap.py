@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.guard import Guard
@@ -31,6 +34,22 @@ class Context:
     access_log: AccessLog
     passwords: Passwords
     geo: GeoLocator = field(default_factory=GeoLocator)
+    _held: threading.local = field(default_factory=threading.local, repr=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads; nested uses in one thread share it instead of checking
+        out another (a pool checkout costs more than the point read it serves)."""
+        held: Connection | None = getattr(self._held, "connection", None)
+        if held is not None:
+            yield held
+            return
+        with self.engine.connect() as connection:
+            self._held.connection = connection
+            try:
+                yield connection
+            finally:
+                self._held.connection = None
 
     def close(self) -> None:
         self.access_log.flush()

@@ -11,7 +11,6 @@ a Markdown comment), so a test can prove each promise of the file is stated in t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Literal
@@ -40,18 +39,11 @@ from privaat.policy.schema import (
 )
 from privaat.policy.vocab import PROMISES_MET_BY_POLICY_BLOCKS
 from privaat.render.catalogue import PHRASES, Phrases
+from privaat.render.document import Fact, LanguageLink, PolicyDocument, Section
 from privaat.render.language import LANGUAGES, formatting_locale
 from privaat.render.templating import environment
 
-__all__ = [
-    "Fact",
-    "Format",
-    "LanguageLink",
-    "PolicyDocument",
-    "Section",
-    "policy_document",
-    "render_policy_text",
-]
+__all__ = ["Format", "policy_document", "render_policy_text"]
 
 
 class Format(StrEnum):
@@ -59,56 +51,6 @@ class Format(StrEnum):
 
     HTML = "html"
     MARKDOWN = "md"
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """A labelled statement, e.g. "Grondslag: …", optionally with a list under it."""
-
-    label: str
-    text: str = ""
-    items: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A headed part of the policy; activity sections carry their P-ids."""
-
-    anchor: str
-    heading: str
-    paragraphs: tuple[str, ...] = ()
-    bullets: tuple[str, ...] = ()
-    facts: tuple[Fact, ...] = ()
-    closing: tuple[str, ...] = ()
-    promises: tuple[str, ...] = ()
-    subsections: tuple[Section, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class LanguageLink:
-    lang: str
-    name: str  # the language's own name: "Nederlands", "English"
-    href: str
-    current: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyDocument:
-    """The whole public policy in one language, as words ready for a template."""
-
-    lang: str
-    title: str
-    last_updated_label: str
-    last_updated: str  # "26 november 2026"
-    last_updated_iso: str
-    version: str
-    effective: str
-    intro: tuple[str, ...]
-    sections: tuple[Section, ...]
-    contents_label: str
-    skip_link: str
-    language_switch: str
-    language_links: tuple[LanguageLink, ...]
 
 
 # the sections that state a promise kept by a policy block rather than by an activity

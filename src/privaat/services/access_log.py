@@ -13,9 +13,10 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, bindparam, insert
 
 from privaat.domain.clock import Clock
+from privaat.store.fastpath import BulkInsert
 from privaat.store.tables import access_log
 
 
@@ -44,7 +45,10 @@ class AccessLog:
         self._buffer: list[dict[str, object]] = []
         self._oldest: datetime | None = None
         self._lock = threading.Lock()
-        self._statement = insert(access_log)
+        columns = ("at", "actor", "activity", "subject_pseudonym", "operation")
+        self._statement = BulkInsert(
+            insert(access_log).values({name: bindparam(name) for name in columns})
+        )
 
     def record(self, *, actor: str, activity: str, subject_pseudonym: str, operation: str) -> None:
         now = self._clock.now()
@@ -82,4 +86,4 @@ class AccessLog:
 
     def _write(self, batch: list[dict[str, object]]) -> None:
         with self._engine.begin() as connection:
-            connection.execute(self._statement, batch)
+            self._statement.run(connection, batch)

@@ -24,6 +24,7 @@ from privaat.services.errors import Conflict, InvalidCredentials, InvalidField
 from privaat.services.subject_state import load_state, state_from_row
 from privaat.store.audit import AuditTrail
 from privaat.store.crypto import SubjectCipher
+from privaat.store.fastpath import PointQuery
 from privaat.store.tables import accounts, credentials, sessions, subject_keys, subjects
 
 # Processing activities of the policy file that these use cases serve.
@@ -83,7 +84,7 @@ def _encrypt_fields(cipher: SubjectCipher, values: dict[str, Any]) -> dict[str, 
 
 
 # one statement, compiled once: the account, the guard's flags and the wrapped key together
-_PROFILE = (
+_PROFILE = PointQuery(
     select(
         accounts,
         subjects.c.pseudonym,
@@ -96,6 +97,18 @@ _PROFILE = (
     .join(subject_keys, subject_keys.c.subject_id == accounts.c.subject_id)
     .where(accounts.c.subject_id == bindparam("subject_id"))
 )
+
+
+def account_row(connection: Connection, subject_id: int) -> dict[str, Any] | None:
+    """The account with the guard's flags and the wrapped key, in one point read."""
+    return _PROFILE.first(connection, subject_id=subject_id)
+
+
+def _profile_row(connection: Connection, subject_id: int) -> dict[str, Any]:
+    row = account_row(connection, subject_id)
+    if row is None:
+        raise InvalidField("subject", "no such account")
+    return row
 
 
 def _decrypt(cipher: SubjectCipher, blob: bytes | None, field: str) -> str | None:
@@ -119,7 +132,7 @@ def _load(
     ctx: Context, connection: Connection, subject_id: int, activity: str
 ) -> tuple[Any, SubjectCipher]:
     """The account row and the subject's cipher, after the guard allowed ``activity``."""
-    row = connection.execute(_PROFILE, {"subject_id": subject_id}).mappings().first()
+    row = account_row(connection, subject_id)
     if row is None:
         raise InvalidCredentials()
     state = load_state(connection, subject_id, row, ctx.policy.activity(activity))
@@ -130,7 +143,7 @@ def _load(
 
 def read_profile(ctx: Context, subject_id: int, *, actor: str = "self") -> Profile:
     """The account's data, decrypted under the guard; the read is written to the access log."""
-    with ctx.engine.connect() as connection:
+    with ctx.reading() as connection:
         row, cipher = _load(ctx, connection, subject_id, ACCOUNT)
     profile = _profile(cipher, row)
     ctx.access_log.record(
@@ -269,7 +282,7 @@ def update_profile(
             # LEGAL L4 and P3: both the old and the new address hear of the change
             _notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED, to=old_email)
             _notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED)
-        fresh = connection.execute(_PROFILE, {"subject_id": subject_id}).mappings().one()
+        fresh = _profile_row(connection, subject_id)
     ctx.access_log.record(
         actor=actor, activity=ACCOUNT, subject_pseudonym=row["pseudonym"], operation="write"
     )
@@ -336,7 +349,7 @@ def _notify(
     **values: str,
 ) -> None:
     """Queue a security notice (P3) in the current transaction, if the guard allows it."""
-    row = connection.execute(_PROFILE, {"subject_id": subject_id}).mappings().one()
+    row = _profile_row(connection, subject_id)
     state = load_state(connection, subject_id, row, ctx.policy.activity(NOTICES))
     if not ctx.guard.decide(NOTICES, state, ctx.clock.now()).allowed:
         return

@@ -18,11 +18,12 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from privaat.bootstrap import Context
 from privaat.domain.subject import AccountStatus
 from privaat.mail.notices import Notice
-from privaat.services.accounts import _PROFILE, _notify
+from privaat.services.accounts import _notify, account_row
 from privaat.services.errors import InvalidCredentials, NotAuthenticated, TooManyAttempts
 from privaat.services.geo import truncate_ip
 from privaat.services.subject_state import load_state
 from privaat.store.audit import AuditTrail
+from privaat.store.fastpath import PointQuery
 from privaat.store.tables import (
     accounts,
     credentials,
@@ -61,7 +62,7 @@ def _token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-_LOGIN_LOOKUP = (
+_LOGIN_LOOKUP = PointQuery(
     select(
         accounts.c.subject_id,
         accounts.c.status,
@@ -78,9 +79,9 @@ _LOGIN_LOOKUP = (
 )
 
 
-def find_login(connection: Connection, email_bidx: bytes) -> Any:
+def find_login(connection: Connection, email_bidx: bytes) -> dict[str, Any] | None:
     """The log-in row for a blind-indexed e-mail address, or None (the hot look-up, W6)."""
-    return connection.execute(_LOGIN_LOOKUP, {"email_bidx": email_bidx}).mappings().first()
+    return _LOGIN_LOOKUP.first(connection, email_bidx=email_bidx)
 
 
 def log_in(ctx: Context, *, email: str, password: str, ip: str, user_agent: str) -> LoggedIn:
@@ -209,7 +210,7 @@ def session_subject(ctx: Context, token: str | None) -> int:
     """The subject of a live session, or NotAuthenticated."""
     if not token or len(token) > 128:
         raise NotAuthenticated()
-    with ctx.engine.connect() as connection:
+    with ctx.reading() as connection:
         row = connection.execute(
             select(sessions.c.subject_id, sessions.c.expires_at).where(
                 sessions.c.token_hash == _token_hash(token)
@@ -237,8 +238,8 @@ def end_other_sessions(connection: Connection, subject_id: int, keep_token: str 
 
 def recent_logins(ctx: Context, subject_id: int, *, limit: int = 20) -> list[LoginView]:
     """The holder's own recent log-ins with their locations (P9; GDPR art. 15)."""
-    with ctx.engine.connect() as connection:
-        row = connection.execute(_PROFILE, {"subject_id": subject_id}).mappings().first()
+    with ctx.reading() as connection:
+        row = account_row(connection, subject_id)
         if row is None:
             raise NotAuthenticated()
         state = load_state(connection, subject_id, row, ctx.policy.activity(LOGIN_LOCATION))
@@ -273,7 +274,7 @@ def change_password(
     """Change the password (P2); other sessions end and the holder gets a notice (P3)."""
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
-        row = connection.execute(_PROFILE, {"subject_id": subject_id}).mappings().first()
+        row = account_row(connection, subject_id)
         if row is None:
             raise NotAuthenticated()
         state = load_state(connection, subject_id, row, ctx.policy.activity(LOGIN))

@@ -223,16 +223,21 @@ class KeyStore:
         self, conn: Connection, subject_id: int, pseudonym: str
     ) -> SubjectCipher:
         """Give a new subject a random data key, stored wrapped; returns its cipher."""
+        row, cipher = self.new_subject_key(subject_id, pseudonym)
+        conn.execute(_INSERT_SUBJECT_KEY, row)
+        return cipher
+
+    def new_subject_key(
+        self, subject_id: int, pseudonym: str
+    ) -> tuple[dict[str, object], SubjectCipher]:
+        """A fresh data key as a ``subject_keys`` row (for bulk inserts) and its cipher."""
         data_key = new_data_key()
-        conn.execute(
-            _INSERT_SUBJECT_KEY,
-            {
-                "subject_id": subject_id,
-                "master_key_id": self.master.id,
-                "wrapped_key": self.master.wrap(data_key, context=_subject_context(pseudonym)),
-            },
-        )
-        return self._remember(subject_id, pseudonym, SubjectCipher(data_key))
+        row: dict[str, object] = {
+            "subject_id": subject_id,
+            "master_key_id": self.master.id,
+            "wrapped_key": self.master.wrap(data_key, context=_subject_context(pseudonym)),
+        }
+        return row, self._remember(subject_id, pseudonym, SubjectCipher(data_key))
 
     def cipher(self, conn: Connection, subject_id: int, pseudonym: str) -> SubjectCipher:
         """The subject's cipher, from the cache or unwrapped from ``subject_keys``."""

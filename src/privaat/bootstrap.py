@@ -68,10 +68,12 @@ def bootstrap(
     """Build a Context from settings; tests pass a fixed clock, their engine and cheap hashing."""
     settings = settings or Settings()
     clock = clock or SystemClock()
+    # what can refuse to start comes first, before any connection is opened
+    policy = policy or load_policy_file(settings.policy_file)
+    keys = KeyStore(load_master_key(settings))
     engine = engine or make_engine(settings.database_url)
     if run_migrations:
         migrate(engine)
-    policy = policy or load_policy_file(settings.policy_file)
     if passwords is None:
         # argon2id at RFC 9106's second recommended option; tests ask for less
         cheap = settings.mode is Mode.TEST
@@ -81,7 +83,7 @@ def bootstrap(
         engine=engine,
         policy=policy,
         clock=clock,
-        keys=KeyStore(load_master_key(settings)),
+        keys=keys,
         guard=Guard(policy),
         access_log=AccessLog(engine, clock),
         passwords=passwords,

@@ -16,8 +16,14 @@ keys_app = typer.Typer(
 )
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+mail_app = typer.Typer(help="The outbox of notices and its delivery.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Work that runs later: minimisation and retention.", no_args_is_help=True
+)
 
 app.add_typer(policy_app, name="policy")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(mail_app, name="mail")
+app.add_typer(jobs_app, name="jobs")

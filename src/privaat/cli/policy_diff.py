@@ -13,7 +13,8 @@ import yaml
 from pydantic import ValidationError
 
 from privaat.cli._apps import policy_app
-from privaat.policy.diff import Change, Plain, PolicyDiff, diff_policies
+from privaat.policy.change import Change, Plain
+from privaat.policy.diff import PolicyDiff, diff_policies
 from privaat.policy.fideslang import FideslangExportError, to_fideslang
 from privaat.policy.loader import PolicyError, load_policy_file
 from privaat.policy.schema import Policy

@@ -51,6 +51,13 @@ class Period:
         day = min(moment.day, calendar.monthrange(year, month)[1])
         return moment.replace(year=year, month=month, day=day) + timedelta(days=self.days)
 
+    def before(self, moment: datetime) -> datetime:
+        """The moment this period before ``moment``: what is older than it has outlived it."""
+        months = moment.month - 1 - self.months - 12 * self.years
+        year, month = moment.year + months // 12, months % 12 + 1
+        day = min(moment.day, calendar.monthrange(year, month)[1])
+        return moment.replace(year=year, month=month, day=day) - timedelta(days=self.days)
+
     def approx_days(self) -> int:
         """Length in days, for comparing periods (a year counts 365 days, a month 30)."""
         return 365 * self.years + 30 * self.months + self.days

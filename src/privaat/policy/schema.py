@@ -23,7 +23,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from privaat.policy.period import Period
 
@@ -310,13 +310,17 @@ class Policy(_Strict):
     data_categories: tuple[DataCategory, ...]
     recipients: tuple[Recipient, ...]
     activities: tuple[ProcessingActivity, ...] = Field(min_length=1)
+    # services look activities up on every guarded read: an index, rebuilt whenever the
+    # activities tuple is another one (model_copy(update=...) shares private attributes)
+    _index: tuple[tuple[ProcessingActivity, ...], dict[str, ProcessingActivity]] | None = (
+        PrivateAttr(default=None)
+    )
 
     def activity(self, activity_id: str) -> ProcessingActivity:
         """The activity with this id; KeyError names it when the policy lacks it."""
-        for activity in self.activities:
-            if activity.id == activity_id:
-                return activity
-        raise KeyError(activity_id)
+        if self._index is None or self._index[0] is not self.activities:
+            self._index = (self.activities, {a.id: a for a in self.activities})
+        return self._index[1][activity_id]
 
     def category(self, category_id: str) -> DataCategory:
         for category in self.data_categories:

@@ -5,8 +5,8 @@
 
 Both are rendered with Jinja2 (``templates/``, HTML autoescaped) and Babel (dates, lists,
 country names, Accept-Language negotiation); the words live in ``catalogue`` and, where the
-register shares them, in ``privaat.policy.ropa``. Nothing here decides anything: the policy
-file says it, this package only puts it into words.
+register shares them, in ``privaat.policy.wording`` and ``dpv_words``. Nothing here
+decides anything: the policy file says it, this package only puts it into words.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Every phrase is free of plurals (counts go through ``period_in_words``), so one table per
 language is the whole catalogue. Placeholders in braces are filled with ``str.format``.
 The shared vocabulary (legal bases, purposes, recipients, safeguards) comes from
-``privaat.policy.ropa`` so that this text and the art. 30 register agree word for word.
+``privaat.policy.wording`` and ``dpv_words``, so that this text and the art. 30 register
+agree word for word.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from privaat.policy.ropa import RetentionPhrases
 from privaat.policy.schema import DataSource, WithdrawalChannel
+from privaat.policy.wording import RetentionPhrases
 
 __all__ = ["PHRASES", "Phrases", "RightPhrase"]
 

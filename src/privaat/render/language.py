@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from babel import Locale
 
-from privaat.policy.ropa import LANGUAGES
+from privaat.policy.wording import LANGUAGES, for_language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "formatting_locale", "negotiate_language"]
 
@@ -22,12 +22,7 @@ _MAX_RANGES = 32
 
 def formatting_locale(lang: str) -> Locale:
     """The Babel locale that formats dates, lists and country names for ``lang``."""
-    try:
-        return _FORMATTING_LOCALES[lang]
-    except KeyError:
-        raise ValueError(
-            f"unsupported language {lang!r}: choose one of {', '.join(LANGUAGES)}"
-        ) from None
+    return for_language(_FORMATTING_LOCALES, lang)
 
 
 def negotiate_language(

@@ -19,16 +19,8 @@ from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
 
-from privaat.policy.ropa import (
-    LEGAL_BASIS_WORDS,
-    RECIPIENT_ROLE_WORDS,
-    SAFEGUARD_WORDS,
-    data_subject_words,
-    in_third_country,
-    period_in_words,
-    purpose_words,
-    retention_in_words,
-)
+from privaat.policy.dpv_words import data_subject_words, purpose_words
+from privaat.policy.ropa import in_third_country
 from privaat.policy.schema import (
     Address,
     LegalBasis,
@@ -38,9 +30,17 @@ from privaat.policy.schema import (
     Safeguard,
 )
 from privaat.policy.vocab import PROMISES_MET_BY_POLICY_BLOCKS
+from privaat.policy.wording import (
+    LEGAL_BASIS_WORDS,
+    RECIPIENT_ROLE_WORDS,
+    SAFEGUARD_WORDS,
+    for_language,
+    period_in_words,
+    retention_in_words,
+)
 from privaat.render.catalogue import PHRASES, Phrases
 from privaat.render.document import Fact, LanguageLink, PolicyDocument, Section
-from privaat.render.language import LANGUAGES, formatting_locale
+from privaat.render.language import formatting_locale
 from privaat.render.templating import environment
 
 __all__ = ["Format", "policy_document", "render_policy_text"]
@@ -80,9 +80,7 @@ def policy_document(
     policy: Policy, lang: str, *, language_links: Mapping[str, str] | None = None
 ) -> PolicyDocument:
     """The words of the public policy in ``lang``; ``language_links`` maps a language to a URL."""
-    phrases = PHRASES.get(lang)
-    if phrases is None:
-        raise ValueError(f"unsupported language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    phrases = for_language(PHRASES, lang)
     words = _Words(policy, lang, phrases, formatting_locale(lang))
     meta = policy.policy
     effective = ""

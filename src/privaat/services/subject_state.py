@@ -16,6 +16,9 @@ from privaat.store.tables import consent_events, objections
 STATE_COLUMNS = ("minor", "restricted", "legal_hold", "status")
 
 
+_PLAIN_CUSTOMER = SubjectState.customer()
+
+
 def state_from_row(
     row: Mapping[str, Any],
     *,
@@ -25,6 +28,9 @@ def state_from_row(
 ) -> SubjectState:
     """The state from a row holding ``STATE_COLUMNS`` (status is None when there is no account)."""
     status = row["status"]
+    plain = not (consents or objected or row["restricted"] or row["minor"] or row["legal_hold"])
+    if plain and status == AccountStatus.ACTIVE:
+        return _PLAIN_CUSTOMER  # the common case on hot reads: one immutable snapshot for all
     return SubjectState(
         account=AccountStatus(status) if status else AccountStatus.NONE,
         consents=consents or {},

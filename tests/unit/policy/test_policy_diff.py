@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from privaat.policy.diff import Change, ChangeKind, diff_policies
+from privaat.policy.change import Change, ChangeKind
+from privaat.policy.diff import diff_policies
 from privaat.policy.schema import Policy
 from privaat.policy.validate import check_policy
 

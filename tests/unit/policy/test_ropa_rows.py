@@ -7,23 +7,23 @@ from typing import Any
 
 import pytest
 
+from privaat.policy.dpv_words import data_subject_words, has_plain_words, purpose_words
 from privaat.policy.loader import load_policy_file
 from privaat.policy.period import Period
 from privaat.policy.ropa import (
     ART_30_1_FIELDS,
-    LEGAL_BASIS_WORDS,
     SECURITY_MEASURES,
-    RetentionPhrases,
     RopaRow,
-    data_subject_words,
-    has_plain_words,
     in_third_country,
-    period_in_words,
-    purpose_words,
-    retention_in_words,
     ropa_rows,
 )
 from privaat.policy.schema import LegalBasis, Policy, Retention
+from privaat.policy.wording import (
+    LEGAL_BASIS_WORDS,
+    RetentionPhrases,
+    period_in_words,
+    retention_in_words,
+)
 from privaat.settings import default_policy_file
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from privaat.policy.loader import load_policy_file
-from privaat.policy.ropa import LEGAL_BASIS_WORDS
 from privaat.policy.schema import LegalBasis, Policy
 from privaat.policy.vocab import PROMISES_MET_BY_POLICY_BLOCKS
+from privaat.policy.wording import LEGAL_BASIS_WORDS
 from privaat.render.catalogue import PHRASES
 from privaat.render.language import negotiate_language
 from privaat.render.policy_text import Format, render_policy_text

@@ -1,0 +1,24 @@
+"""Run every benchmark at one size: ``python -m bench.run --size N`` (what ``make bench`` runs)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import accounts_bench, guard_bench
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=10_000, help="scale of every workload")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    print(f"machine: {accounts_bench.machine()}")
+    print("== W5 guard ==", flush=True)
+    guard_bench.main(["--size", str(max(args.size, 1000))])
+    print("== W6 accounts ==", flush=True)
+    for line in accounts_bench.run(args.size, min(args.size, 20_000), args.database_url):
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

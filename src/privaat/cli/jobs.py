@@ -1,0 +1,28 @@
+"""Commands: ``jobs minimise-login-ips`` (more jobs arrive with retention)."""
+
+from __future__ import annotations
+
+import typer
+
+from privaat.bootstrap import bootstrap
+from privaat.cli._apps import jobs_app
+from privaat.policy.loader import PolicyError
+from privaat.services.login_history import ip_minimisation_period, minimise_login_ips
+from privaat.settings import Settings
+from privaat.store.keys import MasterKeyConfigError
+
+
+@jobs_app.command("minimise-login-ips")
+def minimise_ips() -> None:
+    """Erase full IP addresses of log-ins past the policy's period (P9, LEGAL L23)."""
+    try:
+        context = bootstrap(Settings())
+    except (PolicyError, MasterKeyConfigError) as error:
+        typer.echo(f"privaat: {error}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        done = minimise_login_ips(context)
+    finally:
+        context.close()
+    period = ip_minimisation_period(context.policy)
+    typer.echo(f"truncated the IP address of {done} log-ins older than {period}")

@@ -1,0 +1,68 @@
+"""Consent blocks compared between two policy versions (GDPR art. 7; LEGAL L48, L50).
+
+Consent asked where it was not, a consent-text version raised or lowered, a way to withdraw
+taken away, consent that no longer expires or a block removed is material; newly asked consent
+and a raised version also need everyone's consent again (L50). Reworded texts are editorial:
+the version says whether consent is asked again.
+"""
+
+from __future__ import annotations
+
+from privaat.policy.change import Change, editorial, material, unclassified
+from privaat.policy.diff_retention import length_change
+from privaat.policy.schema import Consent, ProcessingActivity
+
+__all__ = ["consent_changes"]
+
+
+def consent_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity) -> list[Change]:
+    """The changes to one activity's consent block, added, removed or changed."""
+    before, after = old.consent, new.consent
+    if before is not None and after is not None:
+        return _consent_block_changes(aid, before, after)
+    if before == after or old.legal_basis is not new.legal_basis:
+        return []  # no consent either side, or the change of legal basis already says it
+    if after is not None:
+        reason = "consent is asked for this activity now: nobody has given it yet (L50)"
+        return [material(aid, "consent", None, after.version, reason, reconsent=True)]
+    reason = "consent and its withdrawal channels removed (art. 7(3); WP260 ¶29)"
+    return [material(aid, "consent", before.version if before else None, None, reason)]
+
+
+def _consent_block_changes(aid: str, old: Consent, new: Consent) -> list[Change]:
+    found: list[Change] = []
+    if new.version > old.version:
+        reason = "consent text version raised: consents given to the old text are stale (L50)"
+        found.append(
+            material(aid, "consent.version", old.version, new.version, reason, reconsent=True)
+        )
+    elif new.version < old.version:
+        reason = "consent text version went down: versions only go up (art. 7(1); L48)"
+        found.append(material(aid, "consent.version", old.version, new.version, reason))
+    for name in ("request", "withdraw"):
+        if getattr(old, name) != getattr(new, name):
+            reason = "consent wording changed; the version says whether consent is asked again"
+            found.append(
+                editorial(aid, f"consent.{name}", getattr(old, name), getattr(new, name), reason)
+            )
+    for channel in old.channels:
+        if channel not in new.channels:
+            reason = "a way to withdraw consent removed: it must stay as easy as giving (art. 7(3))"
+            found.append(material(aid, "consent.channels", channel, None, reason))
+    for channel in new.channels:
+        if channel not in old.channels:
+            reason = "another way to withdraw consent"
+            found.append(editorial(aid, "consent.channels", None, channel, reason))
+    if old.expires_after != new.expires_after:
+        if new.expires_after is None:
+            reason = "consent no longer expires on its own (L29)"
+            found.append(material(aid, "consent.expires_after", old.expires_after, None, reason))
+        elif old.expires_after is None:
+            reason = "consent now expires on its own: less processing"
+            found.append(editorial(aid, "consent.expires_after", None, new.expires_after, reason))
+        else:
+            found += length_change(
+                aid, "consent.expires_after", old.expires_after, new.expires_after, "consent"
+            )
+    compared = frozenset({"version", "request", "withdraw", "channels", "expires_after"})
+    return found + unclassified(aid, "consent.", old, new, compared)

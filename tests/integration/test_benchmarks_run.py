@@ -1,0 +1,16 @@
+"""The benchmarks run at a small size (CI runs them so; the figures live in bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+from bench import accounts_bench
+
+
+def test_accounts_benchmark_runs_small_and_reports_each_figure_beside_its_baseline(
+    database_url: str,
+) -> None:
+    lines = accounts_bench.run(300, 300, database_url)
+    text = "\n".join(lines)
+    assert "creation:" in text
+    for figure in ("log-in look-up by e-mail", "profile read (guard + decrypt + access log)"):
+        line = next(line for line in lines if line.startswith(figure))
+        assert "baseline p50" in line and "ratio" in line

@@ -41,16 +41,29 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail the whole run at once when PostgreSQL is expected but cannot be reached."""
+    if PG_URL is None:
+        return
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        raise pytest.UsageError(
+            f"PRIVAAT_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error.orig}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def _postgres_engine() -> Iterator[Engine]:
     assert PG_URL is not None
     engine = make_engine(PG_URL)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
-    except OperationalError as error:
-        pytest.exit(f"PRIVAAT_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}", 3)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
     migrate(engine)
     yield engine
     engine.dispose()

@@ -20,7 +20,7 @@ from privaat.mail.notices import Notice, notice_text
 from privaat.mail.outbox import OutgoingMail, queue
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
-from privaat.services.errors import Conflict, InvalidCredentials, InvalidField
+from privaat.services.errors import Conflict, InvalidCredentials, InvalidField, NotAuthenticated
 from privaat.services.subject_state import load_state, state_from_row
 from privaat.store.audit import AuditTrail
 from privaat.store.crypto import SubjectCipher
@@ -128,23 +128,32 @@ def _profile(cipher: SubjectCipher, row: Any) -> Profile:
     )
 
 
-def _load(
+def load_guarded(
     ctx: Context, connection: Connection, subject_id: int, activity: str
-) -> tuple[Any, SubjectCipher]:
+) -> tuple[dict[str, Any], SubjectCipher]:
     """The account row and the subject's cipher, after the guard allowed ``activity``."""
     row = account_row(connection, subject_id)
     if row is None:
-        raise InvalidCredentials()
+        raise NotAuthenticated()
     state = load_state(connection, subject_id, row, ctx.policy.activity(activity))
     ctx.guard.check(activity, state, ctx.clock.now())
     cipher = ctx.keys.cipher_from_wrapped(subject_id, row["pseudonym"], row["wrapped_key"])
     return row, cipher
 
 
+def verify_password(ctx: Context, connection: Connection, subject_id: int, password: str) -> None:
+    """Raise InvalidCredentials unless ``password`` is the subject's (re-authentication)."""
+    stored = connection.execute(
+        select(credentials.c.password_hash).where(credentials.c.subject_id == subject_id)
+    ).scalar()
+    if not ctx.passwords.verify(stored, password):
+        raise InvalidCredentials()
+
+
 def read_profile(ctx: Context, subject_id: int, *, actor: str = "self") -> Profile:
     """The account's data, decrypted under the guard; the read is written to the access log."""
     with ctx.reading() as connection:
-        row, cipher = _load(ctx, connection, subject_id, ACCOUNT)
+        row, cipher = load_guarded(ctx, connection, subject_id, ACCOUNT)
     profile = _profile(cipher, row)
     ctx.access_log.record(
         actor=actor, activity=ACCOUNT, subject_pseudonym=row["pseudonym"], operation="read"
@@ -174,7 +183,7 @@ def _create(
         ).scalar()
         if existing is not None:
             # no enumeration: the same answer; the holder of the address is told instead
-            _notify(ctx, connection, existing, Notice.SIGN_UP_ATTEMPT)
+            notify(ctx, connection, existing, Notice.SIGN_UP_ATTEMPT)
             return SignUpOutcome(created=False, subject_id=None)
         state = state_from_row(
             {
@@ -252,7 +261,7 @@ def update_profile(
             raise InvalidField(required, "cannot be empty")
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
-        row, cipher = _load(ctx, connection, subject_id, ACCOUNT)
+        row, cipher = load_guarded(ctx, connection, subject_id, ACCOUNT)
         old_email = cipher.decrypt(_column("email"), row["email_enc"])
         values: dict[str, Any] = _encrypt_fields(
             cipher, {k: v for k, v in changes.items() if k in PERSONAL_FIELDS}
@@ -280,8 +289,8 @@ def update_profile(
             )
         if email_changed:
             # LEGAL L4 and P3: both the old and the new address hear of the change
-            _notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED, to=old_email)
-            _notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED)
+            notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED, to=old_email)
+            notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED)
         fresh = _profile_row(connection, subject_id)
     ctx.access_log.record(
         actor=actor, activity=ACCOUNT, subject_pseudonym=row["pseudonym"], operation="write"
@@ -293,13 +302,9 @@ def close_account(ctx: Context, subject_id: int, command: AccountClose) -> None:
     """Close the account: sessions end at once, data is deleted when its retention ends (P20)."""
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
-        row, _cipher = _load(ctx, connection, subject_id, ACCOUNT)
-        stored = connection.execute(
-            select(credentials.c.password_hash).where(credentials.c.subject_id == subject_id)
-        ).scalar()
-        if not ctx.passwords.verify(stored, command.password.get_secret_value()):
-            raise InvalidCredentials()
-        _notify(ctx, connection, subject_id, Notice.ACCOUNT_CLOSED)
+        row, _cipher = load_guarded(ctx, connection, subject_id, ACCOUNT)
+        verify_password(ctx, connection, subject_id, command.password.get_secret_value())
+        notify(ctx, connection, subject_id, Notice.ACCOUNT_CLOSED)
         connection.execute(
             update(accounts)
             .where(accounts.c.subject_id == subject_id)
@@ -339,7 +344,7 @@ def erase_subject(ctx: Context, subject_id: int, *, actor: str, ground: str) -> 
     return str(pseudonym)
 
 
-def _notify(
+def notify(
     ctx: Context,
     connection: Connection,
     subject_id: int,

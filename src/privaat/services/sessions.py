@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from privaat.bootstrap import Context
 from privaat.domain.subject import AccountStatus
 from privaat.mail.notices import Notice
-from privaat.services.accounts import _notify, account_row
+from privaat.services.accounts import load_guarded, notify, verify_password
 from privaat.services.errors import InvalidCredentials, NotAuthenticated, TooManyAttempts
 from privaat.services.geo import truncate_ip
 from privaat.services.subject_state import load_state
@@ -196,7 +196,7 @@ def _record_login(
     )
     if new_device and has_history is not None:
         where = ", ".join(part for part in (location.city, location.country) if part) or "onbekend"
-        _notify(
+        notify(
             ctx,
             connection,
             subject_id,
@@ -239,12 +239,7 @@ def end_other_sessions(connection: Connection, subject_id: int, keep_token: str 
 def recent_logins(ctx: Context, subject_id: int, *, limit: int = 20) -> list[LoginView]:
     """The holder's own recent log-ins with their locations (P9; GDPR art. 15)."""
     with ctx.reading() as connection:
-        row = account_row(connection, subject_id)
-        if row is None:
-            raise NotAuthenticated()
-        state = load_state(connection, subject_id, row, ctx.policy.activity(LOGIN_LOCATION))
-        ctx.guard.check(LOGIN_LOCATION, state, ctx.clock.now())
-        cipher = ctx.keys.cipher_from_wrapped(subject_id, row["pseudonym"], row["wrapped_key"])
+        row, cipher = load_guarded(ctx, connection, subject_id, LOGIN_LOCATION)
         events = connection.execute(
             select(login_events)
             .where(login_events.c.subject_id == subject_id)
@@ -274,23 +269,15 @@ def change_password(
     """Change the password (P2); other sessions end and the holder gets a notice (P3)."""
     now = ctx.clock.now()
     with ctx.engine.begin() as connection:
-        row = account_row(connection, subject_id)
-        if row is None:
-            raise NotAuthenticated()
-        state = load_state(connection, subject_id, row, ctx.policy.activity(LOGIN))
-        ctx.guard.check(LOGIN, state, now)
-        stored = connection.execute(
-            select(credentials.c.password_hash).where(credentials.c.subject_id == subject_id)
-        ).scalar()
-        if not ctx.passwords.verify(stored, current):
-            raise InvalidCredentials()
+        row, _cipher = load_guarded(ctx, connection, subject_id, LOGIN)
+        verify_password(ctx, connection, subject_id, current)
         connection.execute(
             update(credentials)
             .where(credentials.c.subject_id == subject_id)
             .values(password_hash=ctx.passwords.hash(new), changed_at=now)
         )
         end_other_sessions(connection, subject_id, keep_token)
-        _notify(ctx, connection, subject_id, Notice.PASSWORD_CHANGED)
+        notify(ctx, connection, subject_id, Notice.PASSWORD_CHANGED)
         AuditTrail.append(
             connection,
             at=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -116,3 +117,18 @@ def test_l23_the_job_command_truncates_old_ips(
         connection.execute(update(login_events).values(at=datetime.now(UTC) - timedelta(days=31)))
     result = CliRunner().invoke(app, ["jobs", "minimise-login-ips"])
     assert "truncated the IP address of 1 log-ins" in result.output
+
+
+def test_a_quiet_server_still_writes_its_access_log_within_seconds(
+    client: TestClient, context: Context, clock: FixedClock
+) -> None:
+    sign_up_and_log_in(client)
+    context.access_log.flush()
+    client.get("/api/v1/account")
+    assert context.access_log.pending() == 1 and not context.access_log.due()
+    clock.advance(timedelta(seconds=2))  # the entry has now waited past its maximum delay
+    deadline = time.monotonic() + 5
+    while context.access_log.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the app's own flusher runs every second, with no further request
+    with context.engine.connect() as connection:
+        assert len(connection.execute(select(access_log)).all()) == 1

@@ -2,7 +2,8 @@
 
 Entries are buffered and written in batches, so logging a read costs a list append rather
 than a transaction. The buffer is flushed when it holds ``batch_size`` entries, when the
-oldest entry is ``max_delay`` old, and at shutdown. Subjects are named by pseudonym only.
+oldest entry is ``max_delay`` old (checked on each record and by the web app every second),
+and at shutdown. Subjects are named by pseudonym only.
 A crash can lose at most one unflushed batch; ``flush()`` after sensitive reads (exports,
 support access) makes them durable at once.
 """
@@ -76,6 +77,11 @@ class AccessLog:
         if batch:
             self._write(batch)
         return len(batch)
+
+    def due(self) -> bool:
+        """Whether the oldest buffered entry has waited ``max_delay``: time to flush."""
+        oldest = self._oldest
+        return oldest is not None and self._clock.now() - oldest >= self._max_delay
 
     def pending(self) -> int:
         return len(self._buffer)

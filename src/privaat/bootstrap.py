@@ -14,6 +14,7 @@ from privaat.domain.guard import Guard
 from privaat.policy.loader import load_policy_file
 from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
+from privaat.services.activities import require_activities
 from privaat.services.geo import GeoLocator
 from privaat.services.passwords import Passwords
 from privaat.settings import Mode, Settings
@@ -70,6 +71,7 @@ def bootstrap(
     clock = clock or SystemClock()
     # what can refuse to start comes first, before any connection is opened
     policy = policy or load_policy_file(settings.policy_file)
+    require_activities({activity.id for activity in policy.activities})
     keys = KeyStore(load_master_key(settings))
     engine = engine or make_engine(settings.database_url)
     if run_migrations:

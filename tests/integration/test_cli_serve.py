@@ -8,6 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from privaat.cli import app
+from privaat.policy.loader import load_policy_file
+from privaat.settings import default_policy_file
 
 
 def test_production_refuses_to_serve_without_a_master_key(
@@ -22,3 +24,20 @@ def test_production_refuses_to_serve_without_a_master_key(
     assert result.exit_code == 2
     assert "cannot start" in result.output and "master key" in result.output.lower()
     assert not (tmp_path / "var" / "master.key").exists()
+
+
+def test_a_policy_without_the_activities_the_services_need_is_refused_clearly(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = Path(default_policy_file()).read_text(encoding="utf-8")
+    # another provider's policy that calls its account activity something else
+    renamed = tmp_path / "other.yaml"
+    renamed.write_text(shipped.replace("- id: account\n", "- id: customer_account\n"), "utf-8")
+    assert load_policy_file(renamed).activity("customer_account")  # valid as a policy file
+    monkeypatch.setenv("PRIVAAT_MODE", "test")
+    monkeypatch.setenv("PRIVAAT_DATABASE_URL", database_url)
+    monkeypatch.setenv("PRIVAAT_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PRIVAAT_POLICY_FILE", str(renamed))
+    result = CliRunner().invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "declares no activity 'account'" in result.output

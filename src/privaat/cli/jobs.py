@@ -7,6 +7,7 @@ import typer
 from privaat.bootstrap import bootstrap
 from privaat.cli._apps import jobs_app
 from privaat.policy.loader import PolicyError
+from privaat.services.activities import PolicyIncomplete
 from privaat.services.login_history import ip_minimisation_period, minimise_login_ips
 from privaat.settings import Settings
 from privaat.store.keys import MasterKeyConfigError
@@ -17,7 +18,7 @@ def minimise_ips() -> None:
     """Erase full IP addresses of log-ins past the policy's period (P9, LEGAL L23)."""
     try:
         context = bootstrap(Settings())
-    except (PolicyError, MasterKeyConfigError) as error:
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
         typer.echo(f"privaat: {error}", err=True)
         raise typer.Exit(2) from None
     try:

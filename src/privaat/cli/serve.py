@@ -14,6 +14,7 @@ from privaat.cli._apps import app, db_app
 from privaat.policy.loader import PolicyError
 from privaat.services.account_commands import AccountCreate
 from privaat.services.accounts import sign_up
+from privaat.services.activities import PolicyIncomplete
 from privaat.settings import Mode, Settings
 from privaat.store.db import make_engine, migrate
 from privaat.store.keys import MasterKeyConfigError
@@ -47,7 +48,7 @@ Port = Annotated[int | None, typer.Option(help="Port to listen on (default: PRIV
 def _context(settings: Settings) -> Context:
     try:
         return bootstrap(settings)
-    except (PolicyError, MasterKeyConfigError) as error:
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
         typer.echo(f"privaat: cannot start: {error}", err=True)
         raise typer.Exit(2) from None
 

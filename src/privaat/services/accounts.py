@@ -19,6 +19,7 @@ from privaat.domain.subject import AccountStatus
 from privaat.mail.notices import Notice, notice_text
 from privaat.mail.outbox import OutgoingMail, queue
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
+from privaat.services.activities import ACCOUNT, NOTICES
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
 from privaat.services.errors import Conflict, InvalidCredentials, InvalidField, NotAuthenticated
 from privaat.services.subject_state import load_state, state_from_row
@@ -26,10 +27,6 @@ from privaat.store.audit import AuditTrail
 from privaat.store.crypto import SubjectCipher
 from privaat.store.fastpath import PointQuery
 from privaat.store.tables import accounts, credentials, sessions, subject_keys, subjects
-
-# Processing activities of the policy file that these use cases serve.
-ACCOUNT = "account"  # P1, P20
-NOTICES = "important_notices"  # P3
 
 # Encrypted account columns and the field name each ciphertext is bound to.
 PERSONAL_FIELDS = (

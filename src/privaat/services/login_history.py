@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from privaat.bootstrap import Context
 from privaat.policy.period import Period
 from privaat.policy.schema import Policy
-from privaat.services.sessions import LOGIN_LOCATION
+from privaat.services.activities import LOGIN_LOCATION
 from privaat.store.tables import login_events
 
 IP_CATEGORY = "ip_address"

@@ -19,6 +19,7 @@ from privaat.bootstrap import Context
 from privaat.domain.subject import AccountStatus
 from privaat.mail.notices import Notice
 from privaat.services.accounts import load_guarded, notify, verify_password
+from privaat.services.activities import LOGIN, LOGIN_LOCATION
 from privaat.services.errors import InvalidCredentials, NotAuthenticated, TooManyAttempts
 from privaat.services.geo import truncate_ip
 from privaat.services.subject_state import load_state
@@ -32,9 +33,6 @@ from privaat.store.tables import (
     sessions,
     subjects,
 )
-
-LOGIN = "login_security"  # P2: e-mail and password to log in, to keep the account safe
-LOGIN_LOCATION = "datacenter_login_location"  # P9: where a log-in came from
 
 SESSION_LIFETIME = timedelta(days=7)
 ATTEMPT_WINDOW = timedelta(minutes=15)

@@ -22,7 +22,7 @@ from privaat.services.account_commands import AccountClose, AccountCreate, Accou
 from privaat.services.activities import ACCOUNT, NOTICES
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
 from privaat.services.errors import Conflict, InvalidCredentials, InvalidField, NotAuthenticated
-from privaat.services.subject_state import load_state, state_from_row
+from privaat.services.subject_state import SUBJECT_COLUMNS, load_state, state_from_row
 from privaat.store.audit import AuditTrail
 from privaat.store.crypto import SubjectCipher
 from privaat.store.fastpath import PointQuery
@@ -84,10 +84,7 @@ def _encrypt_fields(cipher: SubjectCipher, values: dict[str, Any]) -> dict[str, 
 _PROFILE = PointQuery(
     select(
         accounts,
-        subjects.c.pseudonym,
-        subjects.c.minor,
-        subjects.c.restricted,
-        subjects.c.legal_hold,
+        *SUBJECT_COLUMNS,
         subject_keys.c.wrapped_key,
     )
     .join(subjects, subjects.c.id == accounts.c.subject_id)

@@ -22,7 +22,7 @@ from privaat.services.accounts import load_guarded, notify, verify_password
 from privaat.services.activities import LOGIN, LOGIN_LOCATION
 from privaat.services.errors import InvalidCredentials, NotAuthenticated, TooManyAttempts
 from privaat.services.geo import truncate_ip
-from privaat.services.subject_state import load_state
+from privaat.services.subject_state import SUBJECT_COLUMNS, load_state
 from privaat.store.audit import AuditTrail
 from privaat.store.fastpath import PointQuery
 from privaat.store.tables import (
@@ -65,10 +65,7 @@ _LOGIN_LOOKUP = PointQuery(
         accounts.c.subject_id,
         accounts.c.status,
         accounts.c.language,
-        subjects.c.pseudonym,
-        subjects.c.minor,
-        subjects.c.restricted,
-        subjects.c.legal_hold,
+        *SUBJECT_COLUMNS,
         credentials.c.password_hash,
     )
     .join(subjects, subjects.c.id == accounts.c.subject_id)

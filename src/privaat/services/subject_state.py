@@ -10,10 +10,16 @@ from sqlalchemy import Connection, select
 from privaat.domain.guard import objection_applies
 from privaat.domain.subject import AccountStatus, ConsentState, ConsentStatus, SubjectState
 from privaat.policy.schema import LegalBasis, ProcessingActivity
-from privaat.store.tables import consent_events, objections
+from privaat.store.tables import consent_events, objections, subjects
 
-# Columns the hot queries select so that the state can be built without another query.
-STATE_COLUMNS = ("minor", "restricted", "legal_hold", "status")
+# What the hot queries select, beside the account's status, so that the state needs no query
+# of its own: the subject's pseudonym and the flags the guard reads.
+SUBJECT_COLUMNS = (
+    subjects.c.pseudonym,
+    subjects.c.minor,
+    subjects.c.restricted,
+    subjects.c.legal_hold,
+)
 
 
 _PLAIN_CUSTOMER = SubjectState.customer()
@@ -26,7 +32,7 @@ def state_from_row(
     objected: frozenset[str] = frozenset(),
     compelling: frozenset[str] = frozenset(),
 ) -> SubjectState:
-    """The state from a row holding ``STATE_COLUMNS`` (status is None when there is no account)."""
+    """The state from a row with ``SUBJECT_COLUMNS`` and the account status (None: no account)."""
     status = row["status"]
     plain = not (consents or objected or row["restricted"] or row["minor"] or row["legal_hold"])
     if plain and status == AccountStatus.ACTIVE:

@@ -19,6 +19,7 @@ by ``privaat.policy.validate``; this module checks what one object can check alo
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -221,15 +222,30 @@ class WithdrawalChannel(StrEnum):
     PRIVACY_EMAIL = "privacy_email"
 
 
+def consent_text_sha256(text: str) -> str:
+    """The hex SHA-256 of a consent text as shown (UTF-8), as the consent log stores it (L7)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Consent(_Strict):
     """How consent is asked and withdrawn for a consent-based activity."""
 
-    # the consent text's version: raise it and earlier consents become stale (LEGAL L50)
+    # the consent text's version, for the policy diff and the register; the guard proves
+    # consent against the hash of the exact text shown instead (text_hashes, LEGAL L86)
     version: int = Field(default=1, ge=1)
     request: Text
     withdraw: Text
     channels: tuple[WithdrawalChannel, ...] = Field(min_length=1)
     expires_after: Period | None = None  # e.g. a support-access grant (LEGAL L29)
+
+    def text_hashes(self) -> frozenset[str]:
+        """The hashes of the request text in every language: a consent counts only for these."""
+        # art. 7(1), LEGAL L86: consent is proven against the exact text shown, in the
+        # language shown; changing the text in any language makes its consents stale
+        return frozenset(
+            consent_text_sha256(getattr(self.request, language))
+            for language in type(self.request).model_fields
+        )
 
 
 class Objection(_Strict):
@@ -238,6 +254,9 @@ class Objection(_Strict):
     possible: bool
     # art. 21(3): an objection to direct marketing is absolute, no compelling grounds
     absolute: bool = False
+    # False: the controller never invokes compelling grounds (art. 21(1)) against this
+    # objection, e.g. a caller declining call recording (LEGAL L26); stricter than the law
+    overridable: bool = True
     how: Text | None = None
 
 
@@ -275,6 +294,9 @@ class ProcessingActivity(_Strict):
     recipients: tuple[CatalogueId, ...] = ()
     transfers: tuple[Transfer, ...] = ()
     consent: Consent | None = None
+    # runs only for people with a valid consent to each of these consent-based activities,
+    # e.g. selecting who gets marketing e-mail among those who opted in (LEGAL L13)
+    requires_consent_of: tuple[ActivityId, ...] = ()
     objection: Objection
     # art. 18(2): while processing is restricted, only storage, legal claims, the
     # protection of others' rights, or processing with consent may continue

@@ -1,11 +1,12 @@
-"""W3C DPV purposes and data subjects in plain Dutch and English words.
+"""W3C DPV purposes and data subjects in plain words, translated through the catalogue.
 
     dpv:CustomerCare ──purpose_words──► "klantenservice en productondersteuning"
     dpv:Customer ──data_subject_words──► "klanten" (plural: "the data of customers")
 
-A term without its own words here reads as its DPV label ("fraud prevention and detection"),
-so a new term is never shown as a bare identifier; ``has_plain_words`` lets a test find them.
-Both the art. 30 register and the public privacy text word their terms through this module.
+Each term's words are an English msgid here; the Dutch is in the catalogue (``privaat.i18n``).
+A term without its own words reads as its DPV label ("fraud prevention and detection"), so a
+new term is never shown as a bare identifier; ``has_plain_words`` lets a test find them. Both
+the art. 30 register and the public privacy text word their terms through this module.
 """
 
 from __future__ import annotations
@@ -14,187 +15,105 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from privaat.policy.schema import Text
+from privaat.policy.wording import N_, translator
 
 __all__ = ["data_subject_words", "has_plain_words", "purpose_words"]
 
 _CAMEL_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
-
-def _word_table(table: str) -> Mapping[str, Text]:
-    """Parse lines of a DPV term, each followed by an indented ``Dutch | English`` line."""
-    lines = [line.strip() for line in table.strip().splitlines()]
-    words = {}
-    for term, pair in zip(lines[::2], lines[1::2], strict=True):
-        nl, en = (part.strip() for part in pair.split("|"))
-        words["dpv:" + term] = Text(nl=nl, en=en)
-    return MappingProxyType(words)
-
-
-# W3C DPV 2.0 purposes in plain words: the term, then "Dutch | English" on the next line;
-# a term missing here reads as its DPV label
-_PURPOSE_WORDS = _word_table(
-    """
-    AccountManagement
-        accountbeheer | account management
-    AgeVerification
-        leeftijdscontrole | age verification
-    CommunicationForCustomerCare
-        communicatie voor klantenservice | communication for customer care
-    CommunicationManagement
-        communicatie met klanten | communication with customers
-    CustomerCare
-        klantenservice en productondersteuning | customer care and product support
-    CustomerClaimsManagement
-        afhandeling van claims | claims management
-    CustomerManagement
-        klantbeheer | customer management
-    CustomerOrderManagement
-        verwerking van bestellingen | order processing
-    CustomerRelationshipManagement
-        klantrelatiebeheer | customer relationship management
-    DeliveryOfGoods
-        levering van bestelde producten | delivery of ordered goods
-    DirectMarketing
-        direct marketing | direct marketing
-    DisputeManagement
-        afhandeling van geschillen en rechtsvorderingen | handling disputes and legal claims
-    EnforceAccessControl
-        toegangsbeveiliging | access control
-    EnforceSecurity
-        beveiliging | security
-    EstablishContractualAgreement
-        het sluiten van een overeenkomst | entering into a contract
-    FraudPreventionAndDetection
-        voorkomen en opsporen van fraude | fraud prevention and detection
-    FulfilmentOfContractualObligation
-        nakoming van contractuele verplichtingen | fulfilment of contractual obligations
-    FulfilmentOfObligation
-        nakoming van verplichtingen | fulfilment of obligations
-    IdentityAuthentication
-        inloggen en authenticatie | logging in and authentication
-    IdentityVerification
-        identiteitscontrole | identity verification
-    ImproveExistingProductsAndServices
-        verbetering van bestaande producten en diensten | improving existing products and services
-    ImproveInternalCRMProcesses
-        verbetering van interne klantprocessen | improving internal customer processes
-    IncreaseServiceRobustness
-        verbetering van de stabiliteit van de dienst | improving service robustness
-    InternalResourceOptimisation
-        efficiënte inzet van interne middelen | internal resource optimisation
-    LegalCompliance
-        naleving van wettelijke verplichtingen | legal compliance
-    Marketing
-        marketing | marketing
-    MisusePreventionAndDetection
-        voorkomen en opsporen van misbruik | misuse prevention and detection
-    OptimisationForConsumer
-        verbetering van de dienst voor de gebruiker | optimisation for the user
-    OptimisationForController
-        verbetering van de bedrijfsvoering | optimisation for the controller
-    OptimiseUserInterface
-        verbetering van de gebruikersinterface | improving the user interface
-    OrganisationComplianceManagement
-        naleving van interne regels | internal compliance management
-    OrganisationGovernance
-        bedrijfsvoering | organisation governance
-    OrganisationRiskManagement
-        risicobeheer | risk management
-    PaymentManagement
-        betalingen en facturering | payments and invoicing
-    Personalisation
-        personalisatie | personalisation
-    PersonalisedAdvertising
-        gepersonaliseerde reclame | personalised advertising
-    ProvidePersonalisedRecommendations
-        persoonlijke aanbevelingen | personalised recommendations
-    ProvideProductRecommendations
-        productaanbevelingen | product recommendations
-    PublicRelations
-        public relations | public relations
-    RecordManagement
-        registratie en archivering | record management
-    RepairImpairments
-        opsporen en verhelpen van storingen en fouten | finding and fixing faults
-    RequestedServiceProvision
-        levering van de gevraagde dienst | providing the requested service
-    ResearchAndDevelopment
-        onderzoek en ontwikkeling | research and development
-    RightsFulfillment
-        uitvoering van de rechten van betrokkenen | fulfilling data-subject rights
-    SellProducts
-        verkoop van producten en diensten | selling products and services
-    SellProductsToDataSubject
-        verkoop van producten en diensten aan klanten | selling products and services to customers
-    ServiceOptimisation
-        optimalisatie van de dienst | service optimisation
-    ServicePersonalisation
-        personalisatie van de dienst | service personalisation
-    ServiceProvision
-        levering van de dienst | service provision
-    ServiceRegistration
-        registratie voor de dienst | service registration
-    ServiceUsageAnalytics
-        analyse van het gebruik van de dienst | service usage analytics
-    SocialMediaMarketing
-        marketing via sociale media | social media marketing
-    TargetedAdvertising
-        gerichte reclame | targeted advertising
-    TechnicalServiceProvision
-        technische levering van de dienst | technical service provision
-    UserInterfacePersonalisation
-        personalisatie van de gebruikersinterface | user interface personalisation
-    Verification
-        verificatie | verification
-    """
+# W3C DPV 2.0 purposes in plain words; a term missing here reads as its DPV label
+_PURPOSE_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "dpv:AccountManagement": N_("account management"),
+        "dpv:AgeVerification": N_("age verification"),
+        "dpv:CommunicationForCustomerCare": N_("communication for customer care"),
+        "dpv:CommunicationManagement": N_("communication with customers"),
+        "dpv:CustomerCare": N_("customer care and product support"),
+        "dpv:CustomerClaimsManagement": N_("claims management"),
+        "dpv:CustomerManagement": N_("customer management"),
+        "dpv:CustomerOrderManagement": N_("order processing"),
+        "dpv:CustomerRelationshipManagement": N_("customer relationship management"),
+        "dpv:DeliveryOfGoods": N_("delivery of ordered goods"),
+        "dpv:DirectMarketing": N_("direct marketing"),
+        "dpv:DisputeManagement": N_("handling disputes and legal claims"),
+        "dpv:EnforceAccessControl": N_("access control"),
+        "dpv:EnforceSecurity": N_("security"),
+        "dpv:EstablishContractualAgreement": N_("entering into a contract"),
+        "dpv:FraudPreventionAndDetection": N_("fraud prevention and detection"),
+        "dpv:FulfilmentOfContractualObligation": N_("fulfilment of contractual obligations"),
+        "dpv:FulfilmentOfObligation": N_("fulfilment of obligations"),
+        "dpv:IdentityAuthentication": N_("logging in and authentication"),
+        "dpv:IdentityVerification": N_("identity verification"),
+        "dpv:ImproveExistingProductsAndServices": N_("improving existing products and services"),
+        "dpv:ImproveInternalCRMProcesses": N_("improving internal customer processes"),
+        "dpv:IncreaseServiceRobustness": N_("improving service robustness"),
+        "dpv:InternalResourceOptimisation": N_("internal resource optimisation"),
+        "dpv:LegalCompliance": N_("legal compliance"),
+        "dpv:Marketing": N_("marketing"),
+        "dpv:MisusePreventionAndDetection": N_("misuse prevention and detection"),
+        "dpv:OptimisationForConsumer": N_("optimisation for the user"),
+        "dpv:OptimisationForController": N_("optimisation for the controller"),
+        "dpv:OptimiseUserInterface": N_("improving the user interface"),
+        "dpv:OrganisationComplianceManagement": N_("internal compliance management"),
+        "dpv:OrganisationGovernance": N_("organisation governance"),
+        "dpv:OrganisationRiskManagement": N_("risk management"),
+        "dpv:PaymentManagement": N_("payments and invoicing"),
+        "dpv:Personalisation": N_("personalisation"),
+        "dpv:PersonalisedAdvertising": N_("personalised advertising"),
+        "dpv:ProvidePersonalisedRecommendations": N_("personalised recommendations"),
+        "dpv:ProvideProductRecommendations": N_("product recommendations"),
+        "dpv:PublicRelations": N_("public relations"),
+        "dpv:RecordManagement": N_("record management"),
+        "dpv:RepairImpairments": N_("finding and fixing faults"),
+        "dpv:RequestedServiceProvision": N_("providing the requested service"),
+        "dpv:ResearchAndDevelopment": N_("research and development"),
+        "dpv:RightsFulfillment": N_("fulfilling data-subject rights"),
+        "dpv:SellProducts": N_("selling products and services"),
+        "dpv:SellProductsToDataSubject": N_("selling products and services to customers"),
+        "dpv:ServiceOptimisation": N_("service optimisation"),
+        "dpv:ServicePersonalisation": N_("service personalisation"),
+        "dpv:ServiceProvision": N_("service provision"),
+        "dpv:ServiceRegistration": N_("service registration"),
+        "dpv:ServiceUsageAnalytics": N_("service usage analytics"),
+        "dpv:SocialMediaMarketing": N_("social media marketing"),
+        "dpv:TargetedAdvertising": N_("targeted advertising"),
+        "dpv:TechnicalServiceProvision": N_("technical service provision"),
+        "dpv:UserInterfacePersonalisation": N_("user interface personalisation"),
+        "dpv:Verification": N_("verification"),
+    }
 )
 
 # W3C DPV 2.0 data subjects in plain words, plural ("the data of customers")
-_DATA_SUBJECT_WORDS = _word_table(
-    """
-    Adult
-        volwassenen | adults
-    Applicant
-        aanvragers | applicants
-    Child
-        kinderen | children
-    Client
-        klanten | clients
-    Consumer
-        consumenten | consumers
-    Customer
-        klanten | customers
-    DataSubject
-        betrokkenen | data subjects
-    Employee
-        medewerkers | employees
-    JobApplicant
-        sollicitanten | job applicants
-    Member
-        leden | members
-    Participant
-        deelnemers | participants
-    Subscriber
-        abonnees | subscribers
-    User
-        gebruikers | users
-    Visitor
-        bezoekers | visitors
-    """
+_DATA_SUBJECT_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "dpv:Adult": N_("adults"),
+        "dpv:Applicant": N_("applicants"),
+        "dpv:Child": N_("children"),
+        "dpv:Client": N_("clients"),
+        "dpv:Consumer": N_("consumers"),
+        "dpv:Customer": N_("customers"),
+        "dpv:DataSubject": N_("data subjects"),
+        "dpv:Employee": N_("employees"),
+        "dpv:JobApplicant": N_("job applicants"),
+        "dpv:Member": N_("members"),
+        "dpv:Participant": N_("participants"),
+        "dpv:Subscriber": N_("subscribers"),
+        "dpv:User": N_("users"),
+        "dpv:Visitor": N_("visitors"),
+    }
 )
 
 
 def purpose_words(purpose: str, lang: str) -> str:
     """A DPV purpose such as ``dpv:CustomerCare`` in plain words."""
     known = _PURPOSE_WORDS.get(purpose)
-    return known.in_language(lang) if known is not None else _label(purpose)
+    return translator(lang).gettext(known) if known is not None else _label(purpose)
 
 
 def data_subject_words(subject: str, lang: str) -> str:
     """A DPV data subject such as ``dpv:Customer`` in plain words, plural."""
     known = _DATA_SUBJECT_WORDS.get(subject)
-    return known.in_language(lang) if known is not None else _label(subject)
+    return translator(lang).gettext(known) if known is not None else _label(subject)
 
 
 def has_plain_words(term: str) -> bool:

@@ -1,23 +1,29 @@
-"""The words the register and the public text share, in every published language (nl, en).
+"""The words the register and the public text share, looked up in one gettext catalogue.
 
     LANGUAGES                    the languages the policy is published in
-    LEGAL_BASIS_WORDS            LegalBasis  → "toestemming (art. 6 lid 1 onder a AVG)"
-    RECIPIENT_ROLE_WORDS         RecipientRole → "verwerker"
-    SAFEGUARD_WORDS              Safeguard   → "binnen de EER"
+    Translator                   what policy/ needs of a catalogue (gettext.GNUTranslations fits)
+    use_catalogue, translator    the catalogue in use; ``privaat.i18n`` installs its .po files
+    N_                           marks an English msgid that is translated later, where shown
+    legal_basis_words            LegalBasis  → "toestemming (art. 6 lid 1 onder a AVG)"
+    recipient_role_words         RecipientRole → "verwerker"
+    safeguard_words              Safeguard   → "binnen de EER"
     period_in_words              P1Y6M       → "1 jaar en 6 maanden"
     retention_in_words           Retention   → "12 maanden na verzameling", in a given voice
 
-The art. 30 register (``privaat.policy.ropa``) and the public privacy text
-(``privaat.render``) both take these words from here, so they can never name the same thing
-differently. DPV purposes and data subjects are worded in ``privaat.policy.dpv_words``.
+Every word is an English msgid in this code; its Dutch (and English) text is in the catalogue.
+This package stays pure: it never reads a .po file itself, it asks the catalogue it was given
+(``use_catalogue``), so the Babel loader lives outside ``policy/``. The art. 30 register
+(``privaat.policy.ropa``) and the public privacy text (``privaat.render``) both take these
+words from here, so they can never name the same thing differently. DPV purposes and data
+subjects are worded in ``privaat.policy.dpv_words``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from privaat.policy.period import Period
 from privaat.policy.schema import (
@@ -26,90 +32,108 @@ from privaat.policy.schema import (
     Retention,
     RetentionStart,
     Safeguard,
-    Text,
 )
 
 __all__ = [
     "LANGUAGES",
     "LEGAL_BASIS_WORDS",
+    "N_",
     "RECIPIENT_ROLE_WORDS",
     "SAFEGUARD_WORDS",
+    "Catalogue",
     "RetentionPhrases",
+    "Translator",
     "for_language",
+    "legal_basis_words",
     "period_in_words",
+    "recipient_role_words",
     "retention_in_words",
+    "safeguard_words",
+    "translator",
+    "use_catalogue",
 ]
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 
 _T = TypeVar("_T")
 
-LEGAL_BASIS_WORDS: Mapping[LegalBasis, Text] = MappingProxyType(
+
+class Translator(Protocol):
+    """The part of a gettext catalogue the policy's words need."""
+
+    def gettext(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+    def pgettext(self, context: str, message: str, /) -> str: ...
+
+
+Catalogue = Callable[[str], Translator]
+"""A published language → its translator; ``privaat.i18n.translations`` is the one in use."""
+
+_catalogue: Catalogue | None = None
+
+
+def use_catalogue(catalogue: Catalogue) -> None:
+    """Word everything ``policy`` writes from ``catalogue`` from now on."""
+    global _catalogue  # one catalogue per process, installed by privaat.i18n at import
+    _catalogue = catalogue
+
+
+def translator(lang: str) -> Translator:
+    """The catalogue's translator for a published language; ValueError for any other."""
+    if lang not in LANGUAGES:
+        raise _unsupported(lang)
+    if _catalogue is None:
+        raise LookupError("no catalogue in use: import privaat.i18n, which loads the .po files")
+    return _catalogue(lang)
+
+
+def N_(message: str) -> str:
+    """``message`` unchanged: marks an English msgid for extraction, translated where shown."""
+    return message
+
+
+LEGAL_BASIS_WORDS: Mapping[LegalBasis, str] = MappingProxyType(
     {
-        LegalBasis.CONSENT: Text(
-            nl="toestemming (art. 6 lid 1 onder a AVG)", en="consent (GDPR art. 6(1)(a))"
+        LegalBasis.CONSENT: N_("consent (GDPR art. 6(1)(a))"),
+        LegalBasis.CONTRACT: N_("performance of a contract (GDPR art. 6(1)(b))"),
+        LegalBasis.LEGAL_OBLIGATION: N_("compliance with a legal obligation (GDPR art. 6(1)(c))"),
+        LegalBasis.VITAL_INTERESTS: N_("protection of vital interests (GDPR art. 6(1)(d))"),
+        LegalBasis.PUBLIC_TASK: N_(
+            "performance of a task in the public interest (GDPR art. 6(1)(e))"
         ),
-        LegalBasis.CONTRACT: Text(
-            nl="uitvoering van een overeenkomst (art. 6 lid 1 onder b AVG)",
-            en="performance of a contract (GDPR art. 6(1)(b))",
-        ),
-        LegalBasis.LEGAL_OBLIGATION: Text(
-            nl="wettelijke verplichting (art. 6 lid 1 onder c AVG)",
-            en="compliance with a legal obligation (GDPR art. 6(1)(c))",
-        ),
-        LegalBasis.VITAL_INTERESTS: Text(
-            nl="bescherming van vitale belangen (art. 6 lid 1 onder d AVG)",
-            en="protection of vital interests (GDPR art. 6(1)(d))",
-        ),
-        LegalBasis.PUBLIC_TASK: Text(
-            nl="vervulling van een taak van algemeen belang (art. 6 lid 1 onder e AVG)",
-            en="performance of a task in the public interest (GDPR art. 6(1)(e))",
-        ),
-        LegalBasis.LEGITIMATE_INTEREST: Text(
-            nl="gerechtvaardigd belang (art. 6 lid 1 onder f AVG)",
-            en="legitimate interests (GDPR art. 6(1)(f))",
-        ),
+        LegalBasis.LEGITIMATE_INTEREST: N_("legitimate interests (GDPR art. 6(1)(f))"),
     }
 )
 
-RECIPIENT_ROLE_WORDS: Mapping[RecipientRole, Text] = MappingProxyType(
+RECIPIENT_ROLE_WORDS: Mapping[RecipientRole, str] = MappingProxyType(
     {
-        RecipientRole.PROCESSOR: Text(nl="verwerker", en="processor"),
-        RecipientRole.CONTROLLER: Text(
-            nl="zelfstandige verwerkingsverantwoordelijke", en="independent controller"
-        ),
-        RecipientRole.GROUP_COMPANY: Text(nl="groepsmaatschappij", en="group company"),
-        RecipientRole.AUTHORITY: Text(nl="overheidsinstantie", en="public authority"),
-        RecipientRole.SUCCESSOR: Text(nl="rechtsopvolger", en="successor"),
+        RecipientRole.PROCESSOR: N_("processor"),
+        RecipientRole.CONTROLLER: N_("independent controller"),
+        RecipientRole.GROUP_COMPANY: N_("group company"),
+        RecipientRole.AUTHORITY: N_("public authority"),
+        RecipientRole.SUCCESSOR: N_("successor"),
     }
 )
 
-SAFEGUARD_WORDS: Mapping[Safeguard, Text] = MappingProxyType(
+SAFEGUARD_WORDS: Mapping[Safeguard, str] = MappingProxyType(
     {
-        Safeguard.EEA: Text(nl="binnen de EER", en="within the EEA"),
-        Safeguard.ADEQUACY: Text(
-            nl="adequaatheidsbesluit van de Europese Commissie (art. 45 AVG)",
-            en="adequacy decision of the European Commission (GDPR art. 45)",
+        Safeguard.EEA: N_("within the EEA"),
+        Safeguard.ADEQUACY: N_("adequacy decision of the European Commission (GDPR art. 45)"),
+        Safeguard.SCC: N_(
+            "standard contractual clauses of the European Commission (GDPR art. 46(2)(c))"
         ),
-        Safeguard.SCC: Text(
-            nl="standaardcontractbepalingen van de Europese Commissie (art. 46 lid 2 onder c AVG)",
-            en="standard contractual clauses of the European Commission (GDPR art. 46(2)(c))",
-        ),
-        Safeguard.BCR: Text(
-            nl="bindende bedrijfsvoorschriften (art. 47 AVG)",
-            en="binding corporate rules (GDPR art. 47)",
-        ),
-        Safeguard.EXPLICIT_CONSENT: Text(
-            nl="uitdrukkelijke toestemming (art. 49 lid 1 onder a AVG)",
-            en="explicit consent (GDPR art. 49(1)(a))",
-        ),
+        Safeguard.BCR: N_("binding corporate rules (GDPR art. 47)"),
+        Safeguard.EXPLICIT_CONSENT: N_("explicit consent (GDPR art. 49(1)(a))"),
     }
 )
 
 
 @dataclass(frozen=True, slots=True)
 class RetentionPhrases:
-    """How one voice words a retention rule; ``{period}`` and ``{event}`` are filled in."""
+    """How one voice words a retention rule: msgids in which ``{period}`` and ``{event}`` are
+    filled in."""
 
     collection: str
     account_closure: str
@@ -120,65 +144,64 @@ class RetentionPhrases:
     consent_withdrawal_only: str
 
 
-@dataclass(frozen=True, slots=True)
-class _PeriodWords:
-    units: tuple[tuple[str, str], tuple[str, str], tuple[str, str]]  # (one, many) y, m, d
-    conjunction: str
-
-
-_PERIOD_WORDS: Mapping[str, _PeriodWords] = MappingProxyType(
-    {
-        # Dutch counts years in the singular: "7 jaar"
-        "nl": _PeriodWords(
-            units=(("jaar", "jaar"), ("maand", "maanden"), ("dag", "dagen")), conjunction="en"
-        ),
-        "en": _PeriodWords(
-            units=(("year", "years"), ("month", "months"), ("day", "days")), conjunction="and"
-        ),
-    }
-)
-
-
 def for_language(table: Mapping[str, _T], lang: str) -> _T:
     """The entry of a per-language table, or a ValueError that lists the published languages."""
     try:
         return table[lang]
     except KeyError:
-        raise ValueError(
-            f"unsupported language {lang!r}: choose one of {', '.join(LANGUAGES)}"
-        ) from None
+        raise _unsupported(lang) from None
+
+
+def _unsupported(lang: str) -> ValueError:
+    return ValueError(f"unsupported language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+
+
+def legal_basis_words(basis: LegalBasis, lang: str) -> str:
+    """A legal basis of art. 6(1) in words, with its article."""
+    return translator(lang).gettext(LEGAL_BASIS_WORDS[basis])
+
+
+def recipient_role_words(role: RecipientRole, lang: str) -> str:
+    """What a recipient is to the controller: "verwerker", "processor"."""
+    return translator(lang).gettext(RECIPIENT_ROLE_WORDS[role])
+
+
+def safeguard_words(safeguard: Safeguard, lang: str) -> str:
+    """The ground for sending data where it goes (GDPR art. 45-49), in words."""
+    return translator(lang).gettext(SAFEGUARD_WORDS[safeguard])
 
 
 def period_in_words(period: Period, lang: str) -> str:
     """``P1Y6M`` as "1 jaar en 6 maanden" or "1 year and 6 months"."""
-    words = for_language(_PERIOD_WORDS, lang)
-    amounts = (period.years, period.months, period.days)
-    parts = [
-        f"{amount} {one if amount == 1 else many}"
-        for amount, (one, many) in zip(amounts, words.units, strict=True)
-        if amount
-    ]
+    t = translator(lang)
+    amounts = (
+        (period.years, t.ngettext("{count} year", "{count} years", period.years)),
+        (period.months, t.ngettext("{count} month", "{count} months", period.months)),
+        (period.days, t.ngettext("{count} day", "{count} days", period.days)),
+    )
+    parts = [words.format(count=amount) for amount, words in amounts if amount]
     if not parts:
-        return f"0 {words.units[2][1]}"
+        return t.ngettext("{count} day", "{count} days", 0).format(count=0)
     if len(parts) == 1:
         return parts[0]
-    return f"{', '.join(parts[:-1])} {words.conjunction} {parts[-1]}"
+    return t.gettext("{items} and {last}").format(items=", ".join(parts[:-1]), last=parts[-1])
 
 
 def retention_in_words(retention: Retention, lang: str, phrases: RetentionPhrases) -> str:
     """The main retention rule in words, e.g. "12 maanden na verzameling"."""
+    _ = translator(lang).gettext
     period = period_in_words(retention.period, lang)
     zero = retention.period.approx_days() == 0
     if retention.starts is RetentionStart.COLLECTION:
-        return phrases.collection.format(period=period)
+        return _(phrases.collection).format(period=period)
     if retention.starts is RetentionStart.ACCOUNT_CLOSURE:
-        return (
-            phrases.account_closure_only if zero else phrases.account_closure.format(period=period)
-        )
+        if zero:
+            return _(phrases.account_closure_only)
+        return _(phrases.account_closure).format(period=period)
     if retention.starts is RetentionStart.CONSENT_WITHDRAWAL:
         if zero:
-            return phrases.consent_withdrawal_only
-        return phrases.consent_withdrawal.format(period=period)
+            return _(phrases.consent_withdrawal_only)
+        return _(phrases.consent_withdrawal).format(period=period)
     # the schema requires an event to be named when retention starts at one
     event = retention.event.in_language(lang) if retention.event is not None else ""
-    return phrases.event.format(period=period, event=event)
+    return _(phrases.event).format(period=period, event=event)

@@ -4,8 +4,9 @@
             └─ ropa_output.render_ropa ─────────► CSV | JSON | HTML table (nl, en)
 
 Both are rendered with Jinja2 (``templates/``, HTML autoescaped) and Babel (dates, lists,
-country names, Accept-Language negotiation); the words live in ``catalogue`` and, where the
-register shares them, in ``privaat.policy.wording`` and ``dpv_words``. Nothing here
+country names, Accept-Language negotiation). Every word is an English msgid translated by the
+one gettext catalogue (``privaat.i18n``, ``privaat/locale/*/LC_MESSAGES/privaat.po``); the
+words the register shares are in ``privaat.policy.wording`` and ``dpv_words``. Nothing here
 decides anything: the policy file says it, this package only puts it into words.
 """
 

@@ -6,12 +6,10 @@ from collections.abc import Sequence
 
 from babel import Locale
 
+from privaat.i18n import DEFAULT_LANGUAGE
 from privaat.policy.wording import LANGUAGES, for_language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "formatting_locale", "negotiate_language"]
-
-# Dutch is the policy's own language (the seed is Dutch); English is the translation
-DEFAULT_LANGUAGE = "nl"
 
 # the locale whose conventions format dates and lists: "26 November 2026", not "November 26"
 _FORMATTING_LOCALES = {"nl": Locale.parse("nl_NL"), "en": Locale.parse("en_GB")}

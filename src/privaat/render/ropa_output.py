@@ -10,19 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from enum import StrEnum
-from types import MappingProxyType
 
 from babel.dates import format_date
 
 from privaat.policy.ropa import ART_30_1_FIELDS, RopaRow, ropa_rows
-from privaat.policy.schema import Policy, Text
+from privaat.policy.schema import Policy
+from privaat.policy.wording import translator
 from privaat.render.language import formatting_locale
 from privaat.render.templating import environment
 
-__all__ = ["COLUMN_LABELS", "RopaFormat", "render_ropa"]
+__all__ = ["RopaFormat", "column_labels", "render_ropa"]
 
 
 class RopaFormat(StrEnum):
@@ -33,44 +33,35 @@ class RopaFormat(StrEnum):
     HTML = "html"
 
 
-COLUMN_LABELS: Mapping[str, Text] = MappingProxyType(
-    {
-        "activity_id": Text(nl="Id", en="Id"),
-        "activity": Text(nl="Verwerking", en="Processing activity"),
-        "promises": Text(nl="Beloften", en="Promises"),
-        "description": Text(nl="Omschrijving", en="Description"),
-        "controller": Text(nl="Verwerkingsverantwoordelijke", en="Controller"),
-        "privacy_contact": Text(nl="Contact gegevensbescherming", en="Data protection contact"),
-        "purposes": Text(nl="Doeleinden", en="Purposes"),
-        "legal_basis": Text(nl="Grondslag", en="Legal basis"),
-        "legitimate_interest": Text(nl="Gerechtvaardigd belang", en="Legitimate interest"),
-        "data_subjects": Text(nl="Categorieën betrokkenen", en="Categories of data subjects"),
-        "data_categories": Text(
-            nl="Categorieën persoonsgegevens", en="Categories of personal data"
-        ),
-        "sources": Text(nl="Herkomst", en="Sources"),
-        "recipients": Text(nl="Categorieën ontvangers", en="Categories of recipients"),
-        "transfers": Text(nl="Doorgifte naar derde landen", en="Transfers to third countries"),
-        "retention": Text(nl="Bewaartermijnen", en="Time limits for erasure"),
-        "security_measures": Text(
-            nl="Technische en organisatorische beveiligingsmaatregelen",
-            en="Technical and organisational security measures",
-        ),
-        "notes": Text(nl="Opmerkingen", en="Notes"),
-    }
-)
-
-_TITLE = Text(
-    nl="Register van verwerkingsactiviteiten van {controller} (art. 30 AVG)",
-    en="Record of processing activities of {controller} (GDPR art. 30)",
-)
-_SUBTITLE = Text(
-    nl="Gegenereerd uit het privacybeleid, versie {version}, laatst bijgewerkt {date}.",
-    en="Generated from the privacy policy, version {version}, last updated {date}.",
-)
-_ARTICLE = Text(nl="art. 30 lid 1 onder {letter} AVG", en="GDPR art. 30(1)({letter})")
 _FIELDS = tuple(field.name for field in fields(RopaRow))
 _LETTERS = dict(ART_30_1_FIELDS)
+
+
+def column_labels(lang: str) -> dict[str, str]:
+    """Each field of a register row in words, as the HTML table heads its column."""
+    # "register column": the register says "Doeleinden" where the public text says "Doelen"
+    t = translator(lang)
+    return {
+        "activity_id": t.pgettext("register column", "Id"),
+        "activity": t.pgettext("register column", "Processing activity"),
+        "promises": t.pgettext("register column", "Promises"),
+        "description": t.pgettext("register column", "Description"),
+        "controller": t.pgettext("register column", "Controller"),
+        "privacy_contact": t.pgettext("register column", "Data protection contact"),
+        "purposes": t.pgettext("register column", "Purposes"),
+        "legal_basis": t.pgettext("register column", "Legal basis"),
+        "legitimate_interest": t.pgettext("register column", "Legitimate interest"),
+        "data_subjects": t.pgettext("register column", "Categories of data subjects"),
+        "data_categories": t.pgettext("register column", "Categories of personal data"),
+        "sources": t.pgettext("register column", "Sources"),
+        "recipients": t.pgettext("register column", "Categories of recipients"),
+        "transfers": t.pgettext("register column", "Transfers to third countries"),
+        "retention": t.pgettext("register column", "Time limits for erasure"),
+        "security_measures": t.pgettext(
+            "register column", "Technical and organisational security measures"
+        ),
+        "notes": t.pgettext("register column", "Notes"),
+    }
 
 
 def render_ropa(policy: Policy, *, fmt: RopaFormat, lang: str = "en") -> str:
@@ -97,13 +88,11 @@ def _csv(rows: Sequence[RopaRow]) -> str:
 
 
 def _html(policy: Policy, rows: Sequence[RopaRow], lang: str) -> str:
-    meta = policy.policy
+    _, meta = translator(lang).gettext, policy.policy
+    labels = column_labels(lang)
+    article = _("GDPR art. 30(1)({letter})")
     columns = [
-        (
-            name,
-            COLUMN_LABELS[name].in_language(lang),
-            _ARTICLE.in_language(lang).format(letter=_LETTERS[name]) if name in _LETTERS else "",
-        )
+        (name, labels[name], article.format(letter=_LETTERS[name]) if name in _LETTERS else "")
         for name in _FIELDS
     ]
     cells = [
@@ -114,12 +103,16 @@ def _html(policy: Policy, rows: Sequence[RopaRow], lang: str) -> str:
         for row in rows
     ]
     return (
-        environment()
+        environment(lang)
         .get_template("ropa.html.j2")
         .render(
             lang=lang,
-            title=_TITLE.in_language(lang).format(controller=policy.controller.name),
-            subtitle=_SUBTITLE.in_language(lang).format(
+            title=_("Record of processing activities of {controller} (GDPR art. 30)").format(
+                controller=policy.controller.name
+            ),
+            subtitle=_(
+                "Generated from the privacy policy, version {version}, last updated {date}."
+            ).format(
                 version=meta.version,
                 date=format_date(meta.last_updated, format="long", locale=formatting_locale(lang)),
             ),

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import privaat.i18n  # noqa: F401  (puts the .po catalogues in use: the register's words are there)
 from privaat.policy.dpv_words import data_subject_words, has_plain_words, purpose_words
 from privaat.policy.loader import load_policy_file
 from privaat.policy.period import Period
@@ -19,8 +20,8 @@ from privaat.policy.ropa import (
 )
 from privaat.policy.schema import LegalBasis, Policy, Retention
 from privaat.policy.wording import (
-    LEGAL_BASIS_WORDS,
     RetentionPhrases,
+    legal_basis_words,
     period_in_words,
     retention_in_words,
 )
@@ -223,8 +224,8 @@ def test_every_legal_basis_is_worded_with_its_article_in_both_languages(
     basis: LegalBasis,
 ) -> None:
     letter = basis.article[-2]  # "art. 6(1)(b)" -> "b"
-    assert LEGAL_BASIS_WORDS[basis].nl.endswith(f"(art. 6 lid 1 onder {letter} AVG)")
-    assert LEGAL_BASIS_WORDS[basis].en.endswith(f"(GDPR {basis.article})")
+    assert legal_basis_words(basis, "nl").endswith(f"(art. 6 lid 1 onder {letter} AVG)")
+    assert legal_basis_words(basis, "en").endswith(f"(GDPR {basis.article})")
 
 
 # --- (d), (e): recipients and transfers ------------------------------------------------------
@@ -283,6 +284,10 @@ def test_l23_l51_retention_names_the_period_and_the_minimisation_step() -> None:
         pytest.param("P1Y", "nl", "1 jaar", id="nl-one-year"),
         pytest.param("P7Y", "nl", "7 jaar", id="nl-years-no-plural"),
         pytest.param("P1Y6M", "nl", "1 jaar en 6 maanden", id="nl-compound"),
+        pytest.param("P2Y1M1D", "nl", "2 jaar, 1 maand en 1 dag", id="nl-three-parts"),
+        pytest.param("P0D", "nl", "0 dagen", id="nl-zero"),
+        pytest.param("P1D", "en", "1 day", id="en-one-day"),
+        pytest.param("P2M", "en", "2 months", id="en-months"),
         pytest.param("P1Y2M3D", "en", "1 year, 2 months and 3 days", id="en-three-parts"),
         pytest.param("P2W", "en", "14 days", id="en-weeks-as-days"),
         pytest.param("P1Y", "en", "1 year", id="en-one-year"),
@@ -334,12 +339,12 @@ def test_p20_retention_in_words_picks_the_phrase_of_its_start(
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_l76_l77_security_measures_describe_the_systems_real_measures(lang: str) -> None:
-    text = SECURITY_MEASURES.in_language(lang)
+    text = _row(_small(), "account", lang).security_measures
     for measure in ("AES-GCM", "HMAC", "TLS", "crypto-shredding"):
         assert measure in text
     assert ("hash-chained" if lang == "en" else "hashes aaneengeketend") in text
     assert ("role-based" if lang == "en" else "rolgebaseerd") in text
-    assert _row(_small(), "account", lang).security_measures == text
+    assert text == privaat.i18n.translations(lang).gettext(SECURITY_MEASURES)
 
 
 # --- the shared vocabulary ----------------------------------------------------------------------

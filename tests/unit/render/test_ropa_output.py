@@ -140,6 +140,17 @@ def test_l73_the_html_register_labels_each_column_with_its_art_30_letter(
     assert not any(tag in {"script", "link", "img"} for tag, _ in table.tags)
 
 
+def test_the_dutch_register_heads_its_columns_in_the_register_s_own_words() -> None:
+    html = render_ropa(_shipped(), fmt=RopaFormat.HTML, lang="nl")
+    for label in (
+        '<th scope="col" data-field="purposes">Doeleinden',  # the public text says "Doelen"
+        '<th scope="col" data-field="data_subjects">Categorieën betrokkenen',
+        '<th scope="col" data-field="retention">Bewaartermijnen',
+        "art. 30 lid 1 onder f AVG",
+    ):
+        assert label in html
+
+
 def test_the_html_register_escapes_what_the_policy_file_says() -> None:
     policy = _shipped()
     first = policy.activities[0].model_copy(

@@ -12,6 +12,7 @@ from privaat.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "policies" / "flexibelt.yaml"
+SECOND_PROVIDER = ROOT / "policies" / "webwinkel-voorbeeld.yaml"
 FIXTURE = ROOT / "tests" / "unit" / "policy" / "fixtures" / "minimal_policy.yaml"
 
 runner = CliRunner()
@@ -25,6 +26,34 @@ def test_the_shipped_policy_checks_clean_with_a_one_line_summary() -> None:
     assert result.stdout.startswith(f"{SHIPPED}: valid — ")
     assert "activities" in result.stdout and "recipients" in result.stdout
     assert result.stderr == ""
+
+
+def test_another_providers_policy_checks_clean_against_its_own_promises() -> None:
+    result = runner.invoke(app, ["policy", "check", str(SECOND_PROVIDER)])
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"{SECOND_PROVIDER}: valid — 11 activities")
+
+
+def test_l88_contract_toward_visitors_only_exits_1_at_the_legal_basis_line(tmp_path: Path) -> None:
+    text = FIXTURE.read_text("utf-8")
+    visitors = "    data_subjects: [dpv:Visitor]\n    legal_basis: contract\n"
+    broken = text.replace(
+        "    data_subjects: [dpv:Customer]\n    legal_basis: contract\n", visitors
+    )
+    path = tmp_path / "visitors.yaml"
+    path.write_text(broken, "utf-8")
+    basis_line = broken.splitlines().index("    legal_basis: contract") + 1
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:{basis_line}: activity 'account': legal_basis: art. 6(1)(b): contract is a "
+        "basis only toward a party to the contract, and the data subjects (dpv:Visitor) hold "
+        "no contract with the controller: use another basis (EDPB 2/2019; L88)",
+        f"{path}: invalid — 1 problem",
+    ]
 
 
 def test_a_broken_policy_exits_1_with_each_problem_on_its_own_line(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """``privaat policy diff OLD NEW``: the listing, the JSON, and the exit statuses scripts use
-(0 no material change, 1 invalid policy, 2 usage or file error, 3 material change; L49)."""
+(0 no material change, 1 invalid policy, 2 usage or file error, 3 material change; L49;
+4 NEW does not raise the versions its changes need; L48, L86)."""
 
 from __future__ import annotations
 
@@ -39,12 +40,35 @@ def _diff(*args: str | Path) -> Any:
     return runner.invoke(app, ["policy", "diff", *map(str, args)])
 
 
+def _next_version(data: dict[str, Any]) -> None:
+    """What every material change needs: a higher policy version and a later date (L48)."""
+    data["policy"]["version"] += 1
+    data["policy"]["last_updated"] = "2026-12-24"
+
+
 def _longer_retention(data: dict[str, Any]) -> None:
     _activity(data, "account")["retention"]["period"] = "P60D"
+    _next_version(data)
 
 
 def _new_consent_version(data: dict[str, Any]) -> None:
     _activity(data, "newsletter")["consent"]["version"] = 2
+    _next_version(data)
+
+
+# the English request stays; the Dutch one now also covers SMS and partners' offers
+WIDER = "Ja, stuur mij de nieuwsbrief en sms, ook met aanbiedingen van onze partners."
+
+
+def _dutch_only_widening(data: dict[str, Any]) -> None:
+    _activity(data, "newsletter")["consent"]["request"]["nl"] = WIDER
+    _next_version(data)
+
+
+def _line(path: Path, snippet: str) -> int:
+    return next(
+        n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if snippet in line
+    )
 
 
 def _reworded(data: dict[str, Any]) -> None:
@@ -63,7 +87,10 @@ def test_p19_editorial_changes_only_exit_0_and_are_tagged(tmp_path: Path) -> Non
     result = _diff(_write(tmp_path, "old.yaml"), _write(tmp_path, "new.yaml", _reworded))
     assert result.exit_code == 0, result.output
     assert "~ policy.version: 1 → 2  [editorial]" in result.stdout
-    assert '~ name: "Account" → "Your account"  [editorial]' in result.stdout
+    assert (
+        '~ name: [nl] "Account" → "Uw account"; [en] "Account" → "Your account"  [editorial]'
+        in (result.stdout)
+    )
     assert "Editorial only" in result.stdout
 
 
@@ -75,7 +102,7 @@ def test_l49_material_change_exits_3_and_is_listed_by_activity(tmp_path: Path) -
     assert lines[heading + 1].startswith(
         "    ~ retention.period: P30D → P60D  [material] data kept"
     )
-    assert "changes 1 material (0 needing fresh consent), 0 editorial" in result.stdout
+    assert "changes 1 material (0 needing fresh consent), 2 editorial" in result.stdout
     assert "announce by e-mail and site notice" in result.stdout
 
 
@@ -87,11 +114,72 @@ def test_l50_raised_consent_version_is_marked_for_reconsent(tmp_path: Path) -> N
     assert "Ask consent again, old consents do not carry over (L50): newsletter." in result.stdout
 
 
+def test_l48_a_material_change_without_a_new_version_and_date_exits_4(tmp_path: Path) -> None:
+    def same_version(data: dict[str, Any]) -> None:
+        _activity(data, "account")["retention"]["period"] = "P60D"
+
+    new = _write(tmp_path, "new.yaml", same_version)
+    result = _diff(_write(tmp_path, "old.yaml"), new)
+    assert result.exit_code == 4, result.output
+    assert "~ retention.period: P30D → P60D  [material]" in result.stdout  # still listed
+    assert result.stderr.splitlines() == [
+        f"privaat: {new} does not say it is a new version (2 problems):",
+        f"  {new}:{_line(new, 'version: 1')}: policy.version: material changes need a new "
+        "policy version: raise it above 1 (art. 13(3); L48, L49)",
+        f"  {new}:{_line(new, 'last_updated:')}: policy.last_updated: material changes need a "
+        "later 'last updated' date than 2026-11-26 (art. 13(3); L48)",
+    ]
+
+
+def test_l86_a_dutch_only_widening_of_a_consent_request_is_material(tmp_path: Path) -> None:
+    def also_new_consent_version(data: dict[str, Any]) -> None:
+        _dutch_only_widening(data)
+        _activity(data, "newsletter")["consent"]["version"] = 2
+
+    new = _write(tmp_path, "new.yaml", also_new_consent_version)
+    result = _diff(_write(tmp_path, "old.yaml"), new)
+    assert result.exit_code == 3, result.output
+    # only the Dutch text changed, and the listing shows the Dutch text, not the English
+    assert '~ consent.request: [nl] "Ja, stuur mij de nieuwsbrief." → "Ja, stuur mij de' in (
+        result.stdout
+    )
+    assert "[material, re-consent]" in result.stdout
+    assert "Ask consent again, old consents do not carry over (L50): newsletter." in result.stdout
+
+
+def test_l86_a_consent_request_changed_without_a_new_consent_version_exits_4(
+    tmp_path: Path,
+) -> None:
+    new = _write(tmp_path, "new.yaml", _dutch_only_widening)
+    result = _diff(_write(tmp_path, "old.yaml"), new)
+    assert result.exit_code == 4, result.output
+    # the fixture's consent block has no version key: the problem points at the block
+    assert result.stderr.splitlines() == [
+        f"privaat: {new} does not say it is a new version (1 problem):",
+        f"  {new}:{_line(new, 'consent:')}: activity 'newsletter': consent.version: the "
+        "consent request changed (nl) but consent.version is still 1: raise it, consent given "
+        "to the old text does not cover the new one (art. 7(1); L50, L86)",
+    ]
+
+
+def test_l48_version_problems_are_in_the_json_too(tmp_path: Path) -> None:
+    new = _write(tmp_path, "new.yaml", _dutch_only_widening)
+    result = _diff(_write(tmp_path, "old.yaml"), new, "--format", "json")
+    assert result.exit_code == 4, result.output
+    document = json.loads(result.stdout)
+    (problem,) = document["version_problems"]
+    assert (problem["activity_id"], problem["field"]) == ("newsletter", "consent.version")
+    assert problem["line"] == _line(new, "consent:")
+    request = next(c for c in document["changes"] if c["field"] == "consent.request")
+    assert (request["kind"], request["languages"]) == ("material", ["nl"])
+
+
 def test_l49_added_and_removed_activities_have_their_own_lines(tmp_path: Path) -> None:
     def swap(data: dict[str, Any]) -> None:
         selection = _activity(data, "newsletter_selection")
         data["activities"].remove(selection)
         data["activities"].append({**selection, "id": "newsletter_targeting"})
+        _next_version(data)
 
     result = _diff(_write(tmp_path, "old.yaml"), _write(tmp_path, "new.yaml", swap))
     assert result.exit_code == 3, result.output
@@ -118,7 +206,8 @@ def test_l49_json_output_lists_every_change_with_its_kind(tmp_path: Path) -> Non
         "removed": [],
         "changed": ["account", "newsletter"],
     }
-    assert document["summary"] == {"material": 1, "editorial": 2}
+    assert document["summary"] == {"material": 1, "editorial": 3}  # version, date, name
+    assert document["version_problems"] == []
     version = next(c for c in document["changes"] if c["field"] == "consent.version")
     assert version == {
         "activity_id": "newsletter",
@@ -128,6 +217,7 @@ def test_l49_json_output_lists_every_change_with_its_kind(tmp_path: Path) -> Non
         "new": 2,
         "reason": version["reason"],
         "requires_reconsent": True,
+        "languages": [],
     }
     assert "L50" in version["reason"]
     name = next(c for c in document["changes"] if c["field"] == "name")
@@ -191,7 +281,13 @@ def test_usage_and_file_errors_exit_2_without_a_traceback(
 def test_help_documents_every_exit_status() -> None:
     result = runner.invoke(app, ["policy", "diff", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0
-    for status in ("0  no change", "1  a policy file is invalid", "2  usage error", "3  at least"):
+    for status in (
+        "0  no change",
+        "1  a policy file is invalid",
+        "2  usage error",
+        "3  at least",
+        "4  NEW does not say it is a new version",
+    ):
         assert status in result.stdout
 
 

@@ -21,6 +21,7 @@ from privaat.policy.loader import load_policy_file
 from privaat.settings import Settings
 
 FIXTURE = Path(__file__).parents[1] / "unit" / "policy" / "fixtures" / "minimal_policy.yaml"
+SECOND_PROVIDER = Path(__file__).parents[2] / "policies" / "webwinkel-voorbeeld.yaml"
 runner = CliRunner()
 
 
@@ -36,6 +37,7 @@ def _policy_files() -> list[Any]:
     return [
         pytest.param(Settings().policy_file, id="shipped-policy"),
         pytest.param(FIXTURE, id="minimal-policy"),
+        pytest.param(SECOND_PROVIDER, id="another-providers-policy"),
     ]
 
 

@@ -13,10 +13,15 @@ import yaml
 from pydantic import ValidationError
 
 from privaat.cli._apps import policy_app
-from privaat.policy.change import Change, Plain
-from privaat.policy.diff import PolicyDiff, diff_policies
+from privaat.policy.diff import Change, Plain, PolicyDiff, check_versions, diff_policies
 from privaat.policy.fideslang import FideslangExportError, to_fideslang
-from privaat.policy.loader import PolicyError, load_policy_file
+from privaat.policy.loader import (
+    PolicyError,
+    PolicyProblem,
+    load_policy_file,
+    locate,
+    read_policy_text,
+)
 from privaat.policy.schema import Policy
 from privaat.settings import Settings
 
@@ -28,6 +33,9 @@ class Exit(IntEnum):
     INVALID_POLICY = 1  # a policy file has problems (each listed), or cannot be exported
     USAGE = 2  # bad arguments, a missing or unreadable file (click's usage errors too)
     MATERIAL_CHANGE = 3  # diff: at least one material change: announce it (L49)
+    # diff: NEW does not raise the policy version and date its material changes need, or
+    # changes a consent request without a new consent version (L48, L50, L86)
+    VERSION_NOT_RAISED = 4
 
 
 class DiffFormat(StrEnum):
@@ -55,7 +63,10 @@ _DIFF_HELP = "\n\n".join(
         "  0  no change, or editorial changes only\n"
         "  1  a policy file is invalid (every problem is listed)\n"
         "  2  usage error, or a file is missing or unreadable\n"
-        "  3  at least one material change",
+        "  3  at least one material change\n"
+        "  4  NEW does not say it is a new version: a material change without a higher\n"
+        "     policy.version and a later last_updated, or a consent request changed\n"
+        "     (in any language) without a higher consent.version",
     ]
 )
 _EXPORT_HELP = "\n\n".join(
@@ -82,10 +93,18 @@ def diff(
 ) -> None:
     before, after = _load_both(old, new)
     result = diff_policies(before, after)
+    problems = locate(check_versions(before, after), _text(new), source=str(new))
     if output_format is DiffFormat.JSON:
-        typer.echo(json.dumps(_diff_json(result, before, after), indent=2, ensure_ascii=False))
+        document = _diff_json(result, before, after, problems)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         typer.echo(_diff_text(result, before, after))
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        typer.echo(f"privaat: {new} does not say it is a new version ({count}):", err=True)
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(Exit.VERSION_NOT_RAISED)
     raise typer.Exit(Exit.MATERIAL_CHANGE if result.is_material else Exit.OK)
 
 
@@ -158,6 +177,14 @@ def _read(path: Path) -> Policy | PolicyError:
         _fail(f"cannot read {path}: {error.strerror or error}", Exit.USAGE)
 
 
+def _text(path: Path) -> str:
+    """The text of a policy file that loaded a moment ago, to point findings at its lines."""
+    try:
+        return read_policy_text(path)
+    except (OSError, PolicyError) as error:  # replaced or removed since it was loaded
+        _fail(f"cannot read {path} again: {error}", Exit.USAGE)
+
+
 def _load_or_exit(path: Path) -> Policy:
     loaded = _read(path)
     if isinstance(loaded, PolicyError):
@@ -216,9 +243,20 @@ def _change_line(change: Change) -> str:
         shown = f"+ {change.field}: {_shown(change.new)}"
     elif change.new is None:
         shown = f"- {change.field}: {_shown(change.old)}"
+    elif change.languages:
+        # a text: show each language that changed, never one that did not (L86)
+        shown = f"~ {change.field}: " + "; ".join(
+            f"[{lang}] {_shown(_in(change.old, lang))} → {_shown(_in(change.new, lang))}"
+            for lang in change.languages
+        )
     else:
         shown = f"~ {change.field}: {_shown(change.old)} → {_shown(change.new)}"
     return f"{shown}  {_tag(change)} {change.reason}"
+
+
+def _in(text: Plain, lang: str) -> Plain:
+    """One language of a text as a change holds it ({"nl": ..., "en": ...})."""
+    return f'"{text.get(lang)}"' if isinstance(text, Mapping) else text
 
 
 def _tag(change: Change) -> str:
@@ -254,11 +292,13 @@ def _summary(result: PolicyDiff) -> list[str]:
             ids = ", ".join(result.reconsent_activities) or "see the changes marked re-consent"
             lines.append(f"Ask consent again, old consents do not carry over (L50): {ids}.")
     else:
-        lines.append("Editorial only: publish with a new 'last updated' date (P19).")
+        lines.append("Editorial only: publish with a new 'last updated' date (L48).")
     return lines
 
 
-def _diff_json(result: PolicyDiff, old: Policy, new: Policy) -> dict[str, Any]:
+def _diff_json(
+    result: PolicyDiff, old: Policy, new: Policy, problems: list[PolicyProblem]
+) -> dict[str, Any]:
     def about(policy: Policy) -> dict[str, Any]:
         meta = policy.policy
         return {"id": meta.id, "version": meta.version, "last_updated": str(meta.last_updated)}
@@ -275,6 +315,11 @@ def _diff_json(result: PolicyDiff, old: Policy, new: Policy) -> dict[str, Any]:
             "changed": list(result.changed),
         },
         "summary": {"material": len(result.material), "editorial": len(result.editorial)},
+        # check_versions: what NEW must raise to follow OLD (exit status 4 when not empty)
+        "version_problems": [
+            {"line": p.line, "activity_id": p.activity, "field": p.path, "message": p.message}
+            for p in problems
+        ],
         "changes": [
             {
                 "activity_id": c.activity_id,
@@ -284,6 +329,7 @@ def _diff_json(result: PolicyDiff, old: Policy, new: Policy) -> dict[str, Any]:
                 "new": c.new,
                 "reason": c.reason,
                 "requires_reconsent": c.requires_reconsent,
+                "languages": list(c.languages),
             }
             for c in result.changes
         ],

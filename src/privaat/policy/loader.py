@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from difflib import get_close_matches
@@ -29,10 +29,16 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from privaat.policy.schema import Policy
-from privaat.policy.validate import Location, check_policy
-from privaat.policy.vocab import KNOWN_PROMISES
+from privaat.policy.validate import Finding, Location, check_policy
 
-__all__ = ["PolicyError", "PolicyProblem", "load_policy", "load_policy_file"]
+__all__ = [
+    "PolicyError",
+    "PolicyProblem",
+    "load_policy",
+    "load_policy_file",
+    "locate",
+    "read_policy_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +69,7 @@ class PolicyError(Exception):
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
-def load_policy(
-    text: str, *, source: str = "<policy>", promises: Mapping[str, str] = KNOWN_PROMISES
-) -> Policy:
+def load_policy(text: str, *, source: str = "<policy>") -> Policy:
     """Parse, validate and cross-check policy YAML; ``source`` names it in every problem."""
     document = _Document(source)
     data = document.parse(text)
@@ -77,27 +81,39 @@ def load_policy(
         for detail in error.errors():
             document.schema_problem(detail)
         raise PolicyError(document.problems) from None
-    for finding in check_policy(policy, promises=promises):
-        related = ""
-        if finding.related is not None:
-            line = document.line_of(finding.related)
-            related = f" (first at line {line})" if line is not None else ""
-        document.problem(finding.location, finding.message + related)
+    document.findings(check_policy(policy))
     if document.problems:
         raise PolicyError(document.problems)
     return policy
 
 
+def locate(
+    findings: Iterable[Finding], text: str, *, source: str = "<policy>"
+) -> list[PolicyProblem]:
+    """Point findings about a policy at their lines in its ``text``, as loading does.
+
+    For checks that run after loading, e.g. comparing two versions of a policy.
+    """
+    document = _Document(source)
+    document.parse(text)
+    document.findings(findings)
+    return document.problems
+
+
 def load_policy_file(path: Path) -> Policy:
     """Read and load a policy file; an unreadable file raises ``OSError`` unchanged."""
+    return load_policy(read_policy_text(path), source=str(path))
+
+
+def read_policy_text(path: Path) -> str:
+    """The text of a policy file; text that is not UTF-8 is a ``PolicyError`` at its line."""
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         problem = PolicyProblem(str(path), line, None, "", f"not UTF-8 text ({error.reason})")
         raise PolicyError([problem]) from None
-    return load_policy(text, source=str(path))
 
 
 class _Loader(yaml.SafeLoader):
@@ -257,6 +273,15 @@ class _Document:
 
     def problem(self, location: Location, message: str) -> None:
         self._at_line(self.line_of(location), location, message)
+
+    def findings(self, findings: Iterable[Finding]) -> None:
+        """Record cross-check findings; a conflict also names the line of its other half."""
+        for finding in findings:
+            related = ""
+            if finding.related is not None:
+                line = self.line_of(finding.related)
+                related = f" (first at line {line})" if line is not None else ""
+            self.problem(finding.location, finding.message + related)
 
     def _at_line(self, line: int | None, location: Location, message: str) -> None:
         self._found.append((line, location, message))

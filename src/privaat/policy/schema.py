@@ -5,14 +5,18 @@ art. 30 register is generated from it, and the guard enforces it at run time.
 
     Policy
     ├── meta            version, last updated, the languages it is published in
-    ├── controller      who decides (art. 4(7)); P21
-    ├── privacy_contact where requests go; P22
+    ├── promises        catalogue: the provider's own promises (P-ids), each kept by an
+    │                   activity or by one of the mandatory blocks below; may be empty
+    ├── controller      who decides (art. 4(7))
+    ├── privacy_contact where requests go (art. 13(1)(b))
     ├── supervisory_authority
     ├── data_categories catalogue: id → names, DPV term, fideslang term
     ├── recipients      catalogue: processors, carriers, group companies, authorities
-    └── activities      ProcessingActivity, each naming its P-ids, purposes (DPV),
-                        categories, legal basis, retention, recipients, consent, objection
+    └── activities      ProcessingActivity, each naming the P-ids it keeps (from the file's
+                        own catalogue), purposes (DPV), categories, legal basis, retention,
+                        recipients, consent, objection
 
+The engine knows no provider: which promises exist is the policy file's own business.
 Cross-references (unknown category, recipient, P-id, DPV term, duplicate id) are checked
 by ``privaat.policy.validate``; this module checks what one object can check alone.
 """
@@ -94,7 +98,7 @@ class Address(_Strict):
 
 
 class Controller(_Strict):
-    """The controller (GDPR art. 4(7), 13(1)(a)); P21."""
+    """The controller (GDPR art. 4(7), 13(1)(a))."""
 
     name: str
     address: Address
@@ -104,7 +108,7 @@ class Controller(_Strict):
 
 
 class PrivacyContact(_Strict):
-    """Where data-subject requests and questions go (art. 13(1)(b)); P22."""
+    """Where data-subject requests and questions go (art. 13(1)(b))."""
 
     name: Text
     email: str
@@ -131,6 +135,24 @@ class PolicyMeta(_Strict):
     public_electronic_communications_service: bool = False
 
 
+class PolicyBlock(StrEnum):
+    """A mandatory block of every policy that keeps a promise by itself, with no activity."""
+
+    LAST_UPDATED = "policy.last_updated"  # the dated, versioned policy (art. 13(3); L48)
+    CONTROLLER = "controller"  # the controller's identity and address (art. 13(1)(a))
+
+
+class Promise(_Strict):
+    """One promise of the provider's own policy text, cited by its id in activities and code."""
+
+    id: PromiseId
+    # a paraphrase of the source sentence, in the source's language: for traceability and
+    # for the check's messages, never published
+    summary: str = Field(min_length=1)
+    # kept by a block every valid policy has, so no activity needs to name it
+    met_by: PolicyBlock | None = None
+
+
 class DataCategory(_Strict):
     """A kind of personal data, with its DPV and fideslang names for export."""
 
@@ -144,9 +166,9 @@ class DataCategory(_Strict):
 class RecipientRole(StrEnum):
     PROCESSOR = "processor"  # art. 28: processes on our behalf, under an agreement
     CONTROLLER = "controller"  # an independent controller (e.g. a payment provider)
-    GROUP_COMPANY = "group_company"  # another Flexibelt company
+    GROUP_COMPANY = "group_company"  # another company of the controller's group
     AUTHORITY = "authority"  # police, courts, the AP, the tax authority
-    SUCCESSOR = "successor"  # a buyer or successor in a merger or sale (P12)
+    SUCCESSOR = "successor"  # a buyer or successor in a merger or sale
 
 
 class Safeguard(StrEnum):
@@ -177,7 +199,7 @@ class RetentionStart(StrEnum):
     """When the retention period starts to run."""
 
     COLLECTION = "collection"  # the record's own creation time
-    ACCOUNT_CLOSURE = "account_closure"  # P20: kept while the account is active
+    ACCOUNT_CLOSURE = "account_closure"  # kept while the account is active
     EVENT = "event"  # a named event, e.g. a support case being closed
     CONSENT_WITHDRAWAL = "consent_withdrawal"
 
@@ -281,7 +303,8 @@ class ProcessingActivity(_Strict):
     id: ActivityId
     name: Text
     description: Text
-    promises: tuple[PromiseId, ...] = Field(min_length=1)
+    # the promises of the file's own catalogue this activity keeps (none without one)
+    promises: tuple[PromiseId, ...] = ()
     purposes: tuple[str, ...] = Field(min_length=1)
     # the fideslang data use, for export to Fides-compatible tools (e.g. "marketing.communications")
     fides_data_use: str | None = None
@@ -326,6 +349,9 @@ class Policy(_Strict):
     """A whole policy file."""
 
     policy: PolicyMeta
+    # optional: a provider whose policy makes no numbered promises leaves it out, and then
+    # its activities name none
+    promises: tuple[Promise, ...] = ()
     controller: Controller
     privacy_contact: PrivacyContact
     supervisory_authority: SupervisoryAuthority

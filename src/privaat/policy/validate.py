@@ -4,20 +4,21 @@ The schema (``privaat.policy.schema``) rejects unknown keys, a missing legal bas
 legitimate interest without its statement, consent without a consent block and a missing
 retention. This module checks what needs the whole file:
 
-- ids are unique (activities, data categories, recipients);
-- every term is known: promise ids (PROMISES.md), DPV purposes, ``pd:`` categories and
-  data subjects, fideslang keys (``privaat.policy.vocab``);
+- ids are unique (promises, activities, data categories, recipients);
+- every term is known: promise ids (the file's own ``promises`` catalogue), DPV purposes,
+  ``pd:`` categories and data subjects, fideslang keys (``privaat.policy.vocab``);
 - every reference resolves: data categories, recipients, transfers, legal holds and
-  minimisations name catalogue entries the activity really uses;
+  minimisations name catalogue entries the activity really uses; ``requires_consent_of``
+  names consent-based activities;
 - processors name their country, transfer safeguard and art. 28 agreement; nothing goes
   outside the EEA without an art. 45/46 safeguard (LEGAL L37);
 - a legal basis comes with what it needs, and nothing it doesn't: objection to legitimate
   interests (art. 21(1)), absolute objection to direct marketing (art. 21(3), L15), no
-  consent block on another basis (L11);
-- every promise is kept somewhere: each P-id is named by an activity, except those a
-  mandatory policy block keeps (``PROMISES_MET_BY_POLICY_BLOCKS``: P19 by the dated policy
-  itself, P21 by the controller block). P18 (children) and P22 (rights) are processing in
-  their own right, so they need an activity.
+  consent block on another basis (L11), no contract toward people who hold none (art.
+  6(1)(b), L88), an objection that cannot be overridden only where objection is possible;
+- every promise of the catalogue is kept somewhere: named by an activity, or ``met_by`` a
+  mandatory policy block (the dated policy, the controller block); and with a catalogue,
+  every activity names the promises it keeps. A policy without a catalogue names none.
 
 Each problem is a ``Finding`` located by its path in the policy's structure (the same keys
 and list positions as the YAML file), so the loader can point at the line.
@@ -26,7 +27,7 @@ and list positions as the YAML file), so the loader can point at the line.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from privaat.policy.schema import (
@@ -41,13 +42,12 @@ from privaat.policy.vocab import (
     ADEQUACY_COUNTRIES,
     DPV_DATA_SUBJECTS,
     DPV_MARKETING_PURPOSES,
+    DPV_NON_CONTRACT_PARTIES,
     DPV_PERSONAL_DATA,
     DPV_PURPOSES,
     EEA_COUNTRIES,
     FIDES_DATA_CATEGORIES,
     FIDES_DATA_USES,
-    KNOWN_PROMISES,
-    PROMISES_MET_BY_POLICY_BLOCKS,
 )
 
 __all__ = ["Finding", "Location", "check_policy"]
@@ -65,7 +65,7 @@ class Finding:
     related: Location | None = None
 
 
-def check_policy(policy: Policy, *, promises: Mapping[str, str] = KNOWN_PROMISES) -> list[Finding]:
+def check_policy(policy: Policy) -> list[Finding]:
     """Every cross-reference problem in ``policy``; an empty list means it is consistent."""
     return [
         *_duplicate_ids(policy),
@@ -73,14 +73,15 @@ def check_policy(policy: Policy, *, promises: Mapping[str, str] = KNOWN_PROMISES
         *(
             finding
             for index, activity in enumerate(policy.activities)
-            for finding in _activity(policy, index, activity, promises)
+            for finding in _activity(policy, index, activity)
         ),
-        *_coverage(policy, promises),
+        *_coverage(policy),
     ]
 
 
 def _duplicate_ids(policy: Policy) -> Iterator[Finding]:
     sections: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("promises", tuple(p.id for p in policy.promises)),
         ("data_categories", tuple(c.id for c in policy.data_categories)),
         ("recipients", tuple(r.id for r in policy.recipients)),
         ("activities", tuple(a.id for a in policy.activities)),
@@ -127,14 +128,9 @@ def _catalogue(policy: Policy) -> Iterator[Finding]:
             )
 
 
-def _activity(
-    policy: Policy, index: int, activity: ProcessingActivity, promises: Mapping[str, str]
-) -> Iterator[Finding]:
+def _activity(policy: Policy, index: int, activity: ProcessingActivity) -> Iterator[Finding]:
     where: Location = ("activities", index)
-    for k, promise in enumerate(activity.promises):
-        if promise not in promises:
-            known = _range(promises)
-            yield Finding(where + ("promises", k), f"unknown promise {promise!r} (known: {known})")
+    yield from _promises(policy, where, activity)
     for k, purpose in enumerate(activity.purposes):
         yield from _term(where + ("purposes", k), purpose, DPV_PURPOSES, "DPV purpose")
     if activity.fides_data_use is not None:
@@ -149,8 +145,51 @@ def _activity(
             where + ("data_subjects", k), subject, DPV_DATA_SUBJECTS, "DPV data subject"
         )
     yield from _references(policy, where, activity)
+    yield from _consent_dependencies(policy, where, activity)
     yield from _retention(policy, where, activity)
     yield from _basis(where, activity)
+
+
+def _promises(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    known = [promise.id for promise in policy.promises]
+    if not known:
+        for k, promise in enumerate(activity.promises):
+            yield Finding(
+                where + ("promises", k),
+                f"unknown promise {promise!r}: this policy has no promise catalogue "
+                "(a top-level 'promises' list)",
+            )
+        return
+    if not activity.promises:
+        # traceability: with a catalogue, every activity says which promise it keeps
+        yield Finding(
+            where + ("promises",), f"name the promises this activity keeps ({_range(known)})"
+        )
+    for k, promise in enumerate(activity.promises):
+        if promise not in known:
+            yield Finding(
+                where + ("promises", k), f"unknown promise {promise!r} (known: {_range(known)})"
+            )
+
+
+def _consent_dependencies(
+    policy: Policy, where: Location, activity: ProcessingActivity
+) -> Iterator[Finding]:
+    activities = {a.id: a for a in policy.activities}
+    for k, other_id in enumerate(activity.requires_consent_of):
+        at = where + ("requires_consent_of", k)
+        other = activities.get(other_id)
+        if other_id == activity.id:
+            yield Finding(at, "an activity cannot depend on consent to itself")
+        elif other is None:
+            yield Finding(at, _unknown("activity", other_id, activities))
+        elif not other.requires_consent:
+            # the guard looks for a consent record of that activity: there never is one
+            yield Finding(
+                at,
+                f"{other_id!r} is based on {other.legal_basis.value}, not consent: "
+                "requires_consent_of names consent-based activities only",
+            )
 
 
 def _references(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
@@ -245,6 +284,19 @@ def _basis(where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
         yield Finding(
             where + ("objection", "absolute"), "an absolute objection that is not possible"
         )
+    if not objection.overridable and not objection.possible:
+        yield Finding(
+            where + ("objection", "overridable"),
+            "an objection that cannot be overridden, on an activity that allows no objection",
+        )
+    if basis is LegalBasis.CONTRACT and set(activity.data_subjects) <= DPV_NON_CONTRACT_PARTIES:
+        subjects = ", ".join(activity.data_subjects)
+        yield Finding(
+            where + ("legal_basis",),
+            "art. 6(1)(b): contract is a basis only toward a party to the contract, and the "
+            f"data subjects ({subjects}) hold no contract with the controller: use another "
+            "basis (EDPB 2/2019; L88)",
+        )
     if objection.possible and objection.how is None:
         yield Finding(
             where + ("objection", "how"),
@@ -258,11 +310,15 @@ def _basis(where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
         )
 
 
-def _coverage(policy: Policy, promises: Mapping[str, str]) -> Iterator[Finding]:
+def _coverage(policy: Policy) -> Iterator[Finding]:
     named = {promise for activity in policy.activities for promise in activity.promises}
-    for promise, title in promises.items():
-        if promise not in named and promise not in PROMISES_MET_BY_POLICY_BLOCKS:
-            yield Finding(("activities",), f"promise {promise} ({title}) is kept by no activity")
+    for index, promise in enumerate(policy.promises):
+        if promise.id not in named and promise.met_by is None:
+            yield Finding(
+                ("promises", index),
+                f"promise {promise.id} ({promise.summary}) is kept by no activity: name it in "
+                "the activities that keep it, or say which policy block does (met_by)",
+            )
 
 
 def _transfer_problem(country: str | None, safeguard: Safeguard | None) -> str | None:
@@ -303,7 +359,6 @@ def _unknown(kind: str, term: str, known: Collection[str]) -> str:
     return f"unknown {kind} {term!r}{hint}"
 
 
-def _range(promises: Mapping[str, str]) -> str:
-    ids = list(promises)
+def _range(ids: list[str]) -> str:
     consecutive = ids == [f"P{n}" for n in range(1, len(ids) + 1)]
     return f"{ids[0]}–{ids[-1]}" if consecutive and len(ids) > 2 else ", ".join(ids)

@@ -1,5 +1,6 @@
-"""The terms a policy file may use: promise ids, W3C DPV 2.0 concepts, fideslang keys, countries.
+"""The terms a policy file may use: W3C DPV 2.0 concepts, fideslang keys, countries.
 
+Promise ids are not here: each policy file declares its own catalogue (``Policy.promises``).
 Each vocabulary lists only terms that exist in its source, so an export to another tool
 never carries an invented name:
 
@@ -13,57 +14,17 @@ never carries an invented name:
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 __all__ = [
     "ADEQUACY_COUNTRIES",
     "DPV_DATA_SUBJECTS",
     "DPV_MARKETING_PURPOSES",
+    "DPV_NON_CONTRACT_PARTIES",
     "DPV_PERSONAL_DATA",
     "DPV_PURPOSES",
     "EEA_COUNTRIES",
     "FIDES_DATA_CATEGORIES",
     "FIDES_DATA_USES",
-    "KNOWN_PROMISES",
-    "PROMISES_MET_BY_POLICY_BLOCKS",
 ]
-
-# PROMISES.md: every sentence of Flexibelt's 2018 policy, paraphrased, with its id
-KNOWN_PROMISES = MappingProxyType(
-    {
-        "P1": "Account details: name, address, city, e-mail, phone and VAT number",
-        "P2": "E-mail address and password are used to log in",
-        "P3": "Important notices by e-mail; the name is shown beside posted comments",
-        "P4": "Marketing e-mail only with consent, selected on preferences and services",
-        "P5": "The e-mail address links support conversations to the account",
-        "P6": "VoIP device synchronisation data is recorded to fix sync problems",
-        "P7": "Customer support, call recording, staff log-in only with consent",
-        "P8": "Web shop orders; card data only at Sisow or PayPal; fraud detection",
-        "P9": "The physical location of a datacenter service log-in is recorded",
-        "P10": "Customer data is protected; data breaches are reported",
-        "P11": "E-mail engagement is measured; external carriers ship products",
-        "P12": "No disclosure except consent, law, terms, legal claims or a successor",
-        "P13": "Transfers to Flexibelt companies in the EEA or Switzerland",
-        "P14": "Website analytics with cookies; consent where the law requires it",
-        "P15": "App and webhosting analytics to improve quality and stability",
-        "P16": "Google Analytics and Google Search Console are used",
-        "P17": "Social network plug-ins may set their own cookies",
-        "P18": "Not meant for persons under 16; their data is deleted",
-        "P19": "The policy is updated and dated; material changes are announced",
-        "P20": "Personal data is kept while the account is active",
-        "P21": "The controller is Flexibelt, Oosterheemplein 2a, Zoetermeer",
-        "P22": "Data-subject rights, exercised by e-mail to the privacy address",
-    }
-)
-
-# Promises kept by a block every valid policy has, rather than by a processing activity:
-# the schema makes these blocks mandatory, so no activity needs to name these ids.
-PROMISES_MET_BY_POLICY_BLOCKS = MappingProxyType(
-    {
-        "P19": "policy.last_updated",  # the dated, versioned policy itself
-        "P21": "controller",  # art. 13(1)(a): the controller's identity and address
-    }
-)
 
 DPV_PURPOSES = frozenset(
     "dpv:" + term
@@ -115,6 +76,11 @@ DPV_DATA_SUBJECTS = frozenset(
     Subscriber Tourist User Visitor VulnerableDataSubject
     """.split()
 )
+
+# people who hold no contract with the controller: a website visitor, or someone using a
+# service a customer contracted for (a mailbox or PBX user of a business customer), so
+# art. 6(1)(b) cannot be their basis (EDPB guidelines 2/2019; LEGAL L88)
+DPV_NON_CONTRACT_PARTIES = frozenset({"dpv:Visitor", "dpv:User"})
 
 DPV_PERSONAL_DATA = frozenset(
     [

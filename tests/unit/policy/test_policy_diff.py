@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from privaat.policy.change import Change, ChangeKind
-from privaat.policy.diff import diff_policies
+from privaat.policy.diff import Change, ChangeKind, diff_policies
 from privaat.policy.schema import Policy
 from privaat.policy.validate import check_policy
 
@@ -51,6 +50,10 @@ def _base() -> dict[str, Any]:
     }
     return {
         "policy": {"id": "example", "version": 1, "last_updated": "2026-01-01"},
+        "promises": [
+            {"id": "P1", "summary": "An account"},
+            {"id": "P2", "summary": "A dated policy", "met_by": "policy.last_updated"},
+        ],
         "controller": {
             "name": "Voorbeeld B.V.",
             "address": {**address, "country": "NL"},
@@ -140,7 +143,13 @@ def _base() -> dict[str, Any]:
                 purposes=["dpv:DirectMarketing"],
                 data_categories=["email"],
                 legitimate_interest=_text("Sending fewer e-mails."),
-                objection={"possible": True, "absolute": True, "how": _text("Preferences.")},
+                requires_consent_of=["marketing_email"],
+                objection={
+                    "possible": True,
+                    "absolute": True,
+                    "overridable": False,
+                    "how": _text("Preferences."),
+                },
             ),
             _activity(
                 "fraud_detection",
@@ -322,6 +331,15 @@ CASES = [
     pytest.param(_set(f"{A}.marketing_email.consent.version", 2),
                  [("marketing_email", "consent.version", M, True)],
                  id="consent-version-raised-needs-reconsent"),
+    pytest.param(_set(f"{A}.marketing_email.consent.request", _text("Newsletter?")),
+                 [("marketing_email", "consent.request", M, True)],
+                 id="l86-consent-request-reworded-needs-reconsent"),
+    pytest.param(_delete(f"{A}.marketing_selection.requires_consent_of"),
+                 [("marketing_selection", "requires_consent_of", M, False)],
+                 id="l13-no-longer-limited-to-those-who-consented"),
+    pytest.param(_set(f"{A}.marketing_selection.objection.overridable", True),
+                 [("marketing_selection", "objection.overridable", M, False)],
+                 id="objection-may-now-be-overridden"),
     pytest.param(_set(f"{A}.marketing_email.consent.channels", ["account_preferences"]),
                  [("marketing_email", "consent.channels", M, False)],
                  id="withdrawal-channel-removed"),
@@ -362,7 +380,7 @@ CASES = [
                  [("account", "name", E, False)], id="activity-renamed"),
     pytest.param(_set(f"{A}.account.description", _text("Reworded.")),
                  [("account", "description", E, False)], id="description-reworded"),
-    pytest.param(_set(f"{A}.account.promises", ["P1", "P20"]),
+    pytest.param(_set(f"{A}.account.promises", ["P1", "P2"]),
                  [("account", "promises", E, False)], id="promises-retraced"),
     pytest.param(_set(f"{A}.account.notes", "Deviates from the seed."),
                  [("account", "notes", E, False)], id="register-notes"),
@@ -400,9 +418,18 @@ CASES = [
     pytest.param(_all(_set("policy.version", 2), _set("policy.last_updated", "2026-06-01")),
                  [(None, "policy.version", E, False), (None, "policy.last_updated", E, False)],
                  id="meta-version-and-date"),
-    pytest.param(_set(f"{A}.marketing_email.consent.request", _text("Newsletter?")),
-                 [("marketing_email", "consent.request", E, False)],
-                 id="consent-wording-same-version"),
+    pytest.param(_set(f"{A}.marketing_email.consent.withdraw", _text("Unsubscribe below.")),
+                 [("marketing_email", "consent.withdraw", E, False)],
+                 id="withdrawal-text-reworded"),
+    pytest.param(_set("promises", [{"id": "P1", "summary": "Accounts"}]),
+                 [(None, "promises.P1.summary", E, False), (None, "promises.P2", E, False)],
+                 id="promise-catalogue-retraced"),
+    pytest.param(_add(f"{A}.marketing_selection.requires_consent_of", "web_statistics"),
+                 [("marketing_selection", "requires_consent_of", E, False)],
+                 id="now-only-with-another-consent-too"),
+    pytest.param(_set(f"{A}.fraud_detection.objection.overridable", False),
+                 [("fraud_detection", "objection.overridable", E, False)],
+                 id="objection-can-no-longer-be-overridden"),
     pytest.param(_add(f"{A}.marketing_email.consent.channels", "privacy_email"),
                  [("marketing_email", "consent.channels", E, False)],
                  id="withdrawal-channel-added"),
@@ -437,7 +464,7 @@ CASES = [
 
 def test_base_policy_is_consistent() -> None:
     # the cases start from a policy the cross-checks accept, so they are realistic
-    assert check_policy(BASE, promises={"P1": "an account"}) == []
+    assert check_policy(BASE) == []
 
 
 @pytest.mark.parametrize(("mutate", "expected"), CASES)
@@ -451,6 +478,36 @@ def test_l49_l50_each_change_is_classified(
     assert found == expected
     assert result.is_material == (M in {kind for _, _, kind, _ in expected})
     assert result.requires_reconsent == any(reconsent for *_, reconsent in expected)
+
+
+def test_l86_a_dutch_only_widening_of_a_consent_request_is_material_and_needs_reconsent() -> None:
+    # the English text stays as it was; only the Dutch one now also covers SMS and partners
+    english = "Yes, send me the newsletter by e-mail."
+    before, after = _base(), _base()
+    _set(
+        f"{A}.marketing_email.consent.request",
+        {"nl": "Ja, stuur mij de nieuwsbrief per e-mail.", "en": english},
+    )(before)
+    _set(f"{A}.marketing_email.consent.request",
+         {"nl": "Ja, stuur mij de nieuwsbrief per e-mail en sms, ook met aanbiedingen van "
+                "onze partners.", "en": english})(after)  # fmt: skip
+
+    result = diff_policies(Policy.model_validate(before), Policy.model_validate(after))
+
+    (change,) = result.changes
+    assert (change.activity_id, change.field) == ("marketing_email", "consent.request")
+    assert change.kind is ChangeKind.MATERIAL and change.requires_reconsent
+    assert change.languages == ("nl",)
+    assert result.reconsent_activities == ("marketing_email",)
+
+
+def test_l86_a_text_change_names_every_language_that_changed_and_only_those() -> None:
+    data = _base()
+    _set(f"{A}.account.name", {"nl": "Uw account", "en": "account"})(data)  # "account (nl)" before
+
+    (change,) = diff_policies(BASE, Policy.model_validate(data)).changes
+
+    assert (change.field, change.languages) == ("name", ("nl",))
 
 
 def test_p19_identical_policies_have_no_changes() -> None:

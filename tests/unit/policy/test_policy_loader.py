@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from privaat.policy.loader import PolicyError, PolicyProblem, load_policy, load_policy_file
+from privaat.policy.loader import (
+    PolicyError,
+    PolicyProblem,
+    load_policy,
+    load_policy_file,
+    locate,
+)
 from privaat.policy.schema import LegalBasis
+from privaat.policy.validate import Finding
 
 FIXTURE = (Path(__file__).parent / "fixtures" / "minimal_policy.yaml").read_text("utf-8")
 
@@ -186,13 +193,24 @@ INVALID = [
         id="duplicate-category-id",
     ),
     pytest.param(
+        "    promises: [P2]\n    purposes: [dpv:DirectMarketing]\n    data_categories: [email",
         "    promises: [P4]\n    purposes: [dpv:DirectMarketing]\n    data_categories: [email",
-        "    promises: [P44]\n    purposes: [dpv:DirectMarketing]\n    data_categories: [email",
-        ("promises: [P44]", 1),
+        ("promises: [P4]", 1),
         "newsletter",
         "promises[0]",
-        "unknown promise 'P44' (known: P1–P22)",
-        id="unknown-promise",
+        "unknown promise 'P4' (known: P1–P3)",
+        id="promise-not-in-the-files-own-catalogue",
+    ),
+    pytest.param(
+        "    data_subjects: [dpv:Customer]\n    legal_basis: contract",
+        "    data_subjects: [dpv:Visitor, dpv:User]\n    legal_basis: contract",
+        ("legal_basis: contract", 1),
+        "account",
+        "legal_basis",
+        "art. 6(1)(b): contract is a basis only toward a party to the contract, and the data "
+        "subjects (dpv:Visitor, dpv:User) hold no contract with the controller: use another "
+        "basis (EDPB 2/2019; L88)",
+        id="l88-contract-toward-visitors-and-users",
     ),
     pytest.param(
         "    purposes: [dpv:AccountManagement]",
@@ -315,13 +333,27 @@ def test_consent_based_activity_without_a_consent_block_is_refused() -> None:
     ]
 
 
-def test_a_promise_kept_by_no_activity_is_reported_at_the_activities_key() -> None:
-    text = FIXTURE.replace("    promises: [P4]\n", "    promises: [P1]\n")
+def test_a_promise_kept_by_no_activity_is_reported_at_its_catalogue_entry() -> None:
+    text = FIXTURE.replace("    promises: [P2]\n", "    promises: [P1]\n")
 
     problems = problems_of(text)
 
-    assert [(p.line, p.path) for p in problems] == [(line_of(text, "activities:"), "activities")]
-    assert problems[0].message.startswith("promise P4 (Marketing e-mail only with consent")
+    assert [(p.line, p.path) for p in problems] == [(line_of(text, "{id: P2,"), "promises[1]")]
+    assert problems[0].message.startswith("promise P2 (The newsletter only with consent)")
+
+
+def test_locate_points_findings_about_a_loaded_policy_at_their_lines() -> None:
+    finding = Finding(("activities", 1, "consent", "version"), "raise it")
+
+    (problem,) = locate([finding], FIXTURE, source="new.yaml")
+
+    assert (problem.source, problem.activity, problem.path) == (
+        "new.yaml",
+        "newsletter",
+        "consent.version",
+    )
+    # the fixture's consent block has no version key: the nearest line present is shown
+    assert problem.line == line_of(FIXTURE, "    consent:")
 
 
 @pytest.mark.parametrize(

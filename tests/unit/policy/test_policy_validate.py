@@ -11,10 +11,13 @@ from privaat.policy.loader import load_policy
 from privaat.policy.period import Period
 from privaat.policy.schema import (
     Consent,
+    LegalBasis,
     LegalHold,
     Minimisation,
     Objection,
     Policy,
+    PolicyBlock,
+    Promise,
     Recipient,
     RecipientRole,
     Retention,
@@ -25,13 +28,7 @@ from privaat.policy.schema import (
     WithdrawalChannel,
 )
 from privaat.policy.validate import Finding, check_policy
-from privaat.policy.vocab import (
-    DPV_PURPOSES,
-    FIDES_DATA_CATEGORIES,
-    FIDES_DATA_USES,
-    KNOWN_PROMISES,
-    PROMISES_MET_BY_POLICY_BLOCKS,
-)
+from privaat.policy.vocab import DPV_PURPOSES, FIDES_DATA_CATEGORIES, FIDES_DATA_USES
 
 BASE = load_policy((Path(__file__).parent / "fixtures" / "minimal_policy.yaml").read_text("utf-8"))
 # positions in the fixture
@@ -310,37 +307,151 @@ def test_a_catalogue_fides_key_comes_from_fideslang() -> None:
     )
 
 
-def test_every_promise_must_be_kept_by_an_activity() -> None:
-    promises = tuple(p for p in BASE.activities[ACCOUNT].promises if p != "P18")
+def with_promises(*promises: Promise) -> Policy:
+    return BASE.model_copy(update={"promises": promises})
 
-    findings = check_policy(with_activity(ACCOUNT, promises=promises))
 
-    assert at(findings, "activities") == [
-        "promise P18 (Not meant for persons under 16; their data is deleted) is kept by no activity"
+def test_every_promise_of_the_files_catalogue_must_be_kept_by_an_activity() -> None:
+    unkept = Promise(id="P4", summary="Orders are shipped by a carrier")
+
+    findings = check_policy(with_promises(*BASE.promises, unkept))
+
+    assert at(findings, "promises", 3) == [
+        "promise P4 (Orders are shipped by a carrier) is kept by no activity: name it in the "
+        "activities that keep it, or say which policy block does (met_by)"
+    ]
+    assert len(findings) == 1
+
+
+def test_a_promise_met_by_a_policy_block_needs_no_activity() -> None:
+    kept_by_controller = Promise(
+        id="P4", summary="We are Voorbeeld B.V.", met_by=PolicyBlock.CONTROLLER
+    )
+
+    assert check_policy(with_promises(*BASE.promises, kept_by_controller)) == []
+
+
+def test_promise_ids_are_checked_against_the_files_own_catalogue_not_another_providers() -> None:
+    # the fixture's catalogue ends at P3: a P-id another provider's file defines is unknown here
+    findings = check_policy(with_activity(ACCOUNT, promises=("P1", "P9")))
+
+    assert at(findings, "activities", ACCOUNT, "promises", 1) == [
+        "unknown promise 'P9' (known: P1–P3)"
     ]
 
 
-def test_p19_and_p21_are_kept_by_the_policy_and_controller_blocks() -> None:
-    named = {p for a in BASE.activities for p in a.promises}
+def test_with_a_catalogue_every_activity_names_the_promises_it_keeps() -> None:
+    findings = check_policy(with_activity(SELECTION, promises=()))
 
-    assert set(PROMISES_MET_BY_POLICY_BLOCKS) == {"P19", "P21"}
-    assert named.isdisjoint(PROMISES_MET_BY_POLICY_BLOCKS)
-    assert check_policy(BASE) == []
-
-
-def test_another_provider_checks_against_its_own_promise_register() -> None:
-    register = {"P1": "Accounts", "P4": "Newsletter", "P9": "Something not yet kept"}
-    policy = with_activity(ACCOUNT, promises=("P1",))
-
-    findings = check_policy(policy, promises=register)
-
-    assert [f.message for f in findings] == [
-        "promise P9 (Something not yet kept) is kept by no activity"
+    assert at(findings, "activities", SELECTION, "promises") == [
+        "name the promises this activity keeps (P1–P3)"
     ]
 
 
-def test_known_promises_are_p1_to_p22_of_promises_md() -> None:
-    assert list(KNOWN_PROMISES) == [f"P{n}" for n in range(1, 23)]
+def test_a_policy_without_a_catalogue_is_valid_when_its_activities_name_no_promise() -> None:
+    activities = tuple(a.model_copy(update={"promises": ()}) for a in BASE.activities)
+
+    policy = BASE.model_copy(update={"promises": (), "activities": activities})
+
+    assert check_policy(policy) == []
+
+
+def test_a_policy_without_a_catalogue_cannot_name_promises() -> None:
+    findings = check_policy(with_promises())
+
+    assert at(findings, "activities", ACCOUNT, "promises", 0) == [
+        "unknown promise 'P1': this policy has no promise catalogue (a top-level 'promises' list)"
+    ]
+
+
+def test_duplicate_promise_ids_point_at_the_first_one() -> None:
+    twice = (*BASE.promises, BASE.promises[0])
+
+    findings = check_policy(with_promises(*twice))
+
+    assert findings == [
+        Finding(("promises", 3, "id"), "duplicate id 'P1'", related=("promises", 0, "id"))
+    ]
+
+
+@pytest.mark.parametrize(
+    "subjects",
+    [
+        pytest.param(("dpv:Visitor",), id="visitors"),
+        pytest.param(("dpv:User",), id="users-of-a-customers-service"),
+        pytest.param(("dpv:Visitor", "dpv:User"), id="visitors-and-users"),
+    ],
+)
+def test_l88_contract_is_no_basis_toward_people_without_a_contract(
+    subjects: tuple[str, ...],
+) -> None:
+    findings = check_policy(with_activity(ACCOUNT, data_subjects=subjects))
+
+    (message,) = at(findings, "activities", ACCOUNT, "legal_basis")
+    assert message.startswith("art. 6(1)(b): contract is a basis only toward a party")
+    assert "L88" in message
+
+
+def test_l88_contract_is_a_basis_when_a_party_to_the_contract_is_among_the_subjects() -> None:
+    findings = check_policy(with_activity(ACCOUNT, data_subjects=("dpv:Customer", "dpv:Visitor")))
+
+    assert findings == []
+
+
+def test_l88_visitors_may_be_served_on_another_basis() -> None:
+    # the same processing on a legitimate interest, stated and open to objection, is fine
+    policy = with_activity(
+        ACCOUNT,
+        data_subjects=("dpv:Visitor",),
+        legal_basis=LegalBasis.LEGITIMATE_INTEREST,
+        legitimate_interest=TEXT,
+        objection=Objection(possible=True, how=TEXT),
+    )
+
+    assert check_policy(policy) == []
+
+
+@pytest.mark.parametrize(
+    ("required", "problem"),
+    [
+        pytest.param("newsletter", None, id="a-consent-based-activity"),
+        pytest.param(
+            "newsletter_selection",
+            "'newsletter_selection' is based on legitimate_interest, not consent: "
+            "requires_consent_of names consent-based activities only",
+            id="not-consent-based",
+        ),
+        pytest.param(
+            "newsleter", "unknown activity 'newsleter' (did you mean 'newsletter'?)", id="unknown"
+        ),
+        pytest.param("account", "an activity cannot depend on consent to itself", id="itself"),
+    ],
+)
+def test_l13_requires_consent_of_names_existing_consent_based_activities(
+    required: str, problem: str | None
+) -> None:
+    # selecting who gets the newsletter runs only for those who opted in to it (L13)
+    findings = check_policy(with_activity(ACCOUNT, requires_consent_of=(required,)))
+
+    expected = [] if problem is None else [problem]
+    assert at(findings, "activities", ACCOUNT, "requires_consent_of", 0) == expected
+    assert len(findings) == len(expected)
+
+
+def test_art21_an_objection_that_cannot_be_overridden_must_be_possible() -> None:
+    findings = check_policy(
+        with_activity(ACCOUNT, objection=Objection(possible=False, overridable=False))
+    )
+
+    assert at(findings, "activities", ACCOUNT, "objection", "overridable") == [
+        "an objection that cannot be overridden, on an activity that allows no objection"
+    ]
+
+
+def test_art21_an_objection_that_cannot_be_overridden_is_fine_where_objection_is_possible() -> None:
+    objection = Objection(possible=True, absolute=True, overridable=False, how=TEXT)
+
+    assert check_policy(with_activity(SELECTION, objection=objection)) == []
 
 
 def test_the_fideslang_vocabulary_matches_the_installed_taxonomy() -> None:

@@ -1,13 +1,14 @@
 """One classified change to a policy: material or editorial, with its reason (LEGAL L49, L50).
 
-    Change(activity_id, field, kind, old, new, reason, requires_reconsent)
+    Change(activity_id, field, kind, old, new, reason, requires_reconsent, languages)
            │                     │     └─┴── Plain: the values as JSON sees them
            │                     └── ChangeKind.MATERIAL | ChangeKind.EDITORIAL
            └── None for the controller, contacts, meta and catalogues
 
 ``material`` and ``editorial`` build a change from policy values; ``unclassified`` turns every
 field a comparison does not know into a material change, the stricter reading LEGAL prefers.
-The comparisons themselves live in the ``diff*`` modules; ``privaat.policy.diff`` gathers them.
+A change between two ``Text`` values names every language whose text differs, so a change
+made in one language only is never shown as "no change" in another (LEGAL L86).
 """
 
 from __future__ import annotations
@@ -21,8 +22,17 @@ from typing import TypeAlias
 from pydantic import BaseModel
 
 from privaat.policy.period import Period
+from privaat.policy.schema import Text
 
-__all__ = ["Change", "ChangeKind", "Plain", "editorial", "material", "unclassified"]
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "Plain",
+    "changed_languages",
+    "editorial",
+    "material",
+    "unclassified",
+]
 
 # a value as JSON sees it: what a change shows as its old and new value
 Plain: TypeAlias = str | int | bool | None | tuple["Plain", ...] | Mapping[str, "Plain"]
@@ -33,7 +43,7 @@ class ChangeKind(StrEnum):
 
     # art. 13(3); WP260 rev.01 ¶29: e-mail and site notice ahead of the change (L49)
     MATERIAL = "material"
-    # wording, less processing, housekeeping: a new "last updated" date is enough (P19)
+    # wording, less processing, housekeeping: a new "last updated" date is enough (L48)
     EDITORIAL = "editorial"
 
 
@@ -49,6 +59,8 @@ class Change:
     reason: str
     # L50: consent given earlier does not cover this change; ask again
     requires_reconsent: bool = False
+    # the languages whose text differs, when old and new are texts ("nl", "en")
+    languages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.requires_reconsent and self.kind is not ChangeKind.MATERIAL:
@@ -63,12 +75,25 @@ def material(
     aid: str | None, field: str, old: object, new: object, reason: str, *, reconsent: bool = False
 ) -> Change:
     """A change to announce before it takes effect (L49); ``reconsent``: ask consent again (L50)."""
-    return Change(aid, field, ChangeKind.MATERIAL, _plain(old), _plain(new), reason, reconsent)
+    languages = changed_languages(old, new)
+    return Change(
+        aid, field, ChangeKind.MATERIAL, _plain(old), _plain(new), reason, reconsent, languages
+    )
 
 
 def editorial(aid: str | None, field: str, old: object, new: object, reason: str) -> Change:
-    """A change that only needs a new "last updated" date (P19)."""
-    return Change(aid, field, ChangeKind.EDITORIAL, _plain(old), _plain(new), reason)
+    """A change that only needs a new "last updated" date (L48)."""
+    languages = changed_languages(old, new)
+    return Change(
+        aid, field, ChangeKind.EDITORIAL, _plain(old), _plain(new), reason, False, languages
+    )
+
+
+def changed_languages(old: object, new: object) -> tuple[str, ...]:
+    """The languages in which two texts differ, in the schema's order; () unless both are texts."""
+    if not (isinstance(old, Text) and isinstance(new, Text)):
+        return ()
+    return tuple(lang for lang in Text.model_fields if getattr(old, lang) != getattr(new, lang))
 
 
 def unclassified(

@@ -1,15 +1,16 @@
-"""Consent blocks compared between two policy versions (GDPR art. 7; LEGAL L48, L50).
+"""Consent blocks compared between two policy versions (GDPR art. 7; LEGAL L48, L50, L86).
 
-Consent asked where it was not, a consent-text version raised or lowered, a way to withdraw
-taken away, consent that no longer expires or a block removed is material; newly asked consent
-and a raised version also need everyone's consent again (L50). Reworded texts are editorial:
-the version says whether consent is asked again.
+Consent asked where it was not, a consent-text version raised or lowered, the request text
+changed in any language, a way to withdraw taken away, consent that no longer expires or a
+block removed is material; newly asked consent, a raised version and a changed request also
+need everyone's consent again (L50, L86): consent covers the exact text shown, in the
+language shown. A reworded withdrawal text is editorial.
 """
 
 from __future__ import annotations
 
-from privaat.policy.change import Change, editorial, material, unclassified
-from privaat.policy.diff_retention import length_change
+from privaat.policy.diff._change import Change, editorial, material, unclassified
+from privaat.policy.diff._retention import length_change
 from privaat.policy.schema import Consent, ProcessingActivity
 
 __all__ = ["consent_changes"]
@@ -39,12 +40,19 @@ def _consent_block_changes(aid: str, old: Consent, new: Consent) -> list[Change]
     elif new.version < old.version:
         reason = "consent text version went down: versions only go up (art. 7(1); L48)"
         found.append(material(aid, "consent.version", old.version, new.version, reason))
-    for name in ("request", "withdraw"):
-        if getattr(old, name) != getattr(new, name):
-            reason = "consent wording changed; the version says whether consent is asked again"
-            found.append(
-                editorial(aid, f"consent.{name}", getattr(old, name), getattr(new, name), reason)
-            )
+    if old.request != new.request:
+        # art. 7(1); EDPB 05/2020: consent is proven against the exact text shown, in the
+        # language shown, so a change in one language alone is as material as in all (L86)
+        reason = (
+            "the consent request changed: consents given to the old text do not cover the new "
+            "one (art. 7(1); L86, L50)"
+        )
+        found.append(
+            material(aid, "consent.request", old.request, new.request, reason, reconsent=True)
+        )
+    if old.withdraw != new.withdraw:
+        reason = "how to withdraw consent reworded"
+        found.append(editorial(aid, "consent.withdraw", old.withdraw, new.withdraw, reason))
     for channel in old.channels:
         if channel not in new.channels:
             reason = "a way to withdraw consent removed: it must stay as easy as giving (art. 7(3))"

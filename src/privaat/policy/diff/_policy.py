@@ -3,19 +3,20 @@
 A material change is one people must be told about before it takes effect (GDPR art. 13(3);
 WP260 rev.01 ¶29; LEGAL L49); some also need fresh consent, because consent given for the
 old text does not cover them (art. 6(4), 7; LEGAL L50). Everything else is editorial: it is
-published with a new "last updated" date and announced to nobody (P19).
+published with a new "last updated" date and announced to nobody (L48).
 
     PolicyDiff
     ├── added / removed / changed   activity ids
     └── changes                     Change(activity_id, field, kind, old, new, reason,
-                                           requires_reconsent); activity_id None for the
-                                    controller, contacts, meta and catalogues
+                                           requires_reconsent, languages); activity_id None
+                                    for the controller, contacts, meta and catalogues
 
-    diff_policies ─┬─ here: meta, controller, contacts, data-category and recipient catalogues
-                   └─ diff_activity: one activity ─┬─ diff_retention  (legal holds, minimisation)
-                                                   ├─ diff_transfers  (and safeguards)
-                                                   └─ diff_consent
-    Change, ChangeKind, Plain and the builders every comparison uses: ``privaat.policy.change``
+    diff_policies ─┬─ here: meta, controller, contacts, promise, data-category and recipient
+                   │        catalogues
+                   └─ _activity: one activity ─┬─ _retention  (legal holds, minimisation)
+                                               ├─ _transfers  (and safeguards)
+                                               └─ _consent
+    Change, ChangeKind, Plain and the builders every comparison uses: ``_change``
 
 When the direction of a change cannot be told (a retention that starts at another event, a
 safeguard swapped for one of the same strength), it is classified material: LEGAL prefers
@@ -30,15 +31,15 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from privaat.policy.change import Change, editorial, material, unclassified
-from privaat.policy.diff_activity import activity_added, activity_changes, activity_removed
-from privaat.policy.diff_transfers import safeguard_change
-from privaat.policy.schema import DataCategory, Policy, Recipient
+from privaat.policy.diff._activity import activity_added, activity_changes, activity_removed
+from privaat.policy.diff._change import Change, editorial, material, unclassified
+from privaat.policy.diff._transfers import safeguard_change
+from privaat.policy.schema import DataCategory, Policy, Promise, Recipient
 
 __all__ = ["PolicyDiff", "diff_policies"]
 
 # a catalogue entry: both kinds have an id that activities refer to
-_Entry = TypeVar("_Entry", DataCategory, Recipient)
+_Entry = TypeVar("_Entry", DataCategory, Recipient, Promise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +104,8 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
             changes.extend(found)
     changes.extend(activity_removed(old.activity(i)) for i in removed)
     compared = frozenset(
-        {"policy", "controller", "privacy_contact", "supervisory_authority", "data_categories",
-         "recipients", "activities"}
+        {"policy", "promises", "controller", "privacy_contact", "supervisory_authority",
+         "data_categories", "recipients", "activities"}
     )  # fmt: skip
     changes.extend(unclassified(None, "", old, new, compared))
     return PolicyDiff(added, removed, tuple(changed), tuple(changes))
@@ -115,10 +116,10 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
 
 def _policy_level(old: Policy, new: Policy) -> list[Change]:
     identity = "the controller's identity or contact changed (art. 13(1)(a); WP260 ¶29)"
-    requests = "requests go somewhere else now (art. 13(1)(b); WP260 ¶29; P22)"
+    requests = "requests go somewhere else now (art. 13(1)(b); WP260 ¶29)"
     authority = "complaints go to another authority (art. 13(2)(d))"
     sections: list[tuple[str, BaseModel, BaseModel, str, Mapping[str, str]]] = [
-        ("policy", old.policy, new.policy, "housekeeping of the policy file (P19)", {}),
+        ("policy", old.policy, new.policy, "housekeeping of the policy file (L48)", {}),
         (
             "controller",
             old.controller,
@@ -142,7 +143,26 @@ def _policy_level(old: Policy, new: Policy) -> list[Change]:
         ),
     ]
     found = [c for section in sections for c in _field_changes(*section)]
-    return [*found, *_category_catalogue(old, new), *_recipient_catalogue(old, new)]
+    return [
+        *found,
+        *_promise_catalogue(old, new),
+        *_category_catalogue(old, new),
+        *_recipient_catalogue(old, new),
+    ]
+
+
+def _promise_catalogue(old: Policy, new: Policy) -> list[Change]:
+    # the catalogue traces the provider's own text to the activities; what is processed,
+    # and on what ground, is said by the activities, each compared on its own
+    wording = "promise catalogue: traceability only"
+
+    def compare(field: str, was: Promise, now: Promise) -> list[Change]:
+        return _field_changes(field, was, now, wording, {})
+
+    def added(field: str, promise: Promise) -> Change:
+        return editorial(None, field, None, promise.id, wording)
+
+    return _catalogue("promises", old.promises, new.promises, compare, added, wording)
 
 
 def _field_changes(

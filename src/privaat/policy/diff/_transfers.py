@@ -7,7 +7,7 @@ A transfer on explicit consent (art. 49(1)(a)) needs everyone's consent first (L
 
 from __future__ import annotations
 
-from privaat.policy.change import Change, editorial, material
+from privaat.policy.diff._change import Change, editorial, material
 from privaat.policy.schema import ProcessingActivity, Safeguard, Transfer
 
 __all__ = ["safeguard_change", "transfer_changes"]

@@ -3,9 +3,10 @@
     activity_changes(old, new)
     ├── wording, promises, export mapping          editorial
     ├── legal basis, purposes, data, people, sources, recipients
-    ├── retention_changes      (diff_retention)
-    ├── transfer_changes       (diff_transfers)
-    ├── consent_changes        (diff_consent)
+    ├── retention_changes      (_retention)
+    ├── transfer_changes       (_transfers)
+    ├── consent_changes        (_consent)
+    ├── requires_consent_of    a consent it depends on added (less) or dropped (more)
     ├── yes/no fields: objection, restriction, automated decisions, cookies
     └── unclassified           any field the schema gains later: material
 
@@ -19,10 +20,10 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from privaat.policy.change import Change, editorial, material, unclassified
-from privaat.policy.diff_consent import consent_changes
-from privaat.policy.diff_retention import retention_changes
-from privaat.policy.diff_transfers import transfer_changes
+from privaat.policy.diff._change import Change, editorial, material, unclassified
+from privaat.policy.diff._consent import consent_changes
+from privaat.policy.diff._retention import retention_changes
+from privaat.policy.diff._transfers import transfer_changes
 from privaat.policy.schema import LegalBasis, ProcessingActivity
 
 __all__ = ["activity_added", "activity_changes", "activity_removed"]
@@ -80,6 +81,7 @@ def activity_changes(old: ProcessingActivity, new: ProcessingActivity) -> list[C
     found += retention_changes(aid, old.retention, new.retention)
     found += transfer_changes(aid, old, new)
     found += consent_changes(aid, old, new)
+    found += _dependency_changes(aid, old, new)
     found += _toggle_changes(aid, old, new)
     found += unclassified(aid, "", old, new, _ACTIVITY_FIELDS)
     return found
@@ -89,7 +91,8 @@ def activity_changes(old: ProcessingActivity, new: ProcessingActivity) -> list[C
 _ACTIVITY_FIELDS = frozenset(
     """id name description promises notes fides_data_use legal_basis legitimate_interest
     purposes data_categories data_subjects sources recipients retention transfers consent
-    objection during_restriction after_account_closure automated_decision cookies""".split()
+    requires_consent_of objection during_restriction after_account_closure automated_decision
+    cookies""".split()
 )
 
 
@@ -143,10 +146,31 @@ def _set_changes(
     return found
 
 
+def _dependency_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity) -> list[Change]:
+    # an activity that runs only with another activity's consent reaches fewer people; one
+    # that stops depending on it reaches people who never opted in (L13)
+    found = [
+        editorial(aid, "requires_consent_of", None, other, "runs only with this consent now")
+        for other in new.requires_consent_of
+        if other not in old.requires_consent_of
+    ]
+    reason = "no longer limited to people who gave this consent: reaches more people (L13)"
+    found += [
+        material(aid, "requires_consent_of", other, None, reason)
+        for other in old.requires_consent_of
+        if other not in new.requires_consent_of
+    ]
+    return found
+
+
 # yes/no fields: (the value that means more processing or fewer rights, reason it is material)
 _TOGGLES = {
     "objection.possible": (False, "objection no longer possible (art. 21; WP260 ¶29)"),
     "objection.absolute": (False, "objection no longer stops it outright (art. 21(3); L15)"),
+    "objection.overridable": (
+        True,
+        "compelling grounds may now override an objection (art. 21(1))",
+    ),
     "during_restriction": (True, "continues while processing is restricted (art. 18(2))"),
     "after_account_closure": (True, "continues after the account is closed (art. 13(2)(a))"),
     "automated_decision": (True, "takes automated decisions (art. 13(2)(f), 22)"),
@@ -167,7 +191,7 @@ def _toggle_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity) 
     if old.objection.how != new.objection.how:
         reason = "how to object reworded (art. 21(4))"
         found.append(editorial(aid, "objection.how", old.objection.how, new.objection.how, reason))
-    compared = frozenset({"possible", "absolute", "how"})
+    compared = frozenset({"possible", "absolute", "overridable", "how"})
     return found + unclassified(aid, "objection.", old.objection, new.objection, compared)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from privaat.policy.change import Change, editorial, material, unclassified
+from privaat.policy.diff._change import Change, editorial, material, unclassified
 from privaat.policy.period import Period
 from privaat.policy.schema import Retention, RetentionStart
 

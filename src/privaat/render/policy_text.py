@@ -5,7 +5,9 @@
                  render_policy_text(..., fmt) ─────┴──► policy.html.j2 | policy.md.j2
 
 Every section of a processing activity carries the activity's P-ids (HTML ``data-promises``,
-a Markdown comment), so a test can prove each promise of the file is stated in the text.
+a Markdown comment), so a test can prove each promise of the file is stated in the text. The
+words are English msgids, translated by the catalogue (``privaat.i18n``): labels and short
+phrases where they are used, the long paragraphs in ``fixed_text``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Literal
 
 from babel import Locale
@@ -23,26 +26,37 @@ from privaat.policy.dpv_words import data_subject_words, purpose_words
 from privaat.policy.ropa import in_third_country
 from privaat.policy.schema import (
     Address,
+    DataSource,
     LegalBasis,
     Policy,
     ProcessingActivity,
     Recipient,
     Safeguard,
+    WithdrawalChannel,
 )
 from privaat.policy.wording import (
-    LEGAL_BASIS_WORDS,
-    RECIPIENT_ROLE_WORDS,
-    SAFEGUARD_WORDS,
-    for_language,
+    N_,
+    RetentionPhrases,
+    Translator,
+    legal_basis_words,
     period_in_words,
+    recipient_role_words,
     retention_in_words,
+    safeguard_words,
+    translator,
 )
-from privaat.render.catalogue import PHRASES, Phrases
+from privaat.render import fixed_text
 from privaat.render.document import Fact, LanguageLink, PolicyDocument, Section
 from privaat.render.language import formatting_locale
 from privaat.render.templating import environment
 
-__all__ = ["Format", "policy_document", "render_policy_text"]
+__all__ = [
+    "PUBLIC_RETENTION",
+    "WITHDRAWAL_CHANNEL_WORDS",
+    "Format",
+    "policy_document",
+    "render_policy_text",
+]
 
 
 class Format(StrEnum):
@@ -56,6 +70,40 @@ class Format(StrEnum):
 _SECTION_OF_BLOCK = {"policy.last_updated": "changes", "controller": "contact"}
 _TEMPLATES = {Format.HTML: "policy.html.j2", Format.MARKDOWN: "policy.md.j2"}
 
+# the public text speaks to the reader: "your account", "your consent"
+PUBLIC_RETENTION = RetentionPhrases(
+    collection=N_("{period} after collection"),
+    account_closure=N_("as long as your account is active, and {period} after it is closed"),
+    event=N_("{period} after {event}"),
+    consent_withdrawal=N_("until you withdraw your consent, and {period} after that"),
+    account_closure_only=N_("as long as your account is active"),
+    consent_withdrawal_only=N_("until you withdraw your consent"),
+)
+_SOURCE_WORDS: Mapping[DataSource, str] = MappingProxyType(
+    {
+        DataSource.DATA_SUBJECT: N_("provided by you"),
+        DataSource.OBSERVED: N_("recorded when you use our services"),
+        DataSource.DERIVED: N_("derived by us"),
+        DataSource.THIRD_PARTY: N_("received from third parties"),
+    }
+)
+# how a person withdraws consent, after "You can withdraw your consent at any time ..."
+WITHDRAWAL_CHANNEL_WORDS: Mapping[WithdrawalChannel, str] = MappingProxyType(
+    {
+        WithdrawalChannel.ACCOUNT_PREFERENCES: N_("in your account's preferences"),
+        WithdrawalChannel.UNSUBSCRIBE_LINK: N_(
+            "with the unsubscribe link at the bottom of every e-mail"
+        ),
+        WithdrawalChannel.COOKIE_SETTINGS: N_(
+            "with the ‘Cookie settings’ link at the bottom of every page of our website"
+        ),
+        WithdrawalChannel.SUPPORT_ACCESS_PAGE: N_(
+            "on the ‘Support access’ page of the privacy centre"
+        ),
+        WithdrawalChannel.PRIVACY_EMAIL: N_("by e-mail to {email}"),
+    }
+)
+
 
 def render_policy_text(
     policy: Policy,
@@ -66,7 +114,7 @@ def render_policy_text(
 ) -> str:
     """The public policy as a complete HTML page or a Markdown document."""
     document = policy_document(policy, lang, language_links=language_links)
-    text = environment().get_template(_TEMPLATES[Format(fmt)]).render(doc=document)
+    text = environment(lang).get_template(_TEMPLATES[Format(fmt)]).render(doc=document)
     if fmt is Format.MARKDOWN:
         # Markdown wants exactly one blank line between blocks, whatever the template did
         while "\n\n\n" in text:
@@ -79,33 +127,34 @@ def policy_document(
     policy: Policy, lang: str, *, language_links: Mapping[str, str] | None = None
 ) -> PolicyDocument:
     """The words of the public policy in ``lang``; ``language_links`` maps a language to a URL."""
-    phrases = for_language(PHRASES, lang)
-    words = _Words(policy, lang, phrases, formatting_locale(lang))
+    t = translator(lang)
+    _ = t.gettext
+    words = _Words(policy, lang, t, formatting_locale(lang))
     meta = policy.policy
     effective = ""
     if meta.effective is not None and meta.effective != meta.last_updated:
-        effective = phrases.effective.format(date=words.date(meta.effective))
+        effective = _("This version applies from {date}.").format(date=words.date(meta.effective))
     return PolicyDocument(
         lang=lang,
-        title=phrases.title.format(controller=policy.controller.name),
-        last_updated_label=phrases.last_updated,
+        title=_("Privacy policy of {controller}").format(controller=policy.controller.name),
+        last_updated_label=_("Last updated"),
         last_updated=words.date(meta.last_updated),
         last_updated_iso=meta.last_updated.isoformat(),
-        version=phrases.version.format(version=meta.version),
+        version=_("Version {version}").format(version=meta.version),
         effective=effective,
         intro=tuple(
-            paragraph.format(
+            _(paragraph).format(
                 controller=policy.controller.name,
                 address=words.address(policy.controller.address),
                 contact=policy.privacy_contact.name.in_language(lang),
                 email=policy.privacy_contact.email,
             )
-            for paragraph in phrases.intro
+            for paragraph in fixed_text.INTRO
         ),
         sections=words.sections(),
-        contents_label=phrases.contents,
-        skip_link=phrases.skip_link,
-        language_switch=phrases.language_switch,
+        contents_label=_("Contents"),
+        skip_link=_("Skip to content"),
+        language_switch=_("Language"),
         language_links=tuple(
             LanguageLink(
                 lang=code,
@@ -121,91 +170,100 @@ def policy_document(
 class _Words:
     """Puts one policy into the words of one language."""
 
-    def __init__(self, policy: Policy, lang: str, phrases: Phrases, locale: Locale) -> None:
-        self.policy, self.lang, self.phrases, self.locale = policy, lang, phrases, locale
+    def __init__(self, policy: Policy, lang: str, t: Translator, locale: Locale) -> None:
+        self.policy, self.lang, self.t, self.locale = policy, lang, t, locale
         self.email = policy.privacy_contact.email
 
     def sections(self) -> tuple[Section, ...]:
-        p = self.phrases
+        _ = self.t.gettext
         activities = Section(
             anchor="activities",
-            heading=p.activities_heading,
+            heading=_("What personal data we process and why"),
             subsections=tuple(self.activity(a) for a in self.policy.activities),
         )
         return (
             activities,
             self.cookies(),
-            Section(anchor="children", heading=p.children_heading, paragraphs=p.children),
+            Section(
+                anchor="children",
+                heading=_("Children"),
+                paragraphs=tuple(_(text) for text in fixed_text.CHILDREN),
+            ),
             self.transfers(),
             self.rights(),
             Section(
                 anchor="complaint",
-                heading=p.complaint_heading,
-                paragraphs=tuple(self.fill(text) for text in p.complaint),
+                heading=_("Complaints"),
+                paragraphs=tuple(self.fill(_(text)) for text in fixed_text.COMPLAINT),
             ),
             Section(
                 anchor="changes",
-                heading=p.changes_heading,
-                paragraphs=p.changes,
+                heading=_("Changes to this policy"),
+                paragraphs=tuple(_(text) for text in fixed_text.CHANGES),
                 promises=_block_promises(self.policy, "changes"),
             ),
             self.contact(),
         )
 
     def activity(self, activity: ProcessingActivity) -> Section:
-        p, lang = self.phrases, self.lang
+        _, lang = self.t.gettext, self.lang
         facts = [
-            Fact(p.purposes, _enumerated(purpose_words(x, lang) for x in activity.purposes)),
-            Fact(p.legal_basis, LEGAL_BASIS_WORDS[activity.legal_basis].in_language(lang)),
+            Fact(_("Purposes"), _enumerated(purpose_words(x, lang) for x in activity.purposes)),
+            Fact(_("Legal basis"), legal_basis_words(activity.legal_basis, lang)),
         ]
         if activity.legitimate_interest is not None:
             facts.append(
-                Fact(p.legitimate_interest, activity.legitimate_interest.in_language(lang))
+                Fact(_("Our legitimate interest"), activity.legitimate_interest.in_language(lang))
             )
         facts += [
-            Fact(p.data_categories, _enumerated(self.category_names(activity.data_categories))),
+            Fact(_("Personal data"), _enumerated(self.category_names(activity.data_categories))),
             Fact(
-                p.data_subjects,
+                _("Data subjects"),
                 _enumerated(data_subject_words(s, lang) for s in activity.data_subjects),
             ),
-            Fact(p.sources, _enumerated(p.source_words[s] for s in activity.sources)),
+            Fact(_("Source"), _enumerated(_(_SOURCE_WORDS[s]) for s in activity.sources)),
             self.retention(activity),
             self.recipients(activity),
         ]
         if activity.transfers:
             facts.append(
                 Fact(
-                    p.transfers,
+                    _("Transfers"),
                     items=tuple(
-                        self.transfer(t.recipient, t.country, t.safeguard)
-                        for t in activity.transfers
+                        self.transfer(link.recipient, link.country, link.safeguard)
+                        for link in activity.transfers
                     ),
                 )
             )
         if activity.consent is not None:
             channels = self.listed(
-                (p.channel_words[c].format(email=self.email) for c in activity.consent.channels),
+                (
+                    _(WITHDRAWAL_CHANNEL_WORDS[c]).format(email=self.email)
+                    for c in activity.consent.channels
+                ),
                 style="or",
             )
             text = " ".join(
                 (
                     _sentence(activity.consent.withdraw.in_language(lang)),
-                    p.withdraw_channels.format(channels=channels),
-                    p.withdraw_effect,
+                    _("You can withdraw your consent at any time {channels}.").format(
+                        channels=channels
+                    ),
+                    _(fixed_text.WITHDRAW_EFFECT),
                 )
             )
-            facts.append(Fact(p.withdraw, text))
+            facts.append(Fact(_("Withdrawing consent"), text))
         if activity.objection.possible:
             how = activity.objection.how.in_language(lang) if activity.objection.how else ""
             if activity.objection.absolute:
-                extra = p.objection_absolute
+                extra = _(fixed_text.OBJECTION_ABSOLUTE)
             elif activity.legal_basis is LegalBasis.LEGITIMATE_INTEREST:
-                extra = p.objection_balancing
+                extra = _(fixed_text.OBJECTION_BALANCING)
             else:
                 extra = ""
-            facts.append(Fact(p.objection, " ".join(x for x in (_sentence(how), extra) if x)))
+            facts.append(Fact(_("Objecting"), " ".join(x for x in (_sentence(how), extra) if x)))
         if activity.automated_decision:
-            facts.append(Fact(p.automated_decision, p.automated_decision_text))
+            facts.append(Fact(_("Automated assessment"), _(fixed_text.AUTOMATED_DECISION_TEXT)))
         return Section(
             anchor=f"activity-{activity.id}",
             heading=activity.name.in_language(lang),
@@ -215,10 +273,10 @@ class _Words:
         )
 
     def retention(self, activity: ProcessingActivity) -> Fact:
-        p, lang, retention = self.phrases, self.lang, activity.retention
+        _, lang, retention = self.t.gettext, self.lang, activity.retention
         items = [
             _capitalised(
-                p.legal_hold.format(
+                _("We keep {categories} for {period}: {ground}.").format(
                     categories=self.listed(self.category_names(hold.categories)),
                     period=period_in_words(hold.period, lang),
                     ground=_lower_first(hold.ground.in_language(lang)),
@@ -227,61 +285,70 @@ class _Words:
             for hold in retention.legal_holds
         ]
         items += [
-            p.minimise.format(
+            _("After {period}: {method} ({categories}).").format(
                 period=period_in_words(step.after, lang),
                 method=_lower_first(step.method.in_language(lang)),
                 categories=self.listed(self.category_names(step.categories)),
             )
             for step in retention.minimise
         ]
-        main = retention_in_words(retention, lang, p.retention_phrases)
-        return Fact(p.retention, main, tuple(items))
+        main = retention_in_words(retention, lang, PUBLIC_RETENTION)
+        return Fact(_("Retention"), main, tuple(items))
 
     def recipients(self, activity: ProcessingActivity) -> Fact:
+        _ = self.t.gettext
         if not activity.recipients:
-            return Fact(self.phrases.recipients, self.phrases.no_recipients)
+            return Fact(_("Recipients"), _("none; only our own staff process this data"))
         items = tuple(self.recipient(self.policy.recipient(r)) for r in activity.recipients)
-        return Fact(self.phrases.recipients, items=items)
+        return Fact(_("Recipients"), items=items)
 
     def recipient(self, recipient: Recipient) -> str:
-        details = [RECIPIENT_ROLE_WORDS[recipient.role].in_language(self.lang)]
+        details = [recipient_role_words(recipient.role, self.lang)]
         if recipient.country is not None:
             details.append(self.country(recipient.country))
         if recipient.safeguard is not None:
-            details.append(SAFEGUARD_WORDS[recipient.safeguard].in_language(self.lang))
+            details.append(safeguard_words(recipient.safeguard, self.lang))
         text = (
             f"{recipient.name} — {', '.join(details)}: "
             f"{_sentence(recipient.description.in_language(self.lang))}"
         )
         if recipient.privacy_policy_url:
-            text += " " + self.phrases.recipient_policy.format(url=recipient.privacy_policy_url)
+            text += " " + self.t.gettext("Privacy policy: {url}").format(
+                url=recipient.privacy_policy_url
+            )
         return text
 
     def transfer(self, recipient_id: str, country: str, safeguard: Safeguard) -> str:
         name = self.policy.recipient(recipient_id).name
-        words = SAFEGUARD_WORDS[safeguard].in_language(self.lang)
-        return f"{name} ({self.country(country)}): {words}"
+        return f"{name} ({self.country(country)}): {safeguard_words(safeguard, self.lang)}"
 
     def cookies(self) -> Section:
-        p = self.phrases
+        _ = self.t.gettext
+        heading = _("Cookies and similar technologies")
         with_cookies = [a for a in self.policy.activities if a.cookies]
         if not with_cookies:
             return Section(
-                anchor="cookies", heading=p.cookies_heading, paragraphs=(p.cookies_none,)
+                anchor="cookies",
+                heading=heading,
+                paragraphs=(_("We use no cookies or similar technologies."),),
             )
         necessary = [a for a in with_cookies if a.legal_basis is not LegalBasis.CONSENT]
         consent = [a for a in with_cookies if a.legal_basis is LegalBasis.CONSENT]
+        groups = (
+            (_("Strictly necessary (always on)"), necessary),
+            (_("Only with your consent"), consent),
+        )
         facts = [
             Fact(label, items=tuple(self.cookie_item(a) for a in group))
-            for label, group in ((p.cookies_necessary, necessary), (p.cookies_consent, consent))
+            for label, group in groups
             if group
         ]
         return Section(
             anchor="cookies",
-            heading=p.cookies_heading,
-            paragraphs=(p.cookies_intro,),
+            heading=heading,
+            paragraphs=(_(fixed_text.COOKIES_INTRO),),
             facts=tuple(facts),
-            closing=(p.cookies_settings,),
+            closing=(_(fixed_text.COOKIES_SETTINGS),),
         )
 
     def cookie_item(self, activity: ProcessingActivity) -> str:
@@ -289,7 +356,7 @@ class _Words:
         return f"{activity.name.in_language(self.lang)}: {purposes}"
 
     def transfers(self) -> Section:
-        p = self.phrases
+        _ = self.t.gettext
         found: dict[tuple[str, str, Safeguard], list[str]] = {}
         for activity in self.policy.activities:
             for t in activity.transfers:
@@ -297,43 +364,52 @@ class _Words:
                     key = (t.recipient, t.country, t.safeguard)
                     found.setdefault(key, []).append(activity.name.in_language(self.lang))
         items = tuple(
-            p.transfers_item.format(
+            _("{transfer}; for: {activities}").format(
                 transfer=self.transfer(*key), activities=self.listed(dict.fromkeys(names))
             )
             for key, names in found.items()
         )
+        if items:
+            paragraphs = (self.fill(_(fixed_text.TRANSFERS_INTRO)),)
+        else:
+            paragraphs = (_("We do not transfer personal data to countries outside the EEA."),)
         return Section(
             anchor="transfers",
-            heading=p.transfers_heading,
-            paragraphs=(self.fill(p.transfers_intro),) if items else (p.transfers_none,),
+            heading=_("Transfers outside the European Economic Area"),
+            paragraphs=paragraphs,
             bullets=items,
         )
 
     def rights(self) -> Section:
-        p = self.phrases
+        _ = self.t.gettext
         return Section(
             anchor="rights",
-            heading=p.rights_heading,
-            paragraphs=(self.fill(p.rights_intro),),
-            facts=tuple(Fact(f"{r.name} ({r.article})", r.how) for r in p.rights),
-            closing=p.rights_terms,
+            heading=_("Your rights"),
+            paragraphs=(self.fill(_(fixed_text.RIGHTS_INTRO)),),
+            facts=tuple(
+                Fact(f"{_(name)} ({_(article)})", _(how))
+                for name, article, how in fixed_text.RIGHTS
+            ),
+            closing=tuple(_(text) for text in fixed_text.RIGHTS_TERMS),
         )
 
     def contact(self) -> Section:
-        p, controller, contact = self.phrases, self.policy.controller, self.policy.privacy_contact
+        _, controller, contact = self.t.gettext, self.policy.controller, self.policy.privacy_contact
         lines = [
-            p.contact_controller.format(
+            _("Controller: {controller}, {address}.").format(
                 controller=controller.name, address=self.address(controller.address)
             ),
-            p.contact_email.format(email=controller.email),
+            _("E-mail: {email}").format(email=controller.email),
         ]
         if controller.website:
-            lines.append(p.contact_website.format(website=controller.website))
+            lines.append(_("Website: {website}").format(website=controller.website))
         if controller.chamber_of_commerce:
             lines.append(
-                p.contact_chamber_of_commerce.format(number=controller.chamber_of_commerce)
+                _("Chamber of Commerce number: {number}").format(
+                    number=controller.chamber_of_commerce
+                )
             )
-        privacy = p.contact_privacy.format(
+        privacy = _("Privacy questions and requests: {contact}, {email}").format(
             contact=contact.name.in_language(self.lang), email=contact.email
         )
         if contact.address is not None:
@@ -341,7 +417,7 @@ class _Words:
         lines.append(privacy)
         return Section(
             anchor="contact",
-            heading=p.contact_heading,
+            heading=_("Contact"),
             paragraphs=tuple(lines),
             promises=_block_promises(self.policy, "contact"),
         )

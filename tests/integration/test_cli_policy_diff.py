@@ -139,11 +139,10 @@ def test_l86_a_dutch_only_widening_of_a_consent_request_is_material(tmp_path: Pa
     new = _write(tmp_path, "new.yaml", also_new_consent_version)
     result = _diff(_write(tmp_path, "old.yaml"), new)
     assert result.exit_code == 3, result.output
-    # only the Dutch text changed, and the listing shows the Dutch text, not the English
-    assert '~ consent.request: [nl] "Ja, stuur mij de nieuwsbrief." → "Ja, stuur mij de' in (
-        result.stdout
-    )
-    assert "[material, re-consent]" in result.stdout
+    # only the Dutch text changed: the listing shows it whole, and not the English one
+    shown = f'~ consent.request: [nl] "Ja, stuur mij de nieuwsbrief." → "{WIDER}"'
+    assert f"{shown}  [material, re-consent]" in result.stdout
+    assert "[en]" not in result.stdout
     assert "Ask consent again, old consents do not carry over (L50): newsletter." in result.stdout
 
 

@@ -244,9 +244,10 @@ def _change_line(change: Change) -> str:
     elif change.new is None:
         shown = f"- {change.field}: {_shown(change.old)}"
     elif change.languages:
-        # a text: show each language that changed, never one that did not (L86)
+        # a text: show each language that changed, never one that did not, and whole, as
+        # a widening often hides at the end of a sentence (L86)
         shown = f"~ {change.field}: " + "; ".join(
-            f"[{lang}] {_shown(_in(change.old, lang))} → {_shown(_in(change.new, lang))}"
+            f"[{lang}] {_in(change.old, lang)} → {_in(change.new, lang)}"
             for lang in change.languages
         )
     else:
@@ -254,9 +255,9 @@ def _change_line(change: Change) -> str:
     return f"{shown}  {_tag(change)} {change.reason}"
 
 
-def _in(text: Plain, lang: str) -> Plain:
-    """One language of a text as a change holds it ({"nl": ..., "en": ...})."""
-    return f'"{text.get(lang)}"' if isinstance(text, Mapping) else text
+def _in(text: Plain, lang: str) -> str:
+    """One language of a text as a change holds it ({"nl": ..., "en": ...}), quoted."""
+    return f'"{text.get(lang)}"' if isinstance(text, Mapping) else _shown(text)
 
 
 def _tag(change: Change) -> str:

@@ -10,7 +10,8 @@ Every stage collects all its problems, and a stage runs only when the one before
 none (cross-checks need a typed ``Policy``); any problem ends in one ``PolicyError`` whose
 ``problems`` read like ``policies/x.yaml:123: activity 'marketing_email': legal_basis: field
 required``. Bad input never escapes as a traceback. Parsing is pure: ``load_policy`` takes
-text; ``load_policy_file`` only adds reading the file.
+text; ``load_policy_file`` only adds reading the file. ``locate`` points the findings of a
+later check (``diff.check_versions``) at their lines the same way.
 """
 
 from __future__ import annotations

@@ -1,5 +1,11 @@
-"""W5/W6 (issue 3): account creation rate, log-in look-up by blind index, one profile read
-through the service layer, guard decisions — each beside a raw baseline measured in the same run.
+"""W6: account creation rate, log-in look-up by blind index, and one account read as a request
+takes it — each beside a raw baseline measured in the same run.
+
+The request row is the real path of ``GET /api/v1/account`` without HTTP: a new unit of work
+(one pool checkout), the session look-up of the auth dependency, then the profile read through
+the enforcement seam (subject record, guard, key, decrypt, access log), in that one connection.
+Its baseline is the raw DB-API doing the same two queries (session, account) on a held
+connection.
 
     python -m bench.accounts_bench --size 1000000 [--database-url URL] [--lookups 20000]
 
@@ -13,6 +19,7 @@ The baseline table holds the same values in clear, with a plain index on the e-m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import random
@@ -21,7 +28,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, text
@@ -29,11 +36,13 @@ from sqlalchemy.engine import make_url
 
 from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import SystemClock
-from privaat.services.accounts import PERSONAL_FIELDS, read_profile
+from privaat.domain.principal import DataSubject
+from privaat.services.accounts import PERSONAL_FIELDS
+from privaat.services.passwords import Passwords
 from privaat.services.sessions import find_login
 from privaat.settings import Mode, Settings
 from privaat.store.db import make_engine
-from privaat.store.tables import accounts, credentials, subject_keys, subjects
+from privaat.store.tables import accounts, credentials, sessions, subject_keys, subjects
 
 BATCH = 10_000
 BASELINE_DDL = (
@@ -59,7 +68,7 @@ def person(n: int) -> dict[str, Any]:
 
 def create_accounts(ctx: Context, size: int) -> tuple[float, float]:
     """Create ``size`` accounts in batches; accounts/s for ours and for the plaintext baseline."""
-    password_hash = ctx.passwords.hash("benchmark password")
+    password_hash = Passwords(time_cost=1, memory_cost_kib=1024).hash("benchmark password")
     now = datetime.now(UTC)
     with ctx.engine.begin() as connection:
         index = ctx.keys.blind_index(connection)
@@ -72,6 +81,7 @@ def create_accounts(ctx: Context, size: int) -> tuple[float, float]:
     for first in range(0, size, BATCH):
         started = time.perf_counter()
         subject_rows, key_rows, account_rows, credential_rows = [], [], [], []
+        session_rows: list[dict[str, Any]] = []
         for n in range(first, min(first + BATCH, size)):
             subject_id, pseudonym, values = n + 1, secrets.token_hex(16), person(n)
             key_row, cipher = ctx.keys.new_subject_key(subject_id, pseudonym)
@@ -107,11 +117,21 @@ def create_accounts(ctx: Context, size: int) -> tuple[float, float]:
             credential_rows.append(
                 {"subject_id": subject_id, "password_hash": password_hash, "changed_at": now}
             )
+            session_rows.append(
+                {
+                    "token_hash": hashlib.sha256(session_token(subject_id).encode()).digest(),
+                    "subject_id": subject_id,
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=7),
+                    "device_hash": index.value("device", f"{subject_id}:bench"),
+                }
+            )
         with ctx.engine.begin() as connection:
             connection.execute(insert(subjects), subject_rows)
             connection.execute(insert(subject_keys), key_rows)
             connection.execute(insert(accounts), account_rows)
             connection.execute(insert(credentials), credential_rows)
+            connection.execute(insert(sessions), session_rows)
         ours += time.perf_counter() - started
 
         plain = [person(n) for n in range(first, min(first + BATCH, size))]
@@ -141,6 +161,11 @@ def create_accounts(ctx: Context, size: int) -> tuple[float, float]:
         baseline += time.perf_counter() - started
     raw.close()
     return size / ours, size / baseline
+
+
+def session_token(subject_id: int) -> str:
+    """The benchmark's session token of a subject (a log-in makes a random one)."""
+    return f"bench-session-{subject_id}"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -229,34 +254,37 @@ def run(size: int, lookups: int, database_url: str | None) -> list[str]:
     )
 
     ids = [n + 1 for n in picks]
+    raw_session = f"SELECT subject_id, expires_at FROM sessions WHERE token_hash = {marker}"  # noqa: S608
     raw_read = (
-        "SELECT a.*, s.pseudonym, s.minor, s.restricted, s.legal_hold, k.wrapped_key"
-        " FROM accounts a JOIN subjects s ON s.id = a.subject_id"
-        " JOIN subject_keys k ON k.subject_id = a.subject_id"
-        f" WHERE a.subject_id = {marker}"  # noqa: S608
+        "SELECT s.id, s.pseudonym, s.minor, s.restricted, s.legal_hold, a.*, k.wrapped_key"
+        " FROM subjects s LEFT JOIN accounts a ON a.subject_id = s.id"
+        " LEFT JOIN subject_keys k ON k.subject_id = s.id"
+        f" WHERE s.id = {marker}"  # noqa: S608
     )
+    hashes = {i: hashlib.sha256(session_token(i).encode()).digest() for i in ids}
 
-    def baseline_read(subject_id: int) -> object:
-        cursor.execute(raw_read, (subject_id,))
+    def baseline_request(subject_id: int) -> object:
+        cursor.execute(raw_session, (hashes[subject_id],))
+        (found, _expires) = cursor.fetchone()
+        cursor.execute(raw_read, (found,))
         return cursor.fetchone()
 
-    def our_read(subject_id: int) -> object:
-        return read_profile(ctx, subject_id)
+    def our_request(subject_id: int) -> object:
+        # what GET /api/v1/account does: one unit of work shared by auth and the use case
+        with ctx.unit_of_work() as uow:
+            found = ctx.sessions.subject_of(uow, session_token(subject_id))
+            return ctx.accounts.read_profile(uow, DataSubject(found), found)
 
     for warm in ids[:200]:
-        our_read(warm), baseline_read(warm)
-    # as a one-off caller: each read checks a connection out of the pool and returns it
-    ours, base = timed(our_read, ids), timed(baseline_read, ids)
-    lines.append(
-        report("profile read, pool checkout per read", percentiles(ours), percentiles(base), 5)
-    )
-    # as a request handler or worker does: one connection held (the baseline holds one too)
-    with ctx.reading():
-        ours, base = timed(our_read, ids), timed(baseline_read, ids)
+        our_request(warm), baseline_request(warm)
+    ours, base = timed(our_request, ids), timed(baseline_request, ids)
     ctx.access_log.flush()
     lines.append(
         report(
-            "profile read (guard + decrypt + access log)", percentiles(ours), percentiles(base), 5
+            "account read as a request (session + guard + decrypt + access log)",
+            percentiles(ours),
+            percentiles(base),
+            5,
         )
     )
     raw.close()

@@ -1,60 +1,96 @@
-"""The composition root: wires settings, database, policy, clock, keys, guard and logs."""
+"""The composition root: the only module that knows the whole set of parts and wires them.
+
+    Settings ─▶ policy (file) ─▶ master key ─▶ engine (migrated) ─▶ key store, access log
+                                                     │
+                 guard ─▶ SubjectAccess (the enforcement seam) ─▶ services
+                                                     │
+        Accounts · Sessions · LoginHistory · Credentials · Notifier · Outbox · Erasure
+
+Nothing inner imports this module: services receive their collaborators, so a test can
+build any of them from fakes (an in-memory mail transport, a fixed clock, cheap hashing).
+Every entry point (the web app, each CLI command, a job) starts here.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.guard import Guard
+from privaat.mail.transport import MailTransport, SmtpTransport
 from privaat.policy.loader import load_policy_file
 from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
+from privaat.services.accounts import Accounts
 from privaat.services.activities import require_activities
+from privaat.services.credentials import Credentials
+from privaat.services.erasure import Erasure
 from privaat.services.geo import GeoLocator
+from privaat.services.login_history import LoginHistory
+from privaat.services.notifier import Notifier
+from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
+from privaat.services.rate_limit import AttemptLimiter
+from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
+from privaat.services.subject_access import SubjectAccess
 from privaat.settings import Mode, Settings
+from privaat.store.crypto import MasterKey
 from privaat.store.db import make_engine, migrate
-from privaat.store.keys import KeyStore, load_master_key
+from privaat.store.key_store import KeyStore
+from privaat.store.master_key import load_master_key
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = ["Context", "bootstrap", "mail_transport", "open_database", "open_master_key"]
 
 
 @dataclass
 class Context:
-    """Everything a service needs, built once per process (or per test)."""
+    """The wired process: settings, database, policy and clock, and the services over them."""
 
     settings: Settings
     engine: Engine
     policy: Policy
     clock: Clock
     keys: KeyStore
-    guard: Guard
     access_log: AccessLog
-    passwords: Passwords
-    geo: GeoLocator = field(default_factory=GeoLocator)
-    _held: threading.local = field(default_factory=threading.local, repr=False)
+    access: SubjectAccess
+    accounts: Accounts
+    sessions: Sessions
+    logins: LoginHistory | None
+    outbox: Outbox
+    erasure: Erasure
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection for reads; nested uses in one thread share it instead of checking
-        out another (a pool checkout costs more than the point read it serves)."""
-        held: Connection | None = getattr(self._held, "connection", None)
-        if held is not None:
-            yield held
-            return
-        with self.engine.connect() as connection:
-            self._held.connection = connection
-            try:
-                yield connection
-            finally:
-                self._held.connection = None
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work (one connection, checked out on first use) for a request or job."""
+        return UnitOfWork(self.engine)
 
     def close(self) -> None:
         self.access_log.flush()
         self.engine.dispose()
+
+
+def open_master_key(settings: Settings, *, create: bool = True) -> MasterKey:
+    """The configured master key; ``create`` lets demo and test mode make one on demand."""
+    return load_master_key(settings, create=create)
+
+
+def open_database(settings: Settings, *, run_migrations: bool = False) -> Engine:
+    """An engine on the configured database, migrated to the newest schema if asked."""
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    return engine
+
+
+def mail_transport(settings: Settings) -> MailTransport | None:
+    """The configured SMTP relay, or None when no ``PRIVAAT_SMTP_HOST`` is set."""
+    if not settings.smtp_host:
+        return None
+    return SmtpTransport(
+        host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from
+    )
 
 
 def bootstrap(
@@ -65,28 +101,68 @@ def bootstrap(
     policy: Policy | None = None,
     passwords: Passwords | None = None,
     run_migrations: bool = True,
+    create_master_key: bool = True,
 ) -> Context:
     """Build a Context from settings; tests pass a fixed clock, their engine and cheap hashing."""
     settings = settings or Settings()
     clock = clock or SystemClock()
     # what can refuse to start comes first, before any connection is opened
     policy = policy or load_policy_file(settings.policy_file)
-    require_activities({activity.id for activity in policy.activities})
-    keys = KeyStore(load_master_key(settings))
-    engine = engine or make_engine(settings.database_url)
-    if run_migrations:
-        migrate(engine)
+    keys = KeyStore(open_master_key(settings, create=create_master_key))
     if passwords is None:
         # argon2id at RFC 9106's second recommended option; tests ask for less
         cheap = settings.mode is Mode.TEST
         passwords = Passwords(time_cost=1, memory_cost_kib=1024) if cheap else Passwords()
+    guard = Guard(policy)
+    # creating an engine opens no connection: the policy's gaps are found before any is
+    engine_for_parts = engine or make_engine(settings.database_url)
+    access_log = AccessLog(engine_for_parts, clock)
+    access = SubjectAccess(
+        policy=policy, guard=guard, keys=keys, access_log=access_log, clock=clock
+    )
+    notifier = Notifier(
+        access=access,
+        clock=clock,
+        provider=policy.controller.name,
+        contact=policy.privacy_contact.email,
+    )
+    limiter = AttemptLimiter(clock=clock, window=ATTEMPT_WINDOW)
+    credentials = Credentials(access=access, passwords=passwords, limiter=limiter)
+    logins = (
+        LoginHistory(access=access, notifier=notifier, geo=GeoLocator(), policy=policy, clock=clock)
+        if settings.record_login_locations
+        else None
+    )
+    accounts = Accounts(
+        access=access, keys=keys, credentials=credentials, notifier=notifier, clock=clock
+    )
+    sessions = Sessions(
+        access=access,
+        keys=keys,
+        credentials=credentials,
+        limiter=limiter,
+        notifier=notifier,
+        logins=logins,
+        clock=clock,
+    )
+    erasure = Erasure(access=access, clock=clock)
+    require_activities(
+        (activity.id for activity in policy.activities),
+        accounts.activities | sessions.activities | erasure.activities,
+    )
+    if run_migrations:
+        migrate(engine_for_parts)
     return Context(
         settings=settings,
-        engine=engine,
+        engine=engine_for_parts,
         policy=policy,
         clock=clock,
         keys=keys,
-        guard=Guard(policy),
-        access_log=AccessLog(engine, clock),
-        passwords=passwords,
+        access_log=access_log,
+        access=access,
+        accounts=accounts,
+        sessions=sessions,
+        logins=logins,
+        outbox=Outbox(engine=engine_for_parts, access=access, clock=clock),
+        erasure=erasure,
     )

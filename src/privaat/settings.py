@@ -43,3 +43,6 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "privacy@localhost"
+    # the optional built-in service: record where each log-in came from (P9); off, the
+    # policy need not declare its activity
+    record_login_locations: bool = True

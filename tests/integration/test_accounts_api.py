@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
 from privaat.bootstrap import Context
-from privaat.mail.outbox import pending
 from privaat.store.tables import (
     accounts,
     audit_log,
@@ -53,8 +52,7 @@ def row_counts(engine: Engine) -> dict[str, int]:
 
 
 def outbox_mail(context: Context) -> list[tuple[str, str]]:
-    with context.engine.connect() as connection:
-        return [(template, mail.to) for _id, template, mail in pending(connection, context.keys)]
+    return [(template, mail.to) for _id, template, mail in context.outbox.pending()]
 
 
 def assert_problem(response: Any, status: int, *fields: str) -> dict[str, Any]:
@@ -269,7 +267,10 @@ def test_p9_log_in_records_time_ip_and_country(client: TestClient, context: Cont
 def test_close_account_ends_the_session_and_log_in(client: TestClient, engine: Engine) -> None:
     sign_up(client)
     log_in(client)
-    assert_problem(client.post("/api/v1/account/close", json={"password": "wrong one!"}), 401)
+    # a wrong current password is no lost session: 422 on the field, not 401 (issue 5 item 2)
+    assert_problem(
+        client.post("/api/v1/account/close", json={"password": "wrong one!"}), 422, "password"
+    )
     assert (
         client.post("/api/v1/account/close", json={"password": JAN["password"]}).status_code == 204
     )

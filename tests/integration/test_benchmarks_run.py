@@ -11,6 +11,6 @@ def test_accounts_benchmark_runs_small_and_reports_each_figure_beside_its_baseli
     lines = accounts_bench.run(300, 300, database_url)
     text = "\n".join(lines)
     assert "creation:" in text
-    for figure in ("log-in look-up by e-mail", "profile read (guard + decrypt + access log)"):
+    for figure in ("log-in look-up by e-mail", "account read as a request"):
         line = next(line for line in lines if line.startswith(figure))
         assert "baseline p50" in line and "ratio" in line

@@ -15,7 +15,8 @@ from typer.testing import CliRunner, Result
 from privaat.cli import app
 from privaat.store.audit import AuditTrail
 from privaat.store.crypto import MasterKey
-from privaat.store.keys import KeyStore, read_master_key_file, write_master_key_file
+from privaat.store.key_store import KeyStore
+from privaat.store.master_key import read_master_key_file, write_master_key_file
 from privaat.store.tables import audit_log, subject_keys, subjects, system_keys
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -110,9 +111,9 @@ def test_l76_keys_rotate_rewraps_every_key_and_tells_what_to_do_next(
     assert _key_ids(engine) == {new.id}
     with engine.begin() as conn:
         for n, (subject_id, pseudonym, blob) in enumerate(seeded):
-            assert KeyStore(new).cipher(conn, subject_id, pseudonym).decrypt("t.f", blob) == (
-                f"value {n}"
-            )
+            assert KeyStore(new).open_subject_key(conn, subject_id, pseudonym).decrypt(
+                "t.f", blob
+            ) == (f"value {n}")
 
 
 def test_keys_rotate_with_an_explicit_old_key_file(

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from privaat.bootstrap import Context
-from privaat.services.accounts import erase_subject
+from privaat.domain.principal import StaffMember, StaffRole
 from privaat.store.crypto import DecryptionError
-from privaat.store.keys import KeyStore, SubjectKeyMissing
+from privaat.store.key_errors import SubjectKeyMissing
+from privaat.store.key_store import KeyStore
 from privaat.store.tables import accounts, subject_keys, subjects
 
 DISTINCT = {
@@ -69,7 +70,7 @@ def test_l64_erasure_leaves_no_plaintext_and_the_copy_cannot_be_decrypted(
     live = KeyStore(context.keys.master)
     with context.engine.connect() as connection:
         assert (
-            live.cipher(connection, subject_id, pseudonym).decrypt(
+            live.open_subject_key(connection, subject_id, pseudonym).decrypt(
                 "accounts.name", copied_row["name_enc"]
             )
             == (DISTINCT["name"])
@@ -81,7 +82,9 @@ def test_l64_erasure_leaves_no_plaintext_and_the_copy_cannot_be_decrypted(
         copy = tmp_path / "before-erasure.db"
         shutil.copyfile(str(url.database), copy)
 
-    erase_subject(context, subject_id, actor="dpo", ground="art. 17(1)(a)")
+    officer = StaffMember(1, StaffRole.PRIVACY_OFFICER)
+    with context.unit_of_work() as uow:
+        context.erasure.erase(uow, officer, subject_id, ground="art. 17(1)(a)")
     context.access_log.flush()
 
     # (a) none of the subject's values is anywhere in the live database files or dump
@@ -98,9 +101,9 @@ def test_l64_erasure_leaves_no_plaintext_and_the_copy_cannot_be_decrypted(
             is None
         )
         with pytest.raises(SubjectKeyMissing):
-            fresh_store.cipher(connection, subject_id, pseudonym)
+            fresh_store.open_subject_key(connection, subject_id, pseudonym)
         with pytest.raises(SubjectKeyMissing):
-            context.keys.cipher(connection, subject_id, pseudonym)
+            context.keys.open_subject_key(connection, subject_id, pseudonym)
     if url.get_backend_name() == "sqlite":
         with sqlite3.connect(copy) as old:
             old_name = old.execute("SELECT name_enc FROM accounts").fetchone()[0]
@@ -121,6 +124,6 @@ def test_l64_erasure_leaves_no_plaintext_and_the_copy_cannot_be_decrypted(
                 select(subjects.c.id, subjects.c.pseudonym)
             ).one()
             with pytest.raises(DecryptionError):
-                fresh_store.cipher(connection, other_id, other_pseudonym).decrypt(
+                fresh_store.open_subject_key(connection, other_id, other_pseudonym).decrypt(
                     "accounts.name", old_name
                 )

@@ -13,22 +13,19 @@ from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, event, insert, select, update
 
 from privaat.settings import Mode, Settings
-from privaat.store import keys
+from privaat.store import key_errors, key_rotation, key_store, master_key
 from privaat.store.crypto import KeyUnwrapError, MasterKey
-from privaat.store.keys import (
-    BLIND_INDEX_KEY,
+from privaat.store.key_errors import (
     KeyRotationError,
-    KeyStore,
     MasterKeyConfigError,
     MasterKeyFileInsecure,
     MasterKeyMissing,
     SubjectKeyMissing,
     WrongMasterKey,
-    load_master_key,
-    read_master_key_file,
-    rotate_master_key,
-    write_master_key_file,
 )
+from privaat.store.key_rotation import rotate_master_key
+from privaat.store.key_store import BLIND_INDEX_KEY, KeyStore
+from privaat.store.master_key import load_master_key, read_master_key_file, write_master_key_file
 from privaat.store.tables import preferences, subject_keys, subjects, system_keys
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -75,8 +72,9 @@ def statements(engine: Engine) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
-def test_public_api_names_exist() -> None:
-    assert all(hasattr(keys, name) for name in keys.__all__)
+@pytest.mark.parametrize("module", [key_errors, key_rotation, key_store, master_key])
+def test_public_api_names_exist(module: object) -> None:
+    assert all(hasattr(module, name) for name in module.__all__)  # type: ignore[attr-defined]
 
 
 # --- the master key's source ---------------------------------------------------------------
@@ -207,7 +205,7 @@ def test_l76_subject_key_is_stored_wrapped_and_opens_in_another_process(engine: 
     with engine.begin() as conn:
         row = conn.execute(select(subject_keys)).one()
         fresh = KeyStore(master)  # nothing cached: unwraps from the table
-        cipher = fresh.cipher(conn, subject_id, pseudonym)
+        cipher = fresh.open_subject_key(conn, subject_id, pseudonym)
         assert cipher.decrypt(DOCUMENT, _document(conn, subject_id)) == "nieuwsbrief: ja"
     assert row.master_key_id == master.id
     assert len(row.wrapped_key) == 1 + 12 + 32 + 16
@@ -228,10 +226,10 @@ def test_l76_a_wrapped_key_copied_to_another_subject_does_not_open(engine: Engin
             )
         )
     with engine.begin() as conn, pytest.raises(KeyUnwrapError):
-        KeyStore(master).cipher(conn, bob_id, bob)
+        KeyStore(master).open_subject_key(conn, bob_id, bob)
 
 
-def test_cipher_from_wrapped_opens_a_key_read_with_the_data(engine: Engine) -> None:
+def test_open_wrapped_subject_key_opens_a_key_read_with_the_data(engine: Engine) -> None:
     master = MasterKey.generate()
     with engine.begin() as conn:
         subject_id, pseudonym = _subject_with_data(conn, KeyStore(master), "één query")
@@ -241,13 +239,13 @@ def test_cipher_from_wrapped_opens_a_key_read_with_the_data(engine: Engine) -> N
             .join(subject_keys, subject_keys.c.subject_id == preferences.c.subject_id)
             .where(preferences.c.subject_id == subject_id)
         ).one()
-    cipher = KeyStore(master).cipher_from_wrapped(subject_id, pseudonym, row.wrapped_key)
+    cipher = KeyStore(master).open_wrapped_subject_key(subject_id, pseudonym, row.wrapped_key)
     assert cipher.decrypt(DOCUMENT, row.document_enc) == "één query"
 
 
-def test_cipher_from_wrapped_without_a_key_says_the_key_is_missing() -> None:
+def test_open_wrapped_subject_key_without_a_key_says_the_key_is_missing() -> None:
     with pytest.raises(SubjectKeyMissing, match="subject 7"):
-        KeyStore(MasterKey.generate()).cipher_from_wrapped(7, "p" * 32, None)
+        KeyStore(MasterKey.generate()).open_wrapped_subject_key(7, "p" * 32, None)
 
 
 def test_hot_reads_reuse_the_unwrapped_key_without_a_query(
@@ -259,9 +257,9 @@ def test_hot_reads_reuse_the_unwrapped_key_without_a_query(
     store.evict(subject_id)
     with engine.begin() as conn:
         statements.clear()
-        first = store.cipher(conn, subject_id, pseudonym)
+        first = store.open_subject_key(conn, subject_id, pseudonym)
         assert len(statements) == 1
-        assert store.cipher(conn, subject_id, pseudonym) is first
+        assert store.open_subject_key(conn, subject_id, pseudonym) is first
         assert len(statements) == 1
 
 
@@ -273,14 +271,16 @@ def test_the_cipher_cache_is_bounded_and_drops_the_least_recently_used(
         a, b, c = (_subject_with_data(conn, store, str(n)) for n in range(3))
     assert store.cached_subjects() == 2
     with engine.begin() as conn:
-        store.cipher(conn, *b)  # b is now the most recently used, c is cached, a was dropped
-        store.cipher(conn, *c)
+        store.open_subject_key(
+            conn, *b
+        )  # b is now the most recently used, c is cached, a was dropped
+        store.open_subject_key(conn, *c)
         statements.clear()
-        store.cipher(conn, *a)  # a comes back from the table and pushes b out
+        store.open_subject_key(conn, *a)  # a comes back from the table and pushes b out
         assert len(statements) == 1
-        store.cipher(conn, *c)
+        store.open_subject_key(conn, *c)
         assert len(statements) == 1
-        store.cipher(conn, *b)
+        store.open_subject_key(conn, *b)
         assert len(statements) == 2
 
 
@@ -288,9 +288,9 @@ def test_a_cached_key_is_not_handed_out_for_another_pseudonym(engine: Engine) ->
     store = KeyStore(MasterKey.generate())
     with engine.begin() as conn:
         subject_id, pseudonym = _subject_with_data(conn, store, "x")
-        assert store.cipher(conn, subject_id, pseudonym) is not None
+        assert store.open_subject_key(conn, subject_id, pseudonym) is not None
         with pytest.raises(KeyUnwrapError):
-            store.cipher(conn, subject_id, "someone-else")
+            store.open_subject_key(conn, subject_id, "someone-else")
 
 
 def test_a_key_wrapped_by_another_master_key_says_so(engine: Engine) -> None:
@@ -298,7 +298,7 @@ def test_a_key_wrapped_by_another_master_key_says_so(engine: Engine) -> None:
     with engine.begin() as conn:
         subject_id, pseudonym = _subject_with_data(conn, KeyStore(old), "x")
     with engine.begin() as conn, pytest.raises(WrongMasterKey, match=f"{old.id}.*{new.id}"):
-        KeyStore(new).cipher(conn, subject_id, pseudonym)
+        KeyStore(new).open_subject_key(conn, subject_id, pseudonym)
 
 
 def test_l64_shredding_destroys_the_key_and_evicts_it(engine: Engine) -> None:
@@ -307,7 +307,7 @@ def test_l64_shredding_destroys_the_key_and_evicts_it(engine: Engine) -> None:
     with engine.begin() as conn:
         subject_id, pseudonym = _subject_with_data(conn, store, "geheim")
         ciphertext_copy = _document(conn, subject_id)  # e.g. what a backup still holds
-        assert store.cipher(conn, subject_id, pseudonym) is not None
+        assert store.open_subject_key(conn, subject_id, pseudonym) is not None
     with engine.begin() as conn:
         assert store.shred(conn, subject_id) is True
     assert store.cached_subjects() == 0
@@ -316,9 +316,9 @@ def test_l64_shredding_destroys_the_key_and_evicts_it(engine: Engine) -> None:
             select(subject_keys).where(subject_keys.c.subject_id == subject_id)
         ).all()
         with pytest.raises(SubjectKeyMissing):
-            store.cipher(conn, subject_id, pseudonym)
+            store.open_subject_key(conn, subject_id, pseudonym)
         with pytest.raises(SubjectKeyMissing):
-            KeyStore(master).cipher(conn, subject_id, pseudonym)
+            KeyStore(master).open_subject_key(conn, subject_id, pseudonym)
     assert remaining == []
     assert b"geheim" not in ciphertext_copy
 
@@ -338,7 +338,7 @@ def test_a_rolled_back_shred_leaves_the_key_usable(engine: Engine) -> None:
             store.shred(conn, subject_id)
             transaction.rollback()
         with conn.begin():
-            cipher = store.cipher(conn, subject_id, pseudonym)
+            cipher = store.open_subject_key(conn, subject_id, pseudonym)
             assert cipher.decrypt(DOCUMENT, _document(conn, subject_id)) == "nog hier"
 
 
@@ -430,7 +430,7 @@ def test_l76_rotation_rewraps_every_key_and_leaves_data_columns_alone(
     with engine.begin() as conn:
         store = KeyStore(new)
         for n, (subject_id, pseudonym) in enumerate(people):
-            cipher = store.cipher(conn, subject_id, pseudonym)
+            cipher = store.open_subject_key(conn, subject_id, pseudonym)
             assert cipher.decrypt(DOCUMENT, before[subject_id]) == f"document {n}"
         assert store.blind_index(conn).email("jan@example.nl") == email_index
 
@@ -447,11 +447,11 @@ def test_l76_after_rotation_the_old_master_key_opens_nothing(
             select(subject_keys.c.wrapped_key).where(subject_keys.c.subject_id == subject_id)
         ).scalar_one()
         with pytest.raises(WrongMasterKey):
-            KeyStore(old).cipher(conn, subject_id, pseudonym)
+            KeyStore(old).open_subject_key(conn, subject_id, pseudonym)
         with pytest.raises(WrongMasterKey):
             KeyStore(old).blind_index(conn)
     with pytest.raises(KeyUnwrapError):
-        KeyStore(old).cipher_from_wrapped(subject_id, pseudonym, wrapped)
+        KeyStore(old).open_wrapped_subject_key(subject_id, pseudonym, wrapped)
 
 
 def test_rotation_run_twice_skips_what_is_already_on_the_new_key(
@@ -469,7 +469,7 @@ def test_rotation_run_twice_skips_what_is_already_on_the_new_key(
     assert (report.subject_keys_rewrapped, report.system_keys_rewrapped) == (1, 0)
     assert report.already_on_new_key == 6
     with engine.begin() as conn:
-        assert KeyStore(new).cipher(conn, late_id, late).decrypt(
+        assert KeyStore(new).open_subject_key(conn, late_id, late).decrypt(
             DOCUMENT, _document(conn, late_id)
         ) == ("late")
 

@@ -13,9 +13,16 @@ from typer.testing import CliRunner
 from privaat.bootstrap import Context
 from privaat.cli import app
 from privaat.domain.clock import FixedClock
-from privaat.services.login_history import ip_minimisation_period, minimise_login_ips
+from privaat.services.login_history import ip_minimisation_period
 from privaat.store.tables import access_log, login_events, subjects
 from privaat.web.app import create_app
+
+
+def minimise_login_ips(context: Context) -> int:
+    assert context.logins is not None
+    with context.unit_of_work() as uow:
+        return context.logins.minimise_ips(uow)
+
 
 ACCOUNT = {
     "email": "piet@example.nl",
@@ -92,11 +99,13 @@ def test_every_allowed_read_is_in_the_access_log_by_pseudonym(
 def test_access_log_writes_in_batches_not_per_read(client: TestClient, context: Context) -> None:
     sign_up_and_log_in(client)
     context.access_log.flush()
+    with context.engine.connect() as connection:
+        written = len(connection.execute(select(access_log)).all())
     for _ in range(3):
         client.get("/api/v1/account")
     assert context.access_log.pending() == 3  # buffered: the reads did not each write a row
     with context.engine.connect() as connection:
-        assert connection.execute(select(access_log)).all() == []
+        assert len(connection.execute(select(access_log)).all()) == written
     assert context.access_log.flush() == 3
 
 
@@ -124,6 +133,8 @@ def test_a_quiet_server_still_writes_its_access_log_within_seconds(
 ) -> None:
     sign_up_and_log_in(client)
     context.access_log.flush()
+    with context.engine.connect() as connection:
+        written = len(connection.execute(select(access_log)).all())
     client.get("/api/v1/account")
     assert context.access_log.pending() == 1 and not context.access_log.due()
     clock.advance(timedelta(seconds=2))  # the entry has now waited past its maximum delay
@@ -131,4 +142,4 @@ def test_a_quiet_server_still_writes_its_access_log_within_seconds(
     while context.access_log.pending() and time.monotonic() < deadline:
         time.sleep(0.05)  # the app's own flusher runs every second, with no further request
     with context.engine.connect() as connection:
-        assert len(connection.execute(select(access_log)).all()) == 1
+        assert len(connection.execute(select(access_log)).all()) == written + 1

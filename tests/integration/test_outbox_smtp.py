@@ -26,18 +26,11 @@ from typer.testing import CliRunner, Result
 
 from privaat.bootstrap import Context
 from privaat.cli import app
+from privaat.domain.principal import DataSubject, StaffMember, StaffRole
 from privaat.mail.notices import Notice, notice_text
-from privaat.mail.outbox import (
-    MAX_ATTEMPTS,
-    DeliveryReport,
-    MailServer,
-    MailServerUnreachable,
-    deliver,
-    pending,
-)
-from privaat.services import accounts as account_service
-from privaat.services import sessions as session_service
+from privaat.mail.transport import SmtpTransport
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
+from privaat.services.outbox import MAX_ATTEMPTS, DeliveryReport, MailServerUnreachable
 from privaat.store.tables import audit_log, outbox, subjects
 
 SENDER = "privacy@flexibelt.example"
@@ -121,12 +114,12 @@ def smtp() -> Iterator[tuple[Collector, int]]:
     controller.stop()
 
 
-def server_at(port: int) -> MailServer:
-    return MailServer(host="127.0.0.1", port=port, sender=SENDER, timeout_seconds=5)
+def server_at(port: int) -> SmtpTransport:
+    return SmtpTransport(host="127.0.0.1", port=port, sender=SENDER, timeout_seconds=5)
 
 
 def run_pass(context: Context, port: int) -> DeliveryReport:
-    return deliver(context.engine, context.keys, server_at(port), clock=context.clock)
+    return context.outbox.deliver(server_at(port))
 
 
 def create_account(context: Context, email: str, language: str) -> int:
@@ -139,7 +132,8 @@ def create_account(context: Context, email: str, language: str) -> int:
             "age_declaration": True,
         }
     )
-    outcome = account_service.sign_up(context, command)
+    with context.unit_of_work() as uow:
+        outcome = context.accounts.sign_up(uow, command)
     assert outcome.subject_id is not None
     return outcome.subject_id
 
@@ -148,13 +142,20 @@ def attempt_sign_up_again(context: Context, email: str) -> None:
     command = AccountCreate.model_validate(
         {"email": email, "password": "another password", "name": "X", "age_declaration": True}
     )
-    assert account_service.sign_up(context, command).created is False
+    with context.unit_of_work() as uow:
+        assert context.accounts.sign_up(uow, command).created is False
 
 
 def change_password(context: Context, subject_id: int) -> None:
-    session_service.change_password(
-        context, subject_id, current=PASSWORD, new="a much better one", keep_token=None
-    )
+    with context.unit_of_work() as uow:
+        context.sessions.change_password(
+            uow,
+            DataSubject(subject_id),
+            subject_id,
+            current=PASSWORD,
+            new="a much better one",
+            keep_token=None,
+        )
 
 
 def outbox_rows(context: Context) -> list[Any]:
@@ -164,6 +165,10 @@ def outbox_rows(context: Context) -> list[Any]:
 
 def contact(context: Context) -> str:
     return context.policy.privacy_contact.email
+
+
+def provider(context: Context) -> str:
+    return context.policy.controller.name
 
 
 def body_of(message: EmailMessage) -> str:
@@ -188,8 +193,12 @@ def test_p3_notices_reach_the_server_with_to_subject_language_and_from(
     by_recipient = {r.rcpt_tos[0]: r for r in collector.received}
     assert set(by_recipient) == {"jan@example.nl", "emma@example.nl"}
     expected = {
-        "jan@example.nl": notice_text(Notice.SIGN_UP_ATTEMPT, "nl", contact=contact(context)),
-        "emma@example.nl": notice_text(Notice.PASSWORD_CHANGED, "en", contact=contact(context)),
+        "jan@example.nl": notice_text(
+            Notice.SIGN_UP_ATTEMPT, "nl", provider=provider(context), contact=contact(context)
+        ),
+        "emma@example.nl": notice_text(
+            Notice.PASSWORD_CHANGED, "en", provider=provider(context), contact=contact(context)
+        ),
     }
     for address, text in expected.items():
         received = by_recipient[address]
@@ -201,8 +210,7 @@ def test_p3_notices_reach_the_server_with_to_subject_language_and_from(
         assert received.message["Auto-Submitted"] == "auto-generated"
     assert by_recipient["jan@example.nl"].message["Subject"] == "Poging om een account aan te maken"
     assert all(row.sent_at == context.clock.now() for row in outbox_rows(context))
-    with context.engine.connect() as connection:
-        assert pending(connection, context.keys) == []
+    assert context.outbox.pending() == []
 
 
 def test_p3_a_second_pass_sends_nothing_again(
@@ -275,8 +283,8 @@ def test_a_refused_message_is_given_up_after_max_attempts_and_audited(
     assert len(collector.recipients_tried) == MAX_ATTEMPTS
     (row,) = outbox_rows(context)
     assert (row.sent_at, row.attempts) == (None, MAX_ATTEMPTS)
+    assert context.outbox.pending() == []
     with context.engine.connect() as connection:
-        assert pending(connection, context.keys) == []
         entry = connection.execute(
             select(audit_log).where(audit_log.c.action == "mail.given_up")
         ).one()
@@ -331,7 +339,10 @@ def test_mail_of_an_erased_subject_disappears_with_it(
     jan = create_account(context, "jan@example.nl", "nl")
     change_password(context, jan)
     assert len(outbox_rows(context)) == 1
-    account_service.erase_subject(context, jan, actor="dpo", ground="art17_request")
+    with context.unit_of_work() as uow:
+        context.erasure.erase(
+            uow, StaffMember(1, StaffRole.PRIVACY_OFFICER), jan, ground="art17_request"
+        )
     assert outbox_rows(context) == []
     assert run_pass(context, port) == DeliveryReport(sent=0, failed=0, given_up=0)
     assert collector.received == []
@@ -378,15 +389,18 @@ def produce_every_notice(context: Context, email: str, language: str) -> None:
     subject_id = create_account(context, email, language)
     attempt_sign_up_again(context, email)  # sign_up_attempt
     for agent in ("Firefox", "Phone"):  # the second device is new: new_device_login
-        session_service.log_in(
-            context, email=email, password=PASSWORD, ip="145.97.0.1", user_agent=agent
-        )
+        with context.unit_of_work() as uow:
+            context.sessions.log_in(
+                uow, email=email, password=PASSWORD, ip="145.97.0.1", user_agent=agent
+            )
     change_password(context, subject_id)  # password_changed
     new_email = "new." + email
     update = AccountUpdate.model_validate({"email": new_email})
-    account_service.update_profile(context, subject_id, update)  # email_changed, twice
-    close = AccountClose.model_validate({"password": "a much better one"})
-    account_service.close_account(context, subject_id, close)  # account_closed
+    me = DataSubject(subject_id)
+    with context.unit_of_work() as uow:
+        context.accounts.update_profile(uow, me, subject_id, update)  # email_changed, twice
+        close = AccountClose.model_validate({"password": "a much better one"})
+        context.accounts.close(uow, me, subject_id, close)  # account_closed
 
 
 def test_l4_notices_reach_people_without_marketing_consent_and_hold_no_promotion(
@@ -402,7 +416,7 @@ def test_l4_notices_reach_people_without_marketing_consent_and_hold_no_promotion
     subjects_sent = {r.message["Subject"] for r in collector.received}
     filled = {"contact": contact(context), "at": "", "where": ""}
     assert subjects_sent == {
-        notice_text(notice, language, **filled).subject
+        notice_text(notice, language, provider=provider(context), **filled).subject
         for notice in Notice
         for language in ("nl", "en")
     }

@@ -6,10 +6,11 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from privaat.bootstrap import open_database
 from privaat.cli._apps import audit_app
 from privaat.settings import Settings
 from privaat.store.audit import AuditTrail
-from privaat.store.db import make_engine
+from privaat.store.unit_of_work import UnitOfWork
 
 
 @audit_app.command()
@@ -20,9 +21,9 @@ def verify() -> None:
     except ValidationError as error:
         typer.echo(f"privaat: invalid PRIVAAT_ settings: {error}", err=True)
         raise typer.Exit(2) from None
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings)
     try:
-        with engine.connect() as conn:
+        with UnitOfWork(engine) as uow, uow.reading() as conn:
             verdict = AuditTrail.verify(conn)
             head = AuditTrail.head(conn) if verdict.ok else None
     except SQLAlchemyError as error:

@@ -8,9 +8,9 @@ from privaat.bootstrap import bootstrap
 from privaat.cli._apps import jobs_app
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
-from privaat.services.login_history import ip_minimisation_period, minimise_login_ips
+from privaat.services.login_history import ip_minimisation_period
 from privaat.settings import Settings
-from privaat.store.keys import MasterKeyConfigError
+from privaat.store.key_errors import MasterKeyConfigError
 
 
 @jobs_app.command("minimise-login-ips")
@@ -21,8 +21,13 @@ def minimise_ips() -> None:
     except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
         typer.echo(f"privaat: {error}", err=True)
         raise typer.Exit(2) from None
+    if context.logins is None:
+        context.close()
+        typer.echo("log-in locations are not recorded (PRIVAAT_RECORD_LOGIN_LOCATIONS=false)")
+        return
     try:
-        done = minimise_login_ips(context)
+        with context.unit_of_work() as uow:
+            done = context.logins.minimise_ips(uow)
     finally:
         context.close()
     period = ip_minimisation_period(context.policy)

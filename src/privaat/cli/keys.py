@@ -9,17 +9,14 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from privaat.bootstrap import open_database, open_master_key
 from privaat.cli._apps import keys_app
 from privaat.settings import Settings
 from privaat.store.crypto import MasterKey
-from privaat.store.db import make_engine
-from privaat.store.keys import (
-    KeyStoreError,
-    load_master_key,
-    read_master_key_file,
-    rotate_master_key,
-    write_master_key_file,
-)
+from privaat.store.key_errors import KeyStoreError
+from privaat.store.key_rotation import rotate_master_key
+from privaat.store.master_key import read_master_key_file, write_master_key_file
+from privaat.store.unit_of_work import UnitOfWork
 
 
 def _fail(message: str) -> typer.Exit:
@@ -65,12 +62,12 @@ def rotate(
         if old_key_file is not None:
             old = read_master_key_file(old_key_file, require_private=True)
         else:
-            old = load_master_key(settings, create=False)
+            old = open_master_key(settings, create=False)
     except KeyStoreError as error:
         raise _fail(str(error)) from None
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings)
     try:
-        with engine.begin() as conn:
+        with UnitOfWork(engine) as uow, uow.writing() as conn:
             report = rotate_master_key(conn, old, new)
     except KeyStoreError as error:
         raise _fail(f"rotation refused, nothing changed: {error}") from None
@@ -81,6 +78,7 @@ def rotate(
         engine.dispose()
     typer.echo(f"rotated master key {report.old_key_id} -> {report.new_key_id}")
     typer.echo(f"  subject keys re-wrapped: {report.subject_keys_rewrapped}")
+    typer.echo(f"  hold keys re-wrapped:    {report.hold_keys_rewrapped}")
     typer.echo(f"  system keys re-wrapped:  {report.system_keys_rewrapped}")
     typer.echo(f"  already on the new key:  {report.already_on_new_key}")
     typer.echo(

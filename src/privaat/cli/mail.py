@@ -6,12 +6,13 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from privaat.bootstrap import bootstrap, mail_transport
 from privaat.cli._apps import mail_app
-from privaat.domain.clock import SystemClock
-from privaat.mail.outbox import MAX_ATTEMPTS, MailServer, MailServerUnreachable, deliver
+from privaat.policy.loader import PolicyError
+from privaat.services.activities import PolicyIncomplete
+from privaat.services.outbox import MAX_ATTEMPTS, MailServerUnreachable
 from privaat.settings import Settings
-from privaat.store.db import make_engine
-from privaat.store.keys import KeyStore, KeyStoreError, load_master_key
+from privaat.store.key_errors import KeyStoreError
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -26,7 +27,8 @@ def deliver_command() -> None:
         settings = Settings()
     except ValidationError as error:
         raise _fail(f"invalid PRIVAAT_ settings: {error}", 2) from None
-    if not settings.smtp_host:
+    transport = mail_transport(settings)
+    if transport is None:
         raise _fail(
             "no SMTP server configured: set PRIVAAT_SMTP_HOST (and PRIVAAT_SMTP_PORT, "
             "PRIVAAT_MAIL_FROM); nothing was sent",
@@ -35,13 +37,11 @@ def deliver_command() -> None:
     try:
         # delivering mail never creates a master key: without the one that wraps the
         # subjects' keys, no queued message could be opened anyway
-        keys = KeyStore(load_master_key(settings, create=False))
-    except KeyStoreError as error:
+        context = bootstrap(settings, run_migrations=False, create_master_key=False)
+    except (KeyStoreError, PolicyError, PolicyIncomplete) as error:
         raise _fail(str(error), 2) from None
-    server = MailServer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from)
-    engine = make_engine(settings.database_url)
     try:
-        report = deliver(engine, keys, server, clock=SystemClock())
+        report = context.outbox.deliver(transport)
     except MailServerUnreachable as error:
         done = error.report
         raise _fail(f"{error} (sent {done.sent}, failed {done.failed} before that)", 1) from None
@@ -49,7 +49,7 @@ def deliver_command() -> None:
         reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
         raise _fail(f"cannot read the outbox: {reason}", 1) from None
     finally:
-        engine.dispose()
+        context.close()
     typer.echo(f"sent {report.sent}, failed {report.failed}")
     if report.given_up:
         typer.echo(

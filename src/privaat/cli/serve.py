@@ -9,15 +9,14 @@ import typer
 import uvicorn
 from sqlalchemy import func, select
 
-from privaat.bootstrap import Context, bootstrap
+from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
 from privaat.policy.loader import PolicyError
 from privaat.services.account_commands import AccountCreate
-from privaat.services.accounts import sign_up
 from privaat.services.activities import PolicyIncomplete
 from privaat.settings import Mode, Settings
-from privaat.store.db import make_engine, migrate
-from privaat.store.keys import MasterKeyConfigError
+from privaat.store.db import migrate
+from privaat.store.key_errors import MasterKeyConfigError
 from privaat.store.tables import accounts
 from privaat.web.app import create_app
 
@@ -85,14 +84,15 @@ def demo(host: Host = None, port: Port = None) -> None:
 
 def seed_demo(context: Context) -> int:
     """Create the demo accounts in an empty database; returns how many were created."""
-    with context.engine.connect() as connection:
-        if connection.execute(select(func.count()).select_from(accounts)).scalar():
-            return 0
-    for fields in DEMO_ACCOUNTS:
-        command = AccountCreate.model_validate(
-            {**fields, "password": DEMO_PASSWORD, "age_declaration": True}
-        )
-        sign_up(context, command)
+    with context.unit_of_work() as uow:
+        with uow.reading() as connection:
+            if connection.execute(select(func.count()).select_from(accounts)).scalar():
+                return 0
+        for fields in DEMO_ACCOUNTS:
+            command = AccountCreate.model_validate(
+                {**fields, "password": DEMO_PASSWORD, "age_declaration": True}
+            )
+            context.accounts.sign_up(uow, command)
     return len(DEMO_ACCOUNTS)
 
 
@@ -100,5 +100,9 @@ def seed_demo(context: Context) -> int:
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the configured database to the newest schema (or REVISION)."""
     settings = Settings()
-    migrate(make_engine(settings.database_url), revision)
+    engine = open_database(settings)
+    try:
+        migrate(engine, revision)
+    finally:
+        engine.dispose()
     typer.echo(f"database at {revision}")

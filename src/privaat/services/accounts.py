@@ -1,32 +1,40 @@
-"""Account use cases (P1-P3, P18, GDPR art. 16): sign up, read, rectify, close, erase.
+"""Account use cases (P1-P3, P18, GDPR art. 16): sign up, read, rectify, close.
 
-Every use case names the processing activity it serves and passes the guard before it
-touches personal data; every personal field is encrypted under the subject's own key.
+Every use case names the processing activity it serves and opens the subject's data through
+the enforcement seam (``SubjectAccess``); every personal field is encrypted under the
+subject's own key. Each use case is one transaction of the caller's unit of work; argon2
+runs before or between them, never inside.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from privaat.bootstrap import Context
-from privaat.domain.subject import AccountStatus
-from privaat.mail.notices import Notice, notice_text
-from privaat.mail.outbox import OutgoingMail, queue
+from privaat.domain.clock import Clock
+from privaat.domain.principal import Principal, SystemJob
+from privaat.domain.subject import AccountStatus, SubjectState
+from privaat.mail.notices import Notice
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
-from privaat.services.activities import ACCOUNT, NOTICES
+from privaat.services.activities import ACCOUNT
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
-from privaat.services.errors import Conflict, InvalidCredentials, InvalidField, NotAuthenticated
-from privaat.services.subject_state import SUBJECT_COLUMNS, load_state, state_from_row
+from privaat.services.credentials import Credentials
+from privaat.services.errors import Conflict, InvalidField
+from privaat.services.notifier import Notifier
+from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
-from privaat.store.crypto import SubjectCipher
-from privaat.store.fastpath import PointQuery
-from privaat.store.tables import accounts, credentials, sessions, subject_keys, subjects
+from privaat.store.key_store import KeyStore
+from privaat.store.tables import accounts, credentials, sessions
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = ["PERSONAL_FIELDS", "Accounts", "Profile", "SignUpOutcome"]
+
+# the sign-up form acts before any subject exists: its writes are logged under this name
+SIGN_UP = SystemJob("sign-up")
 
 # Encrypted account columns and the field name each ciphertext is bound to.
 PERSONAL_FIELDS = (
@@ -71,163 +79,194 @@ def _column(field: str) -> str:
     return f"accounts.{field}"
 
 
-def _encrypt_fields(cipher: SubjectCipher, values: dict[str, Any]) -> dict[str, bytes | None]:
+def _encrypt_fields(opened: Opened, values: dict[str, Any]) -> dict[str, bytes | None]:
     return {
         f"{field}_enc": None
         if values[field] is None
-        else cipher.encrypt(_column(field), values[field])
+        else opened.cipher.encrypt(_column(field), values[field])
         for field in values
     }
 
 
-# one statement, compiled once: the account, the guard's flags and the wrapped key together
-_PROFILE = PointQuery(
-    select(
-        accounts,
-        *SUBJECT_COLUMNS,
-        subject_keys.c.wrapped_key,
-    )
-    .join(subjects, subjects.c.id == accounts.c.subject_id)
-    .join(subject_keys, subject_keys.c.subject_id == accounts.c.subject_id)
-    .where(accounts.c.subject_id == bindparam("subject_id"))
-)
-
-
-def account_row(connection: Connection, subject_id: int) -> dict[str, Any] | None:
-    """The account with the guard's flags and the wrapped key, in one point read."""
-    return _PROFILE.first(connection, subject_id=subject_id)
-
-
-def _profile_row(connection: Connection, subject_id: int) -> dict[str, Any]:
-    row = account_row(connection, subject_id)
-    if row is None:
-        raise InvalidField("subject", "no such account")
-    return row
-
-
-def _decrypt(cipher: SubjectCipher, blob: bytes | None, field: str) -> str | None:
-    return None if blob is None else cipher.decrypt(_column(field), blob)
-
-
-def _profile(cipher: SubjectCipher, row: Any) -> Profile:
-    values = {field: _decrypt(cipher, row[f"{field}_enc"], field) for field in PERSONAL_FIELDS}
-    birth = _decrypt(cipher, row["birth_date_enc"], "birth_date")
+def _profile(opened: Opened, record: Any) -> Profile:
+    values = {
+        field: opened.decrypt(_column(field), record[f"{field}_enc"]) for field in PERSONAL_FIELDS
+    }
+    birth = opened.decrypt(_column("birth_date"), record["birth_date_enc"])
     return Profile(
-        pseudonym=row["pseudonym"],
+        pseudonym=opened.pseudonym,
         birth_date=date.fromisoformat(birth) if birth else None,
-        language=row["language"],
-        status=row["status"],
-        created_at=row["created_at"],
+        language=record["language"],
+        status=record["status"],
+        created_at=record["created_at"],
         **values,  # type: ignore[arg-type]  # email and name are never NULL in the table
     )
 
 
-def load_guarded(
-    ctx: Context, connection: Connection, subject_id: int, activity: str
-) -> tuple[dict[str, Any], SubjectCipher]:
-    """The account row and the subject's cipher, after the guard allowed ``activity``."""
-    row = account_row(connection, subject_id)
-    if row is None:
-        raise NotAuthenticated()
-    state = load_state(connection, subject_id, row, ctx.policy.activity(activity))
-    ctx.guard.check(activity, state, ctx.clock.now())
-    cipher = ctx.keys.cipher_from_wrapped(subject_id, row["pseudonym"], row["wrapped_key"])
-    return row, cipher
+class Accounts:
+    """Sign-up, the account's data, rectification and closure."""
 
+    def __init__(
+        self,
+        *,
+        access: SubjectAccess,
+        keys: KeyStore,
+        credentials: Credentials,
+        notifier: Notifier,
+        clock: Clock,
+    ) -> None:
+        self._access, self._keys, self._credentials = access, keys, credentials
+        self._notifier, self._clock = notifier, clock
+        self.activities = frozenset({ACCOUNT}) | notifier.activities | credentials.activities
 
-def verify_password(ctx: Context, connection: Connection, subject_id: int, password: str) -> None:
-    """Raise InvalidCredentials unless ``password`` is the subject's (re-authentication)."""
-    stored = connection.execute(
-        select(credentials.c.password_hash).where(credentials.c.subject_id == subject_id)
-    ).scalar()
-    if not ctx.passwords.verify(stored, password):
-        raise InvalidCredentials()
+    def read_profile(self, uow: UnitOfWork, principal: Principal, subject_id: int) -> Profile:
+        """The account's data, decrypted under the guard; the read is in the access log."""
+        with uow.reading() as connection:
+            opened = self._access.open(connection, principal, subject_id, ACCOUNT)
+        if opened.record["status"] is None:
+            raise InvalidField("subject", "has no account")
+        return _profile(opened, opened.record)
 
-
-def read_profile(ctx: Context, subject_id: int, *, actor: str = "self") -> Profile:
-    """The account's data, decrypted under the guard; the read is written to the access log."""
-    with ctx.reading() as connection:
-        row, cipher = load_guarded(ctx, connection, subject_id, ACCOUNT)
-    profile = _profile(cipher, row)
-    ctx.access_log.record(
-        actor=actor, activity=ACCOUNT, subject_pseudonym=row["pseudonym"], operation="read"
-    )
-    return profile
-
-
-def sign_up(ctx: Context, command: AccountCreate) -> SignUpOutcome:
-    """Create an account (P1); under 16 nothing is stored (P18, LEGAL L46)."""
-    now = ctx.clock.now()
-    _refuse_minors(command, now.date())
-    password_hash = ctx.passwords.hash(command.password.get_secret_value())
-    try:
-        return _create(ctx, command, password_hash, now)
-    except IntegrityError:
-        # a concurrent sign-up with the same address won the race; nothing of ours remains
-        return SignUpOutcome(created=False, subject_id=None)
-
-
-def _create(
-    ctx: Context, command: AccountCreate, password_hash: str, now: datetime
-) -> SignUpOutcome:
-    with ctx.engine.begin() as connection:
-        email_bidx = ctx.keys.blind_index(connection).email(command.email)
-        existing = connection.execute(
-            select(accounts.c.subject_id).where(accounts.c.email_bidx == email_bidx)
-        ).scalar()
-        if existing is not None:
-            # no enumeration: the same answer; the holder of the address is told instead
-            notify(ctx, connection, existing, Notice.SIGN_UP_ATTEMPT)
+    def sign_up(self, uow: UnitOfWork, command: AccountCreate) -> SignUpOutcome:
+        """Create an account (P1); under 16 nothing is stored (P18, LEGAL L46)."""
+        now = self._clock.now()
+        _refuse_minors(command, now.date())
+        password_hash = self._credentials.passwords.hash(command.password.get_secret_value())
+        try:
+            return self._create(uow, command, password_hash, now)
+        except IntegrityError:
+            # a concurrent sign-up with the same address won the race; nothing of ours remains
             return SignUpOutcome(created=False, subject_id=None)
-        state = state_from_row(
-            {
-                "minor": False,
-                "restricted": False,
-                "legal_hold": False,
-                "status": AccountStatus.ACTIVE,
-            }
-        )
-        ctx.guard.check(ACCOUNT, state, now)
-        pseudonym = secrets.token_hex(16)
-        subject_id: int = connection.execute(
-            insert(subjects)
-            .values(
-                pseudonym=pseudonym, created_at=now, minor=False, restricted=False, legal_hold=False
+
+    def _create(
+        self, uow: UnitOfWork, command: AccountCreate, password_hash: str, now: datetime
+    ) -> SignUpOutcome:
+        with uow.writing() as connection:
+            email_bidx = self._keys.blind_index(connection).email(command.email)
+            existing = connection.execute(
+                select(accounts.c.subject_id).where(accounts.c.email_bidx == email_bidx)
+            ).scalar()
+            if existing is not None:
+                # no enumeration: the same answer; the holder of the address is told instead
+                self._notifier.notify(connection, SIGN_UP, existing, Notice.SIGN_UP_ATTEMPT)
+                return SignUpOutcome(created=False, subject_id=None)
+            opened = self._access.create(
+                connection, SIGN_UP, ACCOUNT, state=SubjectState.customer()
             )
-            .returning(subjects.c.id)
-        ).scalar_one()
-        cipher = ctx.keys.create_subject_key(connection, subject_id, pseudonym)
-        personal = {field: getattr(command, field) for field in PERSONAL_FIELDS}
-        birth = command.birth_date.isoformat() if command.birth_date else None
-        connection.execute(
-            insert(accounts).values(
-                subject_id=subject_id,
-                email_bidx=email_bidx,
-                birth_date_enc=None
-                if birth is None
-                else cipher.encrypt(_column("birth_date"), birth),
-                age_declared_16_plus=command.age_declaration,
-                language=command.language,
-                status=AccountStatus.ACTIVE.value,
-                created_at=now,
-                email_verified=False,
-                **_encrypt_fields(cipher, personal),
+            personal = {field: getattr(command, field) for field in PERSONAL_FIELDS}
+            birth = command.birth_date.isoformat() if command.birth_date else None
+            connection.execute(
+                insert(accounts).values(
+                    subject_id=opened.subject_id,
+                    email_bidx=email_bidx,
+                    birth_date_enc=None
+                    if birth is None
+                    else opened.cipher.encrypt(_column("birth_date"), birth),
+                    age_declared_16_plus=command.age_declaration,
+                    language=command.language,
+                    status=AccountStatus.ACTIVE.value,
+                    created_at=now,
+                    email_verified=False,
+                    **_encrypt_fields(opened, personal),
+                )
             )
-        )
-        connection.execute(
-            insert(credentials).values(
-                subject_id=subject_id, password_hash=password_hash, changed_at=now
+            connection.execute(
+                insert(credentials).values(
+                    subject_id=opened.subject_id, password_hash=password_hash, changed_at=now
+                )
             )
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor="self",
+                action="account.created",
+                subject_pseudonym=opened.pseudonym,
+                detail={"activity": ACCOUNT},
+            )
+        return SignUpOutcome(created=True, subject_id=opened.subject_id)
+
+    def update_profile(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int, command: AccountUpdate
+    ) -> Profile:
+        """Rectification (GDPR art. 16): change the given fields; an e-mail change is announced
+        to the old and the new address (P3)."""
+        changes = command.model_dump(exclude_unset=True)
+        for required in ("email", "name", "language"):
+            if required in changes and changes[required] is None:
+                raise InvalidField(required, "cannot be empty")
+        now = self._clock.now()
+        with uow.writing() as connection:
+            opened = self._access.open(
+                connection, principal, subject_id, ACCOUNT, operation=Operation.WRITE
+            )
+            record = dict(opened.record)
+            old_email = opened.decrypt(_column("email"), record["email_enc"])
+            values: dict[str, Any] = _encrypt_fields(
+                opened, {k: v for k, v in changes.items() if k in PERSONAL_FIELDS}
+            )
+            if "language" in changes:
+                values["language"] = changes["language"]
+            email_changed = "email" in changes and changes["email"] != old_email
+            if email_changed:
+                values["email_bidx"] = self._keys.blind_index(connection).email(changes["email"])
+                values["email_verified"] = False
+            if values:
+                try:
+                    connection.execute(
+                        update(accounts).where(accounts.c.subject_id == subject_id).values(**values)
+                    )
+                except IntegrityError:
+                    raise Conflict("this e-mail address cannot be used") from None
+                AuditTrail.append(
+                    connection,
+                    at=now,
+                    actor=principal.actor,
+                    action="account.rectified",
+                    subject_pseudonym=opened.pseudonym,
+                    detail={"fields": ",".join(sorted(changes))},
+                )
+            if email_changed:
+                # LEGAL L4 and P3: both the old and the new address hear of the change
+                self._notifier.notify(
+                    connection, principal, subject_id, Notice.EMAIL_CHANGED, to=old_email
+                )
+                self._notifier.notify(
+                    connection, principal, subject_id, Notice.EMAIL_CHANGED, to=changes["email"]
+                )
+        record.update(values)
+        return _profile(opened, record)
+
+    def close(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int, command: AccountClose
+    ) -> None:
+        """Close the account: sessions end at once, data is deleted when its retention ends
+        (P20); the current password is asked first."""
+        verified = self._credentials.verify_current(
+            uow, principal, subject_id, command.password.get_secret_value(), field="password"
         )
-        AuditTrail.append(
-            connection,
-            at=now,
-            actor="self",
-            action="account.created",
-            subject_pseudonym=pseudonym,
-            detail={"activity": ACCOUNT},
-        )
-    return SignUpOutcome(created=True, subject_id=subject_id)
+        now = self._clock.now()
+        with uow.writing() as connection:
+            # a closure changes what the guard allows: lock first (PostgreSQL FOR UPDATE)
+            self._access.lock_subject(connection, subject_id)
+            opened = self._access.open(
+                connection, principal, subject_id, ACCOUNT, operation=Operation.WRITE
+            )
+            self._credentials.still_current(connection, subject_id, verified)
+            self._notifier.notify(connection, principal, subject_id, Notice.ACCOUNT_CLOSED)
+            connection.execute(
+                update(accounts)
+                .where(accounts.c.subject_id == subject_id)
+                .values(status=AccountStatus.CLOSED.value, closed_at=now)
+            )
+            connection.execute(delete(sessions).where(sessions.c.subject_id == subject_id))
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor=principal.actor,
+                action="account.closed",
+                subject_pseudonym=opened.pseudonym,
+                detail={"activity": ACCOUNT},
+            )
 
 
 def _refuse_minors(command: AccountCreate, today: date) -> None:
@@ -243,124 +282,3 @@ def _refuse_minors(command: AccountCreate, today: date) -> None:
             raise InvalidField(
                 "birth_date", f"you must be {MINIMUM_AGE} or older to create an account"
             )
-
-
-def update_profile(
-    ctx: Context, subject_id: int, command: AccountUpdate, *, actor: str = "self"
-) -> Profile:
-    """Rectification (GDPR art. 16): change the given fields; an e-mail change is announced (P3)."""
-    changes = command.model_dump(exclude_unset=True)
-    for required in ("email", "name", "language"):
-        if required in changes and changes[required] is None:
-            raise InvalidField(required, "cannot be empty")
-    now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        row, cipher = load_guarded(ctx, connection, subject_id, ACCOUNT)
-        old_email = cipher.decrypt(_column("email"), row["email_enc"])
-        values: dict[str, Any] = _encrypt_fields(
-            cipher, {k: v for k, v in changes.items() if k in PERSONAL_FIELDS}
-        )
-        if "language" in changes:
-            values["language"] = changes["language"]
-        email_changed = "email" in changes and changes["email"] != old_email
-        if email_changed:
-            values["email_bidx"] = ctx.keys.blind_index(connection).email(changes["email"])
-            values["email_verified"] = False
-        if values:
-            try:
-                connection.execute(
-                    update(accounts).where(accounts.c.subject_id == subject_id).values(**values)
-                )
-            except IntegrityError:
-                raise Conflict("this e-mail address cannot be used") from None
-            AuditTrail.append(
-                connection,
-                at=now,
-                actor=actor,
-                action="account.rectified",
-                subject_pseudonym=row["pseudonym"],
-                detail={"fields": ",".join(sorted(changes))},
-            )
-        if email_changed:
-            # LEGAL L4 and P3: both the old and the new address hear of the change
-            notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED, to=old_email)
-            notify(ctx, connection, subject_id, Notice.EMAIL_CHANGED)
-        fresh = _profile_row(connection, subject_id)
-    ctx.access_log.record(
-        actor=actor, activity=ACCOUNT, subject_pseudonym=row["pseudonym"], operation="write"
-    )
-    return _profile(cipher, fresh)
-
-
-def close_account(ctx: Context, subject_id: int, command: AccountClose) -> None:
-    """Close the account: sessions end at once, data is deleted when its retention ends (P20)."""
-    now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        row, _cipher = load_guarded(ctx, connection, subject_id, ACCOUNT)
-        verify_password(ctx, connection, subject_id, command.password.get_secret_value())
-        notify(ctx, connection, subject_id, Notice.ACCOUNT_CLOSED)
-        connection.execute(
-            update(accounts)
-            .where(accounts.c.subject_id == subject_id)
-            .values(status=AccountStatus.CLOSED.value, closed_at=now)
-        )
-        connection.execute(delete(sessions).where(sessions.c.subject_id == subject_id))
-        AuditTrail.append(
-            connection,
-            at=now,
-            actor="self",
-            action="account.closed",
-            subject_pseudonym=row["pseudonym"],
-            detail={"activity": ACCOUNT},
-        )
-
-
-def erase_subject(ctx: Context, subject_id: int, *, actor: str, ground: str) -> str:
-    """Erase every row of the subject and destroy its key (crypto-shredding, GDPR art. 17)."""
-    now = ctx.clock.now()
-    with ctx.engine.begin() as connection:
-        pseudonym = connection.execute(
-            select(subjects.c.pseudonym).where(subjects.c.id == subject_id)
-        ).scalar()
-        if pseudonym is None:
-            raise InvalidField("subject", "no such subject")
-        ctx.keys.shred(connection, subject_id)
-        # every personal table references subjects ON DELETE CASCADE
-        connection.execute(delete(subjects).where(subjects.c.id == subject_id))
-        AuditTrail.append(
-            connection,
-            at=now,
-            actor=actor,
-            action="subject.erased",
-            subject_pseudonym=pseudonym,
-            detail={"ground": ground},
-        )
-    return str(pseudonym)
-
-
-def notify(
-    ctx: Context,
-    connection: Connection,
-    subject_id: int,
-    notice: Notice,
-    *,
-    to: str | None = None,
-    **values: str,
-) -> None:
-    """Queue a security notice (P3) in the current transaction, if the guard allows it."""
-    row = _profile_row(connection, subject_id)
-    state = load_state(connection, subject_id, row, ctx.policy.activity(NOTICES))
-    if not ctx.guard.decide(NOTICES, state, ctx.clock.now()).allowed:
-        return
-    cipher = ctx.keys.cipher_from_wrapped(subject_id, row["pseudonym"], row["wrapped_key"])
-    address = to or cipher.decrypt(_column("email"), row["email_enc"])
-    text = notice_text(notice, row["language"], contact=ctx.policy.privacy_contact.email, **values)
-    queue(
-        connection,
-        subject_id=subject_id,
-        cipher=cipher,
-        activity=NOTICES,
-        template=notice.value,
-        mail=OutgoingMail(to=address, subject=text.subject, body=text.body),
-        at=ctx.clock.now(),
-    )

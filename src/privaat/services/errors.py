@@ -5,6 +5,8 @@ ServiceError
 ├── InvalidCredentials  e-mail or password wrong, or the account unusable (401)
 ├── TooManyAttempts     log-in rate limit reached (429, with Retry-After)
 ├── NotAuthenticated    no valid session (401)
+├── NotPermitted        the principal may not act for this subject at all (403)
+├── SubjectNotFound     no such data subject (404)
 └── Conflict            the change collides with existing data (409)
 """
 
@@ -36,6 +38,15 @@ class TooManyAttempts(ServiceError):
 class NotAuthenticated(ServiceError):
     def __init__(self) -> None:
         super().__init__("log in first")
+
+
+class NotPermitted(ServiceError):
+    """The principal may not act for this subject (whatever the activity)."""
+
+
+class SubjectNotFound(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("no such data subject")
 
 
 class Conflict(ServiceError):

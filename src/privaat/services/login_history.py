@@ -1,4 +1,4 @@
-"""Minimisation of log-in records: the full IP only as long as the policy says (P9, LEGAL L23).
+"""Where log-ins came from (P9, LEGAL L17, L23, L35), and the minimisation of their IPs.
 
 Each log-in keeps two encrypted forms of its address: the full IP and its /24 or /48
 network. When the policy's minimisation period for ``ip_address`` has passed, the full
@@ -7,18 +7,37 @@ form is erased and only the network remains.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
-from privaat.bootstrap import Context
+from privaat.domain.clock import Clock
+from privaat.domain.principal import Principal, SystemJob
+from privaat.mail.notices import Notice
 from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.activities import LOGIN_LOCATION
+from privaat.services.geo import GeoLocator, truncate_ip
+from privaat.services.notifier import Notifier
+from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.store.tables import login_events
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = ["LoginHistory", "LoginView", "ip_minimisation_period"]
 
 IP_CATEGORY = "ip_address"
 BATCH = 5_000  # rows per transaction: short write locks, a concurrent log-in never waits long
+MINIMISATION = SystemJob("minimise-login-ips")
+
+
+@dataclass(frozen=True, slots=True)
+class LoginView:
+    at: datetime
+    ip: str  # the full address while the policy keeps it, then its /24 or /48 network
+    country: str | None
+    city: str | None
+    new_device: bool
 
 
 def ip_minimisation_period(policy: Policy) -> Period:
@@ -30,23 +49,119 @@ def ip_minimisation_period(policy: Policy) -> Period:
     return retention.period  # no earlier step: the full IP lives as long as the record
 
 
-def minimise_login_ips(ctx: Context, *, now: datetime | None = None) -> int:
-    """Erase the full IP of every log-in older than the policy's period; returns how many."""
-    moment = now or ctx.clock.now()
-    cutoff = ip_minimisation_period(ctx.policy).before(moment)
-    done = 0
-    while True:
-        with ctx.engine.begin() as connection:
-            ids = list(
+class LoginHistory:
+    """Records each log-in's time, IP and offline-derived location; shows them to the holder."""
+
+    activities = frozenset({LOGIN_LOCATION})
+
+    def __init__(
+        self,
+        *,
+        access: SubjectAccess,
+        notifier: Notifier,
+        geo: GeoLocator,
+        policy: Policy,
+        clock: Clock,
+    ) -> None:
+        self._access, self._notifier, self._geo = access, notifier, geo
+        self._policy, self._clock = policy, clock
+
+    def record(
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_id: int,
+        *,
+        ip: str,
+        device_hash: bytes,
+    ) -> None:
+        """P9: time, IP and location, in the caller's transaction; a new device is told (P3)."""
+        opened = self._access.open(
+            connection, principal, subject_id, LOGIN_LOCATION, operation=Operation.WRITE
+        )
+        now = self._clock.now()
+        location = self._geo.locate(ip)
+        seen_before = connection.execute(
+            select(login_events.c.id)
+            .where(
+                login_events.c.subject_id == subject_id, login_events.c.device_hash == device_hash
+            )
+            .limit(1)
+        ).first()
+        has_history = connection.execute(
+            select(login_events.c.id).where(login_events.c.subject_id == subject_id).limit(1)
+        ).first()
+        new_device = seen_before is None
+        cipher = opened.cipher
+        connection.execute(
+            login_events.insert().values(
+                subject_id=subject_id,
+                at=now,
+                ip_enc=cipher.encrypt("login_events.ip", ip),
+                ip_truncated_enc=cipher.encrypt("login_events.ip_truncated", truncate_ip(ip)),
+                country_enc=cipher.encrypt_optional("login_events.country", location.country),
+                city_enc=cipher.encrypt_optional("login_events.city", location.city),
+                device_hash=device_hash,
+                new_device=new_device,
+            )
+        )
+        if new_device and has_history is not None:
+            where = ", ".join(p for p in (location.city, location.country) if p) or "?"
+            self._notifier.notify(
+                connection,
+                principal,
+                subject_id,
+                Notice.NEW_DEVICE_LOGIN,
+                at=now.strftime("%Y-%m-%d %H:%M UTC"),
+                where=where,
+            )
+
+    def recent(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int, *, limit: int = 20
+    ) -> list[LoginView]:
+        """The holder's own recent log-ins with their locations (P9; GDPR art. 15)."""
+        with uow.reading() as connection:
+            opened = self._access.open(connection, principal, subject_id, LOGIN_LOCATION)
+            events = connection.execute(
+                select(login_events)
+                .where(login_events.c.subject_id == subject_id)
+                .order_by(login_events.c.at.desc(), login_events.c.id.desc())
+                .limit(limit)
+            ).all()
+        cipher = opened.cipher
+        return [
+            LoginView(
+                at=event.at,
+                ip=cipher.decrypt("login_events.ip", event.ip_enc)
+                if event.ip_enc is not None
+                else cipher.decrypt("login_events.ip_truncated", event.ip_truncated_enc),
+                country=cipher.decrypt_optional("login_events.country", event.country_enc),
+                city=cipher.decrypt_optional("login_events.city", event.city_enc),
+                new_device=event.new_device,
+            )
+            for event in events
+        ]
+
+    def minimise_ips(self, uow: UnitOfWork, *, now: datetime | None = None) -> int:
+        """Erase the full IP of every log-in older than the policy's period; returns how many.
+
+        No ciphertext is opened: the full form is simply dropped, the network form kept.
+        """
+        moment = now or self._clock.now()
+        cutoff = ip_minimisation_period(self._policy).before(moment)
+        done = 0
+        while True:
+            with uow.writing() as connection:
+                ids = list(
+                    connection.execute(
+                        select(login_events.c.id)
+                        .where(login_events.c.at < cutoff, login_events.c.ip_enc.is_not(None))
+                        .limit(BATCH)
+                    ).scalars()
+                )
+                if not ids:
+                    return done
                 connection.execute(
-                    select(login_events.c.id)
-                    .where(login_events.c.at < cutoff, login_events.c.ip_enc.is_not(None))
-                    .limit(BATCH)
-                ).scalars()
-            )
-            if not ids:
-                return done
-            connection.execute(
-                update(login_events).where(login_events.c.id.in_(ids)).values(ip_enc=None)
-            )
-        done += len(ids)
+                    update(login_events).where(login_events.c.id.in_(ids)).values(ip_enc=None)
+                )
+            done += len(ids)

@@ -1,6 +1,6 @@
 """The one module that encrypts: master key wrapping, per-subject field ciphers, blind indexes.
 
-No I/O here (``privaat.store.keys`` reads and writes the key tables). Every primitive comes
+No I/O here (``privaat.store.key_store`` reads and writes the key tables). Every primitive comes
 from ``cryptography``: AES-256-GCM for confidentiality and integrity, HMAC-SHA256 for keyed
 hashes, HKDF to derive one sub-key per blind-index kind. GDPR art. 32(1)(a), LEGAL L76.
 

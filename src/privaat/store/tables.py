@@ -6,8 +6,8 @@ reads and batch inserts where the ORM's identity map costs ~10x a raw read (BENC
 Personal data never sits in a column in clear: columns ending in ``_enc`` hold AES-GCM
 ciphertext under the subject's own data key (``privaat.store.crypto``), ``_bidx`` columns a
 keyed hash for equality look-ups. Subjects are named elsewhere (audit trail, access log) by
-their pseudonym only. Every column maps to a processing activity (LEGAL L1):
-``privaat.store.data_map`` says which.
+their pseudonym only. Every column says what it holds and every table how it reaches a
+subject (``privaat.store.registry``, LEGAL L1): a test refuses a column without it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,15 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
+
+from privaat.store.registry import (
+    ACCOUNT_CLOSURE,
+    ErasureMode,
+    SubjectTable,
+    Unlinked,
+    personal,
+    technical,
+)
 
 # deterministic constraint names, so migrations are identical on SQLite and PostgreSQL
 metadata = MetaData(
@@ -66,210 +75,417 @@ SubjectRef = BigInteger().with_variant(
 )  # SQLite: INTEGER PRIMARY KEY is the rowid
 
 
-def _subject_fk() -> Column[int]:
-    return Column(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
+def _subject_fk(*, primary_key: bool = False) -> Column[int]:
+    return technical(
+        "subject_id",
+        SubjectRef,
+        ForeignKey("subjects.id", ondelete="CASCADE"),
+        nullable=False,
+        primary_key=primary_key,
     )
 
 
-# A data subject: a customer (with an account) or someone known only from a request.
+def _id() -> Column[int]:
+    return technical(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
+HOLD = ErasureMode.HOLD
+
+
+# A data subject: a customer (with an account) or someone known only from a request. After
+# an erasure that keeps held rows, the row stays as their anchor (a tombstone): every column
+# is held, and nothing in it says more than that someone was a subject and was erased.
 subjects = Table(
     "subjects",
     metadata,
-    Column("id", SubjectRef, primary_key=True, autoincrement=True),
+    technical("id", SubjectRef, primary_key=True, autoincrement=True),
     # the pseudonymous id that the audit trail, access log and events use (never the e-mail)
-    Column("pseudonym", String(32), nullable=False, unique=True),
-    Column("created_at", UTC_TIME, nullable=False),
+    technical("pseudonym", String(32), nullable=False, unique=True),
+    personal(
+        "created_at", UTC_TIME, nullable=False, activity="account", category=None, erasure=HOLD
+    ),
     # P18/LEGAL L47: a person found to be under 16; processing stops, erasure follows
-    Column("minor", Boolean, nullable=False, default=False),
-    # GDPR art. 18: processing restricted to storage and legal claims
-    Column("restricted", Boolean, nullable=False, default=False),
+    personal(
+        "minor",
+        Boolean,
+        nullable=False,
+        default=False,
+        activity="minor_protection",
+        category="age_confirmation",
+        erasure=HOLD,
+    ),
+    # GDPR art. 18: all processing restricted to storage and legal claims (a narrower scope
+    # is in ``restrictions``)
+    personal(
+        "restricted",
+        Boolean,
+        nullable=False,
+        default=False,
+        activity="rights_handling",
+        category="rights_requests",
+        erasure=HOLD,
+    ),
     # art. 17(3)(e): kept for legal claims; erasure waits until it is lifted
-    Column("legal_hold", Boolean, nullable=False, default=False),
+    personal(
+        "legal_hold",
+        Boolean,
+        nullable=False,
+        default=False,
+        activity="legal_claims",
+        category=None,
+        erasure=HOLD,
+    ),
+    # art. 17: erased; only held rows (and this tombstone naming them) remain until they expire
+    personal(
+        "erased_at",
+        UTC_TIME,
+        nullable=True,
+        activity="rights_handling",
+        category=None,
+        erasure=HOLD,
+    ),
+    info={"subject": SubjectTable("id", clock="created_at", hold="rights_handling")},
 )
 
 # The subject's data key, wrapped by the master key; deleting this row is crypto-shredding.
 subject_keys = Table(
     "subject_keys",
     metadata,
-    Column(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
-    ),
-    Column("master_key_id", String(16), nullable=False),
-    Column("wrapped_key", LargeBinary, nullable=False),
+    _subject_fk(primary_key=True),
+    technical("master_key_id", String(16), nullable=False),
+    technical("wrapped_key", LargeBinary, nullable=False),
+    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
+)
+
+# The subject's hold key: what erasure must keep (HOLD columns) is encrypted under it, so the
+# data key can be destroyed while the held rows stay readable until their hold ends.
+hold_keys = Table(
+    "hold_keys",
+    metadata,
+    _subject_fk(primary_key=True),
+    technical("master_key_id", String(16), nullable=False),
+    technical("wrapped_key", LargeBinary, nullable=False),
+    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE, hold="rights_handling")},
 )
 
 # System keys (the blind-index key), wrapped by the master key like the subject keys.
 system_keys = Table(
     "system_keys",
     metadata,
-    Column("name", String(32), primary_key=True),
-    Column("master_key_id", String(16), nullable=False),
-    Column("wrapped_key", LargeBinary, nullable=False),
+    technical("name", String(32), primary_key=True),
+    technical("master_key_id", String(16), nullable=False),
+    technical("wrapped_key", LargeBinary, nullable=False),
+    info={"subject": Unlinked("system keys belong to no subject")},
 )
 
 # P1: the account. Personal fields encrypted per subject; the e-mail also blind-indexed.
 accounts = Table(
     "accounts",
     metadata,
-    Column(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
+    _subject_fk(primary_key=True),
+    # P2: log-in by e-mail; a keyed hash, useless without the key and gone with the row
+    personal(
+        "email_bidx",
+        LargeBinary(32),
+        nullable=False,
+        unique=True,
+        activity="login_security",
+        category="email_address",
     ),
-    Column("email_bidx", LargeBinary(32), nullable=False, unique=True),
-    Column("email_enc", LargeBinary, nullable=False),
-    Column("name_enc", LargeBinary, nullable=False),
-    Column("street_enc", LargeBinary, nullable=True),
-    Column("postal_code_enc", LargeBinary, nullable=True),
-    Column("city_enc", LargeBinary, nullable=True),
-    Column("phone_enc", LargeBinary, nullable=True),
-    Column("vat_number_enc", LargeBinary, nullable=True),
-    Column("display_name_enc", LargeBinary, nullable=True),  # P3: shown beside comments
-    Column("birth_date_enc", LargeBinary, nullable=True),  # P18: or only the age declaration
-    Column("age_declared_16_plus", Boolean, nullable=False),
-    Column("language", String(2), nullable=False),
-    Column("status", String(16), nullable=False),  # AccountStatus
-    Column("created_at", UTC_TIME, nullable=False),
-    Column("closed_at", UTC_TIME, nullable=True),
-    Column("email_verified", Boolean, nullable=False, default=False),
+    personal(
+        "email_enc", LargeBinary, nullable=False, activity="account", category="email_address"
+    ),
+    personal("name_enc", LargeBinary, nullable=False, activity="account", category="name"),
+    personal("street_enc", LargeBinary, activity="account", category="postal_address"),
+    personal("postal_code_enc", LargeBinary, activity="account", category="postal_address"),
+    personal("city_enc", LargeBinary, activity="account", category="postal_address"),
+    personal("phone_enc", LargeBinary, activity="account", category="phone_number"),
+    personal("vat_number_enc", LargeBinary, activity="account", category="vat_number"),
+    # P3: shown beside comments
+    personal("display_name_enc", LargeBinary, activity="important_notices", category="comments"),
+    # P18: or only the age declaration
+    personal(
+        "birth_date_enc", LargeBinary, activity="minor_protection", category="age_confirmation"
+    ),
+    personal(
+        "age_declared_16_plus",
+        Boolean,
+        nullable=False,
+        activity="minor_protection",
+        category="age_confirmation",
+    ),
+    personal("language", String(2), nullable=False, activity="account", category="language"),
+    personal("status", String(16), nullable=False, activity="account", category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity="account", category=None),
+    personal("closed_at", UTC_TIME, activity="account", category=None),
+    personal(
+        "email_verified",
+        Boolean,
+        nullable=False,
+        default=False,
+        activity="login_security",
+        category="email_address",
+    ),
+    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
 )
 
 # P2: log-in credentials. The argon2id hash is not personal data in clear, but is bound to one.
 credentials = Table(
     "credentials",
     metadata,
-    Column(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
+    _subject_fk(primary_key=True),
+    personal(
+        "password_hash",
+        String(200),
+        nullable=False,
+        activity="login_security",
+        category="password",
     ),
-    Column("password_hash", String(200), nullable=False),
-    Column("changed_at", UTC_TIME, nullable=False),
+    personal("changed_at", UTC_TIME, nullable=False, activity="login_security", category=None),
+    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
 )
 
 # Browser sessions: only a hash of the token is stored.
 sessions = Table(
     "sessions",
     metadata,
-    Column("token_hash", LargeBinary(32), primary_key=True),
+    technical("token_hash", LargeBinary(32), primary_key=True),
     _subject_fk(),
-    Column("created_at", UTC_TIME, nullable=False),
-    Column("expires_at", UTC_TIME, nullable=False),
-    Column("device_hash", LargeBinary(32), nullable=False),  # keyed hash of the user agent
+    personal("created_at", UTC_TIME, nullable=False, activity="login_security", category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity="login_security", category=None),
+    # keyed hash of the user agent
+    personal(
+        "device_hash",
+        LargeBinary(32),
+        nullable=False,
+        activity="login_security",
+        category="device_information",
+    ),
+    info={"subject": SubjectTable("subject_id", clock="expires_at")},
 )
 
 # Preferences (P4: marketing topics, P7: contact preferences), encrypted as one JSON document.
 preferences = Table(
     "preferences",
     metadata,
-    Column(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
+    _subject_fk(primary_key=True),
+    personal(
+        "document_enc",
+        LargeBinary,
+        nullable=False,
+        activity="marketing_selection",
+        category="preferences",
     ),
-    Column("document_enc", LargeBinary, nullable=False),
-    Column("updated_at", UTC_TIME, nullable=False),
+    personal("updated_at", UTC_TIME, nullable=False, activity="marketing_selection", category=None),
+    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
 )
 
 # P9: each log-in with where it came from (append-only events).
+_LOCATION = "datacenter_login_location"
 login_events = Table(
     "login_events",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _id(),
     _subject_fk(),
-    Column("at", UTC_TIME, nullable=False),
-    Column("ip_enc", LargeBinary, nullable=True),  # full IP until the minimisation deadline
-    Column("ip_truncated_enc", LargeBinary, nullable=False),  # /24 or /48 (LEGAL L23)
-    Column("country_enc", LargeBinary, nullable=True),  # derived offline from the IP (P9)
-    Column("city_enc", LargeBinary, nullable=True),
-    Column("device_hash", LargeBinary(32), nullable=False),
-    Column("new_device", Boolean, nullable=False),
+    personal("at", UTC_TIME, nullable=False, activity=_LOCATION, category="login_history"),
+    # the full IP until the minimisation deadline, then only the /24 or /48 (LEGAL L23)
+    personal("ip_enc", LargeBinary, nullable=True, activity=_LOCATION, category="ip_address"),
+    personal(
+        "ip_truncated_enc",
+        LargeBinary,
+        nullable=False,
+        activity=_LOCATION,
+        category="ip_address",
+    ),
+    # derived offline from the IP (P9)
+    personal("country_enc", LargeBinary, activity=_LOCATION, category="coarse_location"),
+    personal("city_enc", LargeBinary, activity=_LOCATION, category="coarse_location"),
+    # P3: a notice of a new device
+    personal(
+        "device_hash",
+        LargeBinary(32),
+        nullable=False,
+        activity="login_security",
+        category="device_information",
+    ),
+    personal("new_device", Boolean, nullable=False, activity="login_security", category=None),
     Index("ix_login_events_subject_at", "subject_id", "at"),
+    info={"subject": SubjectTable("subject_id", clock="at")},
 )
 
-# Consent events (LEGAL L7): append-only; the current state is a fold over them.
+# Consent events (LEGAL L7): append-only; the current state is a fold over them. They are the
+# proof of consent (art. 7(1)): erasure keeps them, restricted, for the consent records' own
+# retention; their evidence (truncated IP, user agent) is under the hold key.
+_CONSENT = "consent_records"
 consent_events = Table(
     "consent_events",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _id(),
     _subject_fk(),
-    Column("activity", String(64), nullable=False),
-    Column("given", Boolean, nullable=False),
-    Column("consent_version", Integer, nullable=False),
-    Column("text_sha256", String(64), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("at", UTC_TIME, nullable=False),
-    Column("expires_at", UTC_TIME, nullable=True),
+    *(
+        personal(name, type_, nullable=nullable, activity=_CONSENT, category=category, erasure=HOLD)
+        for name, type_, nullable, category in (
+            ("activity", String(64), False, "privacy_choices"),
+            ("given", Boolean, False, "privacy_choices"),
+            ("consent_version", Integer, False, "privacy_choices"),
+            ("text_sha256", String(64), False, "privacy_choices"),
+            ("channel", String(32), False, "privacy_choices"),
+            ("at", UTC_TIME, False, None),
+            ("expires_at", UTC_TIME, True, None),
+            ("evidence_enc", LargeBinary, True, "online_identifiers"),
+        )
+    ),
     Index("ix_consent_events_subject", "subject_id", "activity", "id"),
+    info={"subject": SubjectTable("subject_id", clock="at", hold=_CONSENT)},
 )
 
-# Objections (art. 21): per activity; compelling grounds may be recorded against one.
+# Objections (art. 21): per activity; compelling grounds may be recorded against one. Kept
+# after erasure as the proof that the objection was honoured (rights handling).
 objections = Table(
     "objections",
     metadata,
     _subject_fk(),
-    Column("activity", String(64), nullable=False),
-    Column("at", UTC_TIME, nullable=False),
-    Column("compelling_grounds", Text, nullable=True),
+    personal(
+        "activity",
+        String(64),
+        nullable=False,
+        activity="rights_handling",
+        category="rights_requests",
+        erasure=HOLD,
+    ),
+    personal(
+        "at", UTC_TIME, nullable=False, activity="rights_handling", category=None, erasure=HOLD
+    ),
+    personal(
+        "compelling_grounds",
+        Text,
+        nullable=True,
+        activity="rights_handling",
+        category="rights_requests",
+        erasure=HOLD,
+    ),
     Index("uq_objections_subject_activity", "subject_id", "activity", unique=True),
+    info={"subject": SubjectTable("subject_id", clock="at", hold="rights_handling")},
 )
 
-# Who read whose personal data for which activity (DESIGN: each allowed read is logged).
+# Restriction of part of the processing (art. 18(1)): one activity, or one data category
+# (e.g. the contested phone number); ``subjects.restricted`` restricts everything.
+restrictions = Table(
+    "restrictions",
+    metadata,
+    _id(),
+    _subject_fk(),
+    personal(
+        "activity",
+        String(64),
+        nullable=True,
+        activity="rights_handling",
+        category="rights_requests",
+    ),
+    personal(
+        "category",
+        String(64),
+        nullable=True,
+        activity="rights_handling",
+        category="rights_requests",
+    ),
+    personal("at", UTC_TIME, nullable=False, activity="rights_handling", category=None),
+    Index("ix_restrictions_subject", "subject_id"),
+    info={"subject": SubjectTable("subject_id", clock="at")},
+)
+
+# Who read whose personal data for which activity (DESIGN: each allowed read is logged). Kept
+# after erasure for its own retention: who accessed what stays provable (art. 5(2), 32).
+_SECURITY = "security_logging"
 access_log = Table(
     "access_log",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    _id(),
+    *(
+        personal(name, type_, nullable=False, activity=_SECURITY, category=category, erasure=HOLD)
+        for name, type_, category in (
+            ("at", UTC_TIME, None),
+            ("actor", String(64), "login_history"),
+            ("activity", String(64), "login_history"),
+            ("subject_pseudonym", String(32), "online_identifiers"),
+            ("operation", String(16), "login_history"),
+        )
     ),
-    Column("at", UTC_TIME, nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("activity", String(64), nullable=False),
-    Column("subject_pseudonym", String(32), nullable=False),
-    Column("operation", String(16), nullable=False),
     Index("ix_access_log_subject", "subject_pseudonym", "at"),
+    info={"subject": SubjectTable("subject_pseudonym", clock="at", hold=_SECURITY)},
 )
 
-# The audit trail: append-only and hash-chained (privaat.store.audit); pseudonymous.
+# The audit trail: append-only and hash-chained (privaat.store.audit); pseudonymous. Erasure
+# never edits it: a gap would break the chain, and it holds nothing personal in clear.
 audit_log = Table(
     "audit_log",
     metadata,
-    Column(
+    technical(
         "seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     ),
-    Column("at", UTC_TIME, nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("subject_pseudonym", String(32), nullable=True),
-    Column("detail", Text, nullable=False),  # canonical JSON, nothing personal in clear
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    *(
+        personal(
+            name, type_, nullable=nullable, activity=_SECURITY, category=category, erasure=HOLD
+        )
+        for name, type_, nullable, category in (
+            ("at", UTC_TIME, False, None),
+            ("actor", String(64), False, "login_history"),
+            ("action", String(64), False, "login_history"),
+            ("subject_pseudonym", String(32), True, "online_identifiers"),
+            # canonical JSON, nothing personal in clear
+            ("detail", Text, False, "login_history"),
+        )
+    ),
+    technical("prev_hash", String(64), nullable=False),
+    technical("hash", String(64), nullable=False),
+    info={"subject": SubjectTable("subject_pseudonym", clock="at", hold=_SECURITY)},
 )
 
 # Mail waiting to be sent (security notices, P3); the body is encrypted for its subject.
 outbox = Table(
     "outbox",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    _id(),
+    technical(
+        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=True
     ),
-    Column("subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=True),
-    Column("activity", String(64), nullable=False),
-    Column("template", String(64), nullable=False),
-    Column("message_enc", LargeBinary, nullable=False),
-    Column("created_at", UTC_TIME, nullable=False),
-    Column("sent_at", UTC_TIME, nullable=True),
-    Column("attempts", Integer, nullable=False, default=0),
+    technical("activity", String(64), nullable=False),  # names the activity each message serves
+    personal("template", String(64), nullable=False, activity="important_notices", category=None),
+    personal(
+        "message_enc",
+        LargeBinary,
+        nullable=False,
+        activity="important_notices",
+        category="email_address",
+    ),
+    personal("created_at", UTC_TIME, nullable=False, activity="important_notices", category=None),
+    personal("sent_at", UTC_TIME, nullable=True, activity="important_notices", category=None),
+    technical("attempts", Integer, nullable=False, default=0),
+    info={"subject": SubjectTable("subject_id", clock="created_at")},
 )
 
 # Rate limiting of log-in attempts, per account (blind index) and per IP (keyed hash).
 login_attempts = Table(
     "login_attempts",
     metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    _id(),
+    personal(
+        "key_hash",
+        LargeBinary(32),
+        nullable=False,
+        activity="security_logging",
+        category="online_identifiers",
     ),
-    Column("key_hash", LargeBinary(32), nullable=False),
-    Column("at", UTC_TIME, nullable=False),
+    personal("at", UTC_TIME, nullable=False, activity="security_logging", category=None),
     Index("ix_login_attempts_key_at", "key_hash", "at"),
+    info={
+        "subject": Unlinked(
+            "keyed hashes of an address or account, for 15 minutes: no row names a subject",
+            clock="at",
+        )
+    },
 )
 
 __all__ = [
@@ -278,12 +494,14 @@ __all__ = [
     "audit_log",
     "consent_events",
     "credentials",
+    "hold_keys",
     "login_attempts",
     "login_events",
     "metadata",
     "objections",
     "outbox",
     "preferences",
+    "restrictions",
     "sessions",
     "subject_keys",
     "subjects",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -17,17 +18,30 @@ from privaat.web.body_limit import BodyLimit
 from privaat.web.pages import privacy
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
+log = logging.getLogger("privaat.web")
 
 
 def create_app(context: Context) -> FastAPI:
     """The web app over ``context``; the access log is flushed while it runs and when it stops."""
 
     async def flush_access_log_when_due() -> None:
-        # a quiet server still writes its access log within about a second of each read
+        # a quiet server still writes its access log within about a second of each read; a
+        # failed write keeps its entries for the next round and never ends this task
+        failing = False
         while True:
             await asyncio.sleep(ACCESS_LOG_CHECK_SECONDS)
-            if context.access_log.due():
+            if not context.access_log.due():
+                continue
+            try:
                 await run_in_threadpool(context.access_log.flush)
+            except Exception as error:  # the database may be down: keep the task, retry later
+                if not failing:  # one line per outage, not one per second
+                    log.error("access log not written, will retry: %s", type(error).__name__)
+                failing = True
+            else:
+                if failing:
+                    log.warning("access log written again after an outage")
+                failing = False
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

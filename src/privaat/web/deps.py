@@ -1,14 +1,20 @@
-"""FastAPI dependencies: the Context, the current subject, the caller's address."""
+"""FastAPI dependencies: the Context, the request's unit of work, the current subject, the IP.
+
+The unit of work is request-scoped: the auth dependency and the route share it, so a request
+checks one connection out of the pool, whatever it does (DESIGN: a unit of work per request).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from privaat.bootstrap import Context
-from privaat.services.sessions import session_subject
+from privaat.domain.principal import DataSubject
+from privaat.store.unit_of_work import UnitOfWork
 
 SESSION_COOKIE = "privaat_session"
 
@@ -21,17 +27,28 @@ def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 
+def unit_of_work(ctx: ContextDep) -> Iterator[UnitOfWork]:
+    """One unit of work for the whole request; its connection goes back to the pool after."""
+    with ctx.unit_of_work() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
 def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def current_subject(request: Request, ctx: ContextDep) -> int:
-    """The logged-in subject's id; NotAuthenticated (401) without a live session."""
-    return session_subject(ctx, session_token(request))
-
-
-CurrentSubject = Annotated[int, Depends(current_subject)]
 SessionToken = Annotated[str | None, Depends(session_token)]
+
+
+def current_subject(ctx: ContextDep, uow: UowDep, token: SessionToken) -> DataSubject:
+    """The logged-in data subject; NotAuthenticated (401) without a live session."""
+    return DataSubject(ctx.sessions.subject_of(uow, token))
+
+
+CurrentSubject = Annotated[DataSubject, Depends(current_subject)]
 
 
 UNKNOWN_IP = "0.0.0.0"  # noqa: S104  (a placeholder address, not a bind address)

@@ -24,7 +24,9 @@ from privaat.services.errors import (
     InvalidCredentials,
     InvalidField,
     NotAuthenticated,
+    NotPermitted,
     ServiceError,
+    SubjectNotFound,
     TooManyAttempts,
 )
 
@@ -173,6 +175,10 @@ async def _on_service_error(request: Request, error: Exception) -> JSONResponse:
         )
     if isinstance(error, InvalidCredentials | NotAuthenticated):
         return problem_response(request, 401, "not-authenticated", "Not authenticated", str(error))
+    if isinstance(error, NotPermitted):
+        return problem_response(request, 403, "not-permitted", "Not permitted", str(error))
+    if isinstance(error, SubjectNotFound):
+        return problem_response(request, 404, "no-such-subject", "Not found", str(error))
     if isinstance(error, Conflict):
         return problem_response(request, 409, "conflict", "Conflict", str(error))
     return problem_response(request, 400, "bad-request", "Bad request", str(error))

@@ -10,8 +10,6 @@ from datetime import date, datetime
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 
-from privaat.services import accounts as account_service
-from privaat.services import sessions as session_service
 from privaat.services.account_commands import (
     AccountClose,
     AccountCreate,
@@ -19,7 +17,15 @@ from privaat.services.account_commands import (
     LogIn,
     PasswordChange,
 )
-from privaat.web.deps import SESSION_COOKIE, ClientIp, ContextDep, CurrentSubject, SessionToken
+from privaat.services.accounts import Profile
+from privaat.web.deps import (
+    SESSION_COOKIE,
+    ClientIp,
+    ContextDep,
+    CurrentSubject,
+    SessionToken,
+    UowDep,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -42,7 +48,7 @@ class AccountPublic(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, profile: account_service.Profile) -> AccountPublic:
+    def of(cls, profile: Profile) -> AccountPublic:
         fields = {name: getattr(profile, name) for name in cls.model_fields if name != "id"}
         return cls(id=profile.pseudonym, **fields)
 
@@ -64,38 +70,45 @@ class LoginPublic(BaseModel):
 
 
 @router.post("/accounts", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted)
-def sign_up(body: AccountCreate, ctx: ContextDep) -> SignUpAccepted:
+def sign_up(body: AccountCreate, ctx: ContextDep, uow: UowDep) -> SignUpAccepted:
     """Create an account (P1); the same answer whether or not the address was known."""
-    account_service.sign_up(ctx, body)
+    ctx.accounts.sign_up(uow, body)
     return SignUpAccepted()
 
 
 @router.get("/account", response_model=AccountPublic)
-def read_account(ctx: ContextDep, subject: CurrentSubject) -> AccountPublic:
-    return AccountPublic.of(account_service.read_profile(ctx, subject))
+def read_account(ctx: ContextDep, uow: UowDep, subject: CurrentSubject) -> AccountPublic:
+    return AccountPublic.of(ctx.accounts.read_profile(uow, subject, subject.subject_id))
 
 
 @router.patch("/account", response_model=AccountPublic)
-def rectify_account(body: AccountUpdate, ctx: ContextDep, subject: CurrentSubject) -> AccountPublic:
+def rectify_account(
+    body: AccountUpdate, ctx: ContextDep, uow: UowDep, subject: CurrentSubject
+) -> AccountPublic:
     """Rectification (GDPR art. 16): change any of the account's fields."""
-    return AccountPublic.of(account_service.update_profile(ctx, subject, body))
+    return AccountPublic.of(ctx.accounts.update_profile(uow, subject, subject.subject_id, body))
 
 
 @router.post("/account/close", status_code=status.HTTP_204_NO_CONTENT)
 def close_account(
-    body: AccountClose, ctx: ContextDep, subject: CurrentSubject, response: Response
+    body: AccountClose, ctx: ContextDep, uow: UowDep, subject: CurrentSubject, response: Response
 ) -> None:
-    account_service.close_account(ctx, subject, body)
+    ctx.accounts.close(uow, subject, subject.subject_id, body)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
 @router.post("/account/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(
-    body: PasswordChange, ctx: ContextDep, subject: CurrentSubject, token: SessionToken
+    body: PasswordChange,
+    ctx: ContextDep,
+    uow: UowDep,
+    subject: CurrentSubject,
+    token: SessionToken,
 ) -> None:
-    session_service.change_password(
-        ctx,
+    ctx.sessions.change_password(
+        uow,
         subject,
+        subject.subject_id,
         current=body.current_password.get_secret_value(),
         new=body.new_password.get_secret_value(),
         keep_token=token,
@@ -103,9 +116,11 @@ def change_password(
 
 
 @router.get("/account/logins", response_model=list[LoginPublic])
-def list_logins(ctx: ContextDep, subject: CurrentSubject) -> list[LoginPublic]:
+def list_logins(ctx: ContextDep, uow: UowDep, subject: CurrentSubject) -> list[LoginPublic]:
     """The holder's recent log-ins with where they came from (P9)."""
-    views = session_service.recent_logins(ctx, subject)
+    if ctx.logins is None:
+        return []
+    views = ctx.logins.recent(uow, subject, subject.subject_id)
     return [
         LoginPublic(at=v.at, ip=v.ip, country=v.country, city=v.city, new_device=v.new_device)
         for v in views
@@ -114,11 +129,11 @@ def list_logins(ctx: ContextDep, subject: CurrentSubject) -> list[LoginPublic]:
 
 @router.post("/session", status_code=status.HTTP_204_NO_CONTENT)
 def log_in(
-    body: LogIn, ctx: ContextDep, ip: ClientIp, request: Request, response: Response
+    body: LogIn, ctx: ContextDep, uow: UowDep, ip: ClientIp, request: Request, response: Response
 ) -> None:
     """Log in with e-mail and password (P2); the session lives in an HttpOnly cookie."""
-    session = session_service.log_in(
-        ctx,
+    session = ctx.sessions.log_in(
+        uow,
         email=body.email,
         password=body.password.get_secret_value(),
         ip=ip,
@@ -136,6 +151,6 @@ def log_in(
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
-def log_out(ctx: ContextDep, token: SessionToken, response: Response) -> None:
-    session_service.log_out(ctx, token)
+def log_out(ctx: ContextDep, uow: UowDep, token: SessionToken, response: Response) -> None:
+    ctx.sessions.log_out(uow, token)
     response.delete_cookie(SESSION_COOKIE, path="/")

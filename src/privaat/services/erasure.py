@@ -1,0 +1,157 @@
+"""Erasure of a data subject (GDPR art. 17), walking the data registry, and verified.
+
+    lock the subject ─▶ for every table of the registry, children first:
+                          held (art. 17(3)): keep the rows, empty what is not held
+                          otherwise:         delete the subject's rows
+                     ─▶ destroy the data key (crypto-shredding: backups become unreadable)
+                     ─▶ keep the hold key and a tombstone subject row only while held rows remain
+                     ─▶ count again: anything that should be gone and is not rolls it all back
+
+A legal hold (art. 17(3)(e)) makes the erasure wait: nothing is erased while it is set. What
+is kept, why and until when comes from the registry and the policy, so the answer can tell
+the requester exactly that (LEGAL L34, L64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select, update
+
+from privaat.domain.clock import Clock
+from privaat.domain.principal import Principal
+from privaat.services.activities import RIGHTS
+from privaat.services.errors import ServiceError
+from privaat.services.subject_access import SubjectAccess
+from privaat.store.audit import AuditTrail
+from privaat.store.holders import SubjectRef, SubjectRows, holders
+from privaat.store.tables import hold_keys, subject_keys, subjects
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = ["Erasure", "ErasureIncomplete", "ErasureReport", "ErasureWaits", "TableErased"]
+
+# tables erasure handles itself, after every other: the key rows and the subject row
+_LAST = frozenset({subjects.name, subject_keys.name, hold_keys.name})
+
+
+class ErasureWaits(ServiceError):
+    """A legal hold keeps the subject's data for legal claims; erasure waits until it is lifted."""
+
+
+class ErasureIncomplete(ServiceError):
+    """After erasing, something that should be gone is still there; nothing was committed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableErased:
+    """One table's part in an erasure: rows before and after, and the activity keeping them."""
+
+    table: str
+    before: int
+    after: int
+    kept_for: str | None  # the activity whose retention keeps the rows (None: deleted)
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    pseudonym: str
+    tables: tuple[TableErased, ...]
+    data_key_destroyed: bool
+    tombstone_kept: bool  # held rows remain, so the subject row stays as their anchor
+
+    @property
+    def kept(self) -> tuple[TableErased, ...]:
+        return tuple(t for t in self.tables if t.kept_for is not None and t.after)
+
+
+class Erasure:
+    """Erases a subject through the registry's holders and proves what it removed."""
+
+    activities = frozenset({RIGHTS})
+
+    def __init__(self, *, access: SubjectAccess, clock: Clock) -> None:
+        self._access, self._clock = access, clock
+
+    def erase(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int, *, ground: str
+    ) -> ErasureReport:
+        """Erase the subject (art. 17) under ``rights_handling``; ErasureWaits under a hold."""
+        now = self._clock.now()
+        with uow.writing() as connection:
+            self._access.lock_subject(connection, subject_id)
+            decision = self._access.decide(connection, principal, subject_id, RIGHTS)
+            row = connection.execute(
+                select(subjects.c.pseudonym, subjects.c.legal_hold).where(
+                    subjects.c.id == subject_id
+                )
+            ).one()
+            if row.legal_hold:
+                raise ErasureWaits(
+                    "a legal hold keeps this subject's data for legal claims (art. 17(3)(e)); "
+                    "the erasure can run once the hold is lifted"
+                )
+            if not decision.allowed:
+                raise ServiceError(decision.detail)
+            subject = SubjectRef(subject_id, row.pseudonym)
+            erased = [
+                (holder, _erase_table(connection, holder, subject))
+                for holder in holders()
+                if holder.table.name not in _LAST
+            ]
+            outcomes = [outcome for _holder, outcome in erased]
+            destroyed = self._access.shred(connection, principal, subject_id, RIGHTS)
+            # rows kept in tables that name the subject by id need the subject row as anchor;
+            # the logs name a pseudonym and need none
+            held_rows = any(
+                outcome.after and holder.held and not holder.spec.by_pseudonym
+                for holder, outcome in erased
+            )
+            if held_rows:
+                connection.execute(
+                    update(subjects)
+                    .where(subjects.c.id == subject_id)
+                    .values(erased_at=now, restricted=True)  # art. 18(2): kept, not used
+                )
+            else:
+                connection.execute(delete(hold_keys).where(hold_keys.c.subject_id == subject_id))
+                connection.execute(delete(subjects).where(subjects.c.id == subject_id))
+            self._verify(connection, subject, outcomes)
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor=principal.actor,
+                action="subject.erased",
+                subject_pseudonym=subject.pseudonym,
+                detail={
+                    "ground": ground,
+                    "rows_deleted": sum(t.before - t.after for t in outcomes),
+                    "rows_kept": sum(t.after for t in outcomes),
+                    "data_key_destroyed": destroyed,
+                },
+            )
+        return ErasureReport(
+            pseudonym=subject.pseudonym,
+            tables=tuple(outcomes),
+            data_key_destroyed=destroyed,
+            tombstone_kept=held_rows,
+        )
+
+    @staticmethod
+    def _verify(connection: Connection, subject: SubjectRef, outcomes: list[TableErased]) -> None:
+        # the leading peer marks erasures complete while masking nothing: count again, refuse
+        left = [t.table for t in outcomes if t.kept_for is None and t.after]
+        if connection.execute(
+            select(subject_keys.c.subject_id).where(subject_keys.c.subject_id == subject.id)
+        ).first():
+            left.append(subject_keys.name)
+        if left:
+            raise ErasureIncomplete(
+                "erasure left rows it should have removed in: " + ", ".join(sorted(left))
+            )
+
+
+def _erase_table(connection: Connection, holder: SubjectRows, subject: SubjectRef) -> TableErased:
+    before = holder.count(connection, subject)
+    holder.erase(connection, subject)
+    after = holder.count(connection, subject)
+    return TableErased(holder.table.name, before, after, holder.spec.hold)

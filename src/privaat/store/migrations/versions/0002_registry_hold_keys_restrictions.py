@@ -1,0 +1,66 @@
+"""the data registry's needs: hold keys, erasure tombstones, consent evidence, restriction scope
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "hold_keys",
+        sa.Column("subject_id", _ID, nullable=False),
+        sa.Column("master_key_id", sa.String(length=16), nullable=False),
+        sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_hold_keys_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("subject_id", name=op.f("pk_hold_keys")),
+    )
+    op.create_table(
+        "restrictions",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("subject_id", _ID, nullable=False),
+        sa.Column("activity", sa.String(length=64), nullable=True),
+        sa.Column("category", sa.String(length=64), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_restrictions_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_restrictions")),
+    )
+    with op.batch_alter_table("restrictions", schema=None) as batch_op:
+        batch_op.create_index("ix_restrictions_subject", ["subject_id"], unique=False)
+    with op.batch_alter_table("subjects", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("consent_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("evidence_enc", sa.LargeBinary(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("consent_events", schema=None) as batch_op:
+        batch_op.drop_column("evidence_enc")
+    with op.batch_alter_table("subjects", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")
+    with op.batch_alter_table("restrictions", schema=None) as batch_op:
+        batch_op.drop_index("ix_restrictions_subject")
+    op.drop_table("restrictions")
+    op.drop_table("hold_keys")

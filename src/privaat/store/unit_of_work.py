@@ -1,0 +1,119 @@
+"""The unit of work: one connection per request or job, and real transactions on it.
+
+A web request, a CLI command or a job opens one ``UnitOfWork``. Its connection is checked
+out of the pool on first use and shared by everything the request does — the session
+look-up of the auth dependency and the use case alike — so a request costs one checkout.
+
+Use cases open transactions on it::
+
+    uow.single_read()                    # no transaction: one statement (the session look-up)
+    with uow.reading() as connection:    # BEGIN: the guard's reads and the data, one snapshot
+        ...
+    with uow.writing() as connection:    # BEGIN IMMEDIATE on SQLite: reads and writes, atomic
+        ...                              # leaving the block commits; an exception rolls back
+
+A transaction never nests inside another of the same unit of work: a use case is one
+transaction, and the collaborators it calls inside it take its ``Connection``. Slow work
+that needs no database (argon2 hashing) runs between transactions, never inside one, so no
+lock is held while it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from privaat.store.db import WRITER
+
+__all__ = ["TransactionOpen", "UnitOfWork", "is_writing"]
+
+# Connection.info key: the transaction in progress writes (PostgreSQL locks rows it reads)
+_WRITING = "privaat_writing"
+
+
+class TransactionOpen(RuntimeError):
+    """A transaction was opened while another one of the same unit of work was still open."""
+
+
+def is_writing(connection: Connection) -> bool:
+    """Whether ``connection`` is inside a ``UnitOfWork.writing()`` transaction."""
+    return bool(connection.info.get(_WRITING, False))
+
+
+class UnitOfWork:
+    """One lazily checked-out connection and the transactions of one request or job."""
+
+    __slots__ = ("_connection", "_engine", "_writer")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._writer = False  # the WRITER option the connection carries now
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def _connect(self) -> Connection:
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return self._connection
+
+    def single_read(self) -> Connection:
+        """The connection, for one single-statement read outside a transaction (one statement
+        is atomic by itself): the session look-up every request makes before its use case."""
+        connection = self._connect()
+        if connection.in_transaction() and is_writing(connection):
+            raise TransactionOpen("a single read inside a writing transaction: use its connection")
+        return connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction: one consistent snapshot, committed (ended) on leaving."""
+        with self._transaction(write=False) as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A writing transaction: committed when the block ends, rolled back on any exception."""
+        with self._transaction(write=True) as connection:
+            yield connection
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        connection = self._connect()
+        if connection.in_transaction():
+            raise TransactionOpen(
+                "a transaction of this unit of work is already open: pass its connection to "
+                "the collaborator instead of opening another"
+            )
+        if write is not self._writer:  # setting options costs ~20 µs: only on a change
+            connection.execution_options(**{WRITER: write})
+            self._writer = write
+        connection.info[_WRITING] = write
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            connection.info[_WRITING] = False
+
+    def close(self) -> None:
+        """Return the connection to the pool (rolling back anything left open)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+            self._writer = False
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -40,6 +40,8 @@ from privaat.store.crypto import MasterKey
 from privaat.store.db import make_engine, migrate
 from privaat.store.key_store import KeyStore
 from privaat.store.master_key import load_master_key
+from privaat.store.registry import registry_activities
+from privaat.store.tables import metadata
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = ["Context", "bootstrap", "mail_transport", "open_database", "open_master_key"]
@@ -146,9 +148,11 @@ def bootstrap(
         clock=clock,
     )
     erasure = Erasure(access=access, clock=clock)
+    # the tables' own activities too (the registry), but not those of a disabled service
+    tables = registry_activities(metadata) - (LoginHistory.activities if logins is None else set())
     require_activities(
         (activity.id for activity in policy.activities),
-        accounts.activities | sessions.activities | erasure.activities,
+        accounts.activities | sessions.activities | erasure.activities | tables,
     )
     if run_migrations:
         migrate(engine_for_parts)

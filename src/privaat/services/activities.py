@@ -1,29 +1,40 @@
-"""The processing activities the built-in use cases serve, by the ids a policy gives them.
+"""Which activities a policy must declare: those of the services the composition root wires.
 
-Each service declares the activities it needs (its ``activities`` attribute); the
-composition root requires of the policy exactly those of the services it wires, so another
-provider's policy needs only what its enabled services use, in its own wording.
+Each service declares the activities it needs (its ``activities`` attribute) and the data
+registry names the activity of every column; the composition root requires of the policy
+exactly those of the services and tables in use, so another provider's policy needs only
+what its enabled services use, in its own wording. The ids: ``privaat.domain.activities``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from privaat.domain.activities import (
+    ACCOUNT,
+    CONSENT_RECORDS,
+    LEGAL_CLAIMS,
+    LOGIN,
+    LOGIN_LOCATION,
+    MINOR_PROTECTION,
+    NOTICES,
+    RIGHTS,
+    SECURITY_LOG,
+)
+
 __all__ = [
     "ACCOUNT",
+    "CONSENT_RECORDS",
+    "LEGAL_CLAIMS",
     "LOGIN",
     "LOGIN_LOCATION",
+    "MINOR_PROTECTION",
     "NOTICES",
     "RIGHTS",
+    "SECURITY_LOG",
     "PolicyIncomplete",
     "require_activities",
 ]
-
-ACCOUNT = "account"  # P1, P20: the account's data
-LOGIN = "login_security"  # P2: e-mail and password to log in, to keep the account safe
-NOTICES = "important_notices"  # P3: security notices
-LOGIN_LOCATION = "datacenter_login_location"  # P9: where a log-in came from
-RIGHTS = "rights_handling"  # P22: data-subject requests, among them erasure (art. 12-22)
 
 
 class PolicyIncomplete(ValueError):

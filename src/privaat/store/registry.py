@@ -44,6 +44,7 @@ __all__ = [
     "held_columns",
     "personal",
     "personal_columns",
+    "registry_activities",
     "subject_tables",
     "table_spec",
     "technical",
@@ -139,6 +140,19 @@ def personal_columns(table: Table) -> Iterator[tuple[Column[Any], Personal]]:
 def held_columns(table: Table) -> list[str]:
     """The columns of ``table`` that erasure keeps (HOLD)."""
     return [c.name for c, role in personal_columns(table) if role.erasure is ErasureMode.HOLD]
+
+
+def registry_activities(metadata: MetaData) -> frozenset[str]:
+    """Every activity a column or a hold of the schema names: the policy must declare them."""
+    named = {
+        role.activity for table in metadata.tables.values() for _c, role in personal_columns(table)
+    }
+    holds = {
+        spec.hold
+        for table in metadata.tables.values()
+        if isinstance(spec := table.info.get("subject"), SubjectTable) and spec.hold
+    }
+    return frozenset(named | holds)
 
 
 def data_map(metadata: MetaData) -> Mapping[str, Mapping[str, str]]:

@@ -31,6 +31,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
+from privaat.domain.activities import (
+    ACCOUNT,
+    CONSENT_RECORDS,
+    LEGAL_CLAIMS,
+    LOGIN,
+    LOGIN_LOCATION,
+    MINOR_PROTECTION,
+    NOTICES,
+    RIGHTS,
+    SECURITY_LOG,
+)
 from privaat.store.registry import (
     ACCOUNT_CLOSURE,
     ErasureMode,
@@ -103,16 +114,14 @@ subjects = Table(
     technical("id", SubjectRef, primary_key=True, autoincrement=True),
     # the pseudonymous id that the audit trail, access log and events use (never the e-mail)
     technical("pseudonym", String(32), nullable=False, unique=True),
-    personal(
-        "created_at", UTC_TIME, nullable=False, activity="account", category=None, erasure=HOLD
-    ),
+    personal("created_at", UTC_TIME, nullable=False, activity=ACCOUNT, category=None, erasure=HOLD),
     # P18/LEGAL L47: a person found to be under 16; processing stops, erasure follows
     personal(
         "minor",
         Boolean,
         nullable=False,
         default=False,
-        activity="minor_protection",
+        activity=MINOR_PROTECTION,
         category="age_confirmation",
         erasure=HOLD,
     ),
@@ -123,7 +132,7 @@ subjects = Table(
         Boolean,
         nullable=False,
         default=False,
-        activity="rights_handling",
+        activity=RIGHTS,
         category="rights_requests",
         erasure=HOLD,
     ),
@@ -133,7 +142,7 @@ subjects = Table(
         Boolean,
         nullable=False,
         default=False,
-        activity="legal_claims",
+        activity=LEGAL_CLAIMS,
         category=None,
         erasure=HOLD,
     ),
@@ -142,11 +151,11 @@ subjects = Table(
         "erased_at",
         UTC_TIME,
         nullable=True,
-        activity="rights_handling",
+        activity=RIGHTS,
         category=None,
         erasure=HOLD,
     ),
-    info={"subject": SubjectTable("id", clock="created_at", hold="rights_handling")},
+    info={"subject": SubjectTable("id", clock="created_at", hold=RIGHTS)},
 )
 
 # The subject's data key, wrapped by the master key; deleting this row is crypto-shredding.
@@ -167,7 +176,7 @@ hold_keys = Table(
     _subject_fk(primary_key=True),
     technical("master_key_id", String(16), nullable=False),
     technical("wrapped_key", LargeBinary, nullable=False),
-    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE, hold="rights_handling")},
+    info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE, hold=RIGHTS)},
 )
 
 # System keys (the blind-index key), wrapped by the master key like the subject keys.
@@ -191,41 +200,37 @@ accounts = Table(
         LargeBinary(32),
         nullable=False,
         unique=True,
-        activity="login_security",
+        activity=LOGIN,
         category="email_address",
     ),
-    personal(
-        "email_enc", LargeBinary, nullable=False, activity="account", category="email_address"
-    ),
-    personal("name_enc", LargeBinary, nullable=False, activity="account", category="name"),
-    personal("street_enc", LargeBinary, activity="account", category="postal_address"),
-    personal("postal_code_enc", LargeBinary, activity="account", category="postal_address"),
-    personal("city_enc", LargeBinary, activity="account", category="postal_address"),
-    personal("phone_enc", LargeBinary, activity="account", category="phone_number"),
-    personal("vat_number_enc", LargeBinary, activity="account", category="vat_number"),
+    personal("email_enc", LargeBinary, nullable=False, activity=ACCOUNT, category="email_address"),
+    personal("name_enc", LargeBinary, nullable=False, activity=ACCOUNT, category="name"),
+    personal("street_enc", LargeBinary, activity=ACCOUNT, category="postal_address"),
+    personal("postal_code_enc", LargeBinary, activity=ACCOUNT, category="postal_address"),
+    personal("city_enc", LargeBinary, activity=ACCOUNT, category="postal_address"),
+    personal("phone_enc", LargeBinary, activity=ACCOUNT, category="phone_number"),
+    personal("vat_number_enc", LargeBinary, activity=ACCOUNT, category="vat_number"),
     # P3: shown beside comments
-    personal("display_name_enc", LargeBinary, activity="important_notices", category="comments"),
+    personal("display_name_enc", LargeBinary, activity=NOTICES, category="comments"),
     # P18: or only the age declaration
-    personal(
-        "birth_date_enc", LargeBinary, activity="minor_protection", category="age_confirmation"
-    ),
+    personal("birth_date_enc", LargeBinary, activity=MINOR_PROTECTION, category="age_confirmation"),
     personal(
         "age_declared_16_plus",
         Boolean,
         nullable=False,
-        activity="minor_protection",
+        activity=MINOR_PROTECTION,
         category="age_confirmation",
     ),
-    personal("language", String(2), nullable=False, activity="account", category="language"),
-    personal("status", String(16), nullable=False, activity="account", category=None),
-    personal("created_at", UTC_TIME, nullable=False, activity="account", category=None),
-    personal("closed_at", UTC_TIME, activity="account", category=None),
+    personal("language", String(2), nullable=False, activity=ACCOUNT, category="language"),
+    personal("status", String(16), nullable=False, activity=ACCOUNT, category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=ACCOUNT, category=None),
+    personal("closed_at", UTC_TIME, activity=ACCOUNT, category=None),
     personal(
         "email_verified",
         Boolean,
         nullable=False,
         default=False,
-        activity="login_security",
+        activity=LOGIN,
         category="email_address",
     ),
     info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
@@ -240,10 +245,10 @@ credentials = Table(
         "password_hash",
         String(200),
         nullable=False,
-        activity="login_security",
+        activity=LOGIN,
         category="password",
     ),
-    personal("changed_at", UTC_TIME, nullable=False, activity="login_security", category=None),
+    personal("changed_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
     info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
 )
 
@@ -253,20 +258,21 @@ sessions = Table(
     metadata,
     technical("token_hash", LargeBinary(32), primary_key=True),
     _subject_fk(),
-    personal("created_at", UTC_TIME, nullable=False, activity="login_security", category=None),
-    personal("expires_at", UTC_TIME, nullable=False, activity="login_security", category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
     # keyed hash of the user agent
     personal(
         "device_hash",
         LargeBinary(32),
         nullable=False,
-        activity="login_security",
+        activity=LOGIN,
         category="device_information",
     ),
     info={"subject": SubjectTable("subject_id", clock="expires_at")},
 )
 
-# Preferences (P4: marketing topics, P7: contact preferences), encrypted as one JSON document.
+# Preferences (language, channels, topics), encrypted as one JSON document; kept with the
+# account until the marketing service (issue 8) declares what selection reads of them.
 preferences = Table(
     "preferences",
     metadata,
@@ -275,15 +281,15 @@ preferences = Table(
         "document_enc",
         LargeBinary,
         nullable=False,
-        activity="marketing_selection",
+        activity=ACCOUNT,
         category="preferences",
     ),
-    personal("updated_at", UTC_TIME, nullable=False, activity="marketing_selection", category=None),
+    personal("updated_at", UTC_TIME, nullable=False, activity=ACCOUNT, category=None),
     info={"subject": SubjectTable("subject_id", clock=ACCOUNT_CLOSURE)},
 )
 
 # P9: each log-in with where it came from (append-only events).
-_LOCATION = "datacenter_login_location"
+_LOCATION = LOGIN_LOCATION
 login_events = Table(
     "login_events",
     metadata,
@@ -307,10 +313,10 @@ login_events = Table(
         "device_hash",
         LargeBinary(32),
         nullable=False,
-        activity="login_security",
+        activity=LOGIN,
         category="device_information",
     ),
-    personal("new_device", Boolean, nullable=False, activity="login_security", category=None),
+    personal("new_device", Boolean, nullable=False, activity=LOGIN, category=None),
     Index("ix_login_events_subject_at", "subject_id", "at"),
     info={"subject": SubjectTable("subject_id", clock="at")},
 )
@@ -318,7 +324,7 @@ login_events = Table(
 # Consent events (LEGAL L7): append-only; the current state is a fold over them. They are the
 # proof of consent (art. 7(1)): erasure keeps them, restricted, for the consent records' own
 # retention; their evidence (truncated IP, user agent) is under the hold key.
-_CONSENT = "consent_records"
+_CONSENT = CONSENT_RECORDS
 consent_events = Table(
     "consent_events",
     metadata,
@@ -351,23 +357,21 @@ objections = Table(
         "activity",
         String(64),
         nullable=False,
-        activity="rights_handling",
+        activity=RIGHTS,
         category="rights_requests",
         erasure=HOLD,
     ),
-    personal(
-        "at", UTC_TIME, nullable=False, activity="rights_handling", category=None, erasure=HOLD
-    ),
+    personal("at", UTC_TIME, nullable=False, activity=RIGHTS, category=None, erasure=HOLD),
     personal(
         "compelling_grounds",
         Text,
         nullable=True,
-        activity="rights_handling",
+        activity=RIGHTS,
         category="rights_requests",
         erasure=HOLD,
     ),
     Index("uq_objections_subject_activity", "subject_id", "activity", unique=True),
-    info={"subject": SubjectTable("subject_id", clock="at", hold="rights_handling")},
+    info={"subject": SubjectTable("subject_id", clock="at", hold=RIGHTS)},
 )
 
 # Restriction of part of the processing (art. 18(1)): one activity, or one data category
@@ -381,24 +385,24 @@ restrictions = Table(
         "activity",
         String(64),
         nullable=True,
-        activity="rights_handling",
+        activity=RIGHTS,
         category="rights_requests",
     ),
     personal(
         "category",
         String(64),
         nullable=True,
-        activity="rights_handling",
+        activity=RIGHTS,
         category="rights_requests",
     ),
-    personal("at", UTC_TIME, nullable=False, activity="rights_handling", category=None),
+    personal("at", UTC_TIME, nullable=False, activity=RIGHTS, category=None),
     Index("ix_restrictions_subject", "subject_id"),
     info={"subject": SubjectTable("subject_id", clock="at")},
 )
 
 # Who read whose personal data for which activity (DESIGN: each allowed read is logged). Kept
 # after erasure for its own retention: who accessed what stays provable (art. 5(2), 32).
-_SECURITY = "security_logging"
+_SECURITY = SECURITY_LOG
 access_log = Table(
     "access_log",
     metadata,
@@ -452,16 +456,16 @@ outbox = Table(
         "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=True
     ),
     technical("activity", String(64), nullable=False),  # names the activity each message serves
-    personal("template", String(64), nullable=False, activity="important_notices", category=None),
+    personal("template", String(64), nullable=False, activity=NOTICES, category=None),
     personal(
         "message_enc",
         LargeBinary,
         nullable=False,
-        activity="important_notices",
+        activity=NOTICES,
         category="email_address",
     ),
-    personal("created_at", UTC_TIME, nullable=False, activity="important_notices", category=None),
-    personal("sent_at", UTC_TIME, nullable=True, activity="important_notices", category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=NOTICES, category=None),
+    personal("sent_at", UTC_TIME, nullable=True, activity=NOTICES, category=None),
     technical("attempts", Integer, nullable=False, default=0),
     info={"subject": SubjectTable("subject_id", clock="created_at")},
 )
@@ -475,10 +479,10 @@ login_attempts = Table(
         "key_hash",
         LargeBinary(32),
         nullable=False,
-        activity="security_logging",
+        activity=SECURITY_LOG,
         category="online_identifiers",
     ),
-    personal("at", UTC_TIME, nullable=False, activity="security_logging", category=None),
+    personal("at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
     Index("ix_login_attempts_key_at", "key_hash", "at"),
     info={
         "subject": Unlinked(

@@ -3,9 +3,10 @@
 Usage: ``python -m bench.guard_bench [--size N] [--policy FILE]``
 
 The workload is N decisions over every activity of the policy (the shipped Flexibelt
-policy by default) and a dozen subject states that exercise every rule: visitor, fresh
+policy by default) and fourteen subject states that exercise every rule: visitor, fresh
 customer, customer with all consents, withdrawn, stale and expired consents, objections
-with and without compelling grounds, restriction, closed account, minor, legal hold.
+with and without compelling grounds, an objection to all direct marketing, restriction of
+the whole subject and of one data category, closed account, minor, legal hold.
 The sequence is drawn from a seeded generator, so every run decides the same pairs.
 
 The baseline runs over the same pairs in the same process: one dict look-up and one
@@ -28,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from privaat.domain.guard import Guard
-from privaat.domain.subject import AccountStatus, ConsentState, SubjectState
-from privaat.policy.schema import Policy
+from privaat.domain.subject import DIRECT_MARKETING, AccountStatus, ConsentState, SubjectState
+from privaat.policy.schema import Policy, consent_text_sha256
 
 RUNS = 5
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -63,14 +64,14 @@ def subject_states(policy: Policy) -> list[SubjectState]:
     """One state per rule the guard applies, built from the policy's own activities."""
     consent_based = [a for a in policy.activities if a.consent is not None]
     given = {
-        a.id: ConsentState.given(a.consent.version, NOW - timedelta(days=30))
+        a.id: ConsentState.given(
+            consent_text_sha256(a.consent.request.en), NOW - timedelta(days=30)
+        )
         for a in consent_based
         if a.consent is not None
     }
-    stale = {
-        aid: replace(c, version=c.version - 1 if c.version > 1 else c.version + 1)
-        for aid, c in given.items()
-    }
+    earlier_text = consent_text_sha256("an earlier consent text")  # shown by no activity
+    stale = {aid: replace(c, text_sha256=earlier_text) for aid, c in given.items()}
     expired = {aid: replace(c, expires_at=NOW - timedelta(days=1)) for aid, c in given.items()}
     everything = frozenset(a.id for a in policy.activities)
     customer = SubjectState(AccountStatus.ACTIVE, consents=given)
@@ -83,7 +84,9 @@ def subject_states(policy: Policy) -> list[SubjectState]:
         replace(customer, consents=expired),
         replace(customer, objections=everything),
         replace(customer, objections=everything, compelling_grounds=everything),
+        replace(customer, objections=frozenset({DIRECT_MARKETING})),
         replace(customer, restricted=True),
+        replace(customer, restricted_categories=frozenset({"phone_number"})),
         replace(customer, account=AccountStatus.CLOSED),
         replace(customer, minor=True),
         replace(customer, account=AccountStatus.CLOSED, legal_hold=True),

@@ -75,7 +75,7 @@ def _consents(connection: Connection, subject_id: int, activity_id: str) -> dict
         return {}
     state = ConsentState(
         status=ConsentStatus.GIVEN if newest.given else ConsentStatus.WITHDRAWN,
-        version=newest.consent_version,
+        text_sha256=newest.text_sha256,
         given_at=newest.at,
         expires_at=newest.expires_at,
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import inspect
+from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
@@ -13,9 +17,22 @@ from privaat.domain import errors as errors_module
 from privaat.domain import guard as guard_module
 from privaat.domain import subject as subject_module
 from privaat.domain.errors import AccessDenied, DomainError
-from privaat.domain.guard import Decision, DenyReason, Guard, decide, objection_applies
-from privaat.domain.subject import AccountStatus, ConsentState, ConsentStatus, SubjectState
-from privaat.policy.schema import Policy, ProcessingActivity
+from privaat.domain.guard import (
+    Decision,
+    DenyReason,
+    Guard,
+    decide,
+    is_direct_marketing,
+    objection_applies,
+)
+from privaat.domain.subject import (
+    DIRECT_MARKETING,
+    AccountStatus,
+    ConsentState,
+    ConsentStatus,
+    SubjectState,
+)
+from privaat.policy.schema import Policy, ProcessingActivity, consent_text_sha256
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 TEXT = {"nl": "tekst", "en": "text"}
@@ -25,9 +42,11 @@ def _activity(
     aid: str,
     basis: str,
     *,
-    consent_version: int | None = None,
     objection: bool = False,
     absolute: bool = False,
+    overridable: bool = True,
+    purposes: tuple[str, ...] = ("dpv:ServiceProvision",),
+    categories: tuple[str, ...] = ("email_address",),
     subjects: tuple[str, ...] = ("dpv:Customer",),
     **flags: Any,
 ) -> dict[str, Any]:
@@ -36,77 +55,105 @@ def _activity(
         "name": TEXT,
         "description": TEXT,
         "promises": ["P1"],
-        "purposes": ["dpv:ServiceProvision"],
-        "data_categories": ["email"],
+        "purposes": list(purposes),
+        "data_categories": list(categories),
         "data_subjects": list(subjects),
         "legal_basis": basis,
         "retention": {"starts": "collection", "period": "P1Y"},
         "sources": ["data_subject"],
-        "objection": {"possible": objection, "absolute": absolute},
+        "objection": {"possible": objection, "absolute": absolute, "overridable": overridable},
         **flags,
     }
     if basis == "legitimate_interest":
         activity["legitimate_interest"] = TEXT
     if basis == "consent":
         activity["consent"] = {
-            "version": consent_version or 1,
-            "request": TEXT,
+            # each purpose asks with its own words (L9), so each has its own text hashes
+            "request": {"nl": f"Ja, {aid}.", "en": f"Yes, {aid}."},
             "withdraw": TEXT,
             "channels": ["account_preferences"],
         }
     return activity
 
 
+MARKETING = ("dpv:DirectMarketing",)
 ADDRESS = {"street": "Oosterheemplein 2a", "postal_code": "2721 NA", "city": "Zoetermeer"}
-POLICY = Policy.model_validate(
-    {
-        "policy": {"id": "test", "version": 1, "last_updated": "2018-05-23"},
-        "controller": {
-            "name": "Flexibelt",
-            "address": {**ADDRESS, "country": "NL"},
-            "email": "euprivacy@example.nl",
-        },
-        "privacy_contact": {"name": TEXT, "email": "euprivacy@example.nl"},
-        "supervisory_authority": {"name": "AP", "website": "w", "complaint_url": "u"},
-        "data_categories": [],
-        "recipients": [],
-        "activities": [
-            _activity("account", "contract"),  # P1
-            _activity(
-                "marketing_email", "consent", consent_version=2, objection=True, absolute=True
-            ),
-            _activity("marketing_selection", "legitimate_interest", objection=True, absolute=True),
-            _activity(  # P6, L25: the user of a customer's phone need not hold the account
-                "device_sync",
-                "legitimate_interest",
-                objection=True,
-                subjects=("dpv:Customer", "dpv:User"),
-            ),
-            _activity("security_notices", "legitimate_interest"),  # P3: policy offers no objection
-            _activity("support_login", "consent", objection=True),  # P7, L29: time-limited grant
-            _activity(  # P22: rights requests, also the erasure itself
-                "rights_handling",
-                "legal_obligation",
-                during_restriction=True,
-                after_account_closure=True,
-            ),
-            _activity("invoices", "legal_obligation", after_account_closure=True),  # L34
-            _activity("traffic_data", "legal_obligation"),  # L22: only while the service runs
-            _activity(  # P12(d): legal claims; art. 18(2)
-                "legal_claims",
-                "legitimate_interest",
-                during_restriction=True,
-                after_account_closure=True,
-            ),
-            _activity("fraud_detection", "legitimate_interest", during_restriction=True),  # P8
-            _activity("web_analytics", "consent", subjects=("dpv:Visitor", "dpv:Customer")),
-        ],
-    }
-)
+POLICY_DATA: dict[str, Any] = {
+    "policy": {"id": "test", "version": 1, "last_updated": "2018-05-23"},
+    "controller": {
+        "name": "Flexibelt",
+        "address": {**ADDRESS, "country": "NL"},
+        "email": "euprivacy@example.nl",
+    },
+    "privacy_contact": {"name": TEXT, "email": "euprivacy@example.nl"},
+    "supervisory_authority": {"name": "AP", "website": "w", "complaint_url": "u"},
+    "data_categories": [],
+    "recipients": [],
+    "activities": [
+        _activity("account", "contract", categories=("email_address", "phone_number")),  # P1
+        _activity("marketing_email", "consent", purposes=MARKETING),  # P4, L13
+        _activity(  # L13, L17: selects among those who opted in to marketing_email
+            "marketing_selection",
+            "legitimate_interest",
+            objection=True,
+            absolute=True,
+            purposes=MARKETING,
+            requires_consent_of=["marketing_email"],
+        ),
+        _activity(  # P6, L25: the user of a customer's phone need not hold the account
+            "device_sync",
+            "legitimate_interest",
+            objection=True,
+            categories=("device_information",),
+            subjects=("dpv:Customer", "dpv:User"),
+        ),
+        _activity("security_notices", "legitimate_interest"),  # P3: policy offers no objection
+        _activity(  # P7, L26: a caller's refusal of recording is final
+            "call_recording",
+            "legitimate_interest",
+            objection=True,
+            overridable=False,
+            categories=("phone_number", "call_recordings"),
+        ),
+        _activity("support_login", "consent", objection=True),  # P7, L29: time-limited grant
+        _activity(  # P22: rights requests, also the erasure itself
+            "rights_handling",
+            "legal_obligation",
+            categories=("email_address", "phone_number"),
+            during_restriction=True,
+            after_account_closure=True,
+        ),
+        _activity("invoices", "legal_obligation", after_account_closure=True),  # L34
+        _activity("traffic_data", "legal_obligation"),  # L22: only while the service runs
+        _activity(  # P12(d): legal claims; art. 18(2)
+            "legal_claims",
+            "legitimate_interest",
+            during_restriction=True,
+            after_account_closure=True,
+        ),
+        _activity("fraud_detection", "legitimate_interest", during_restriction=True),  # P8
+        _activity("web_analytics", "consent", subjects=("dpv:Visitor", "dpv:Customer")),
+    ],
+}
+POLICY = Policy.model_validate(POLICY_DATA)
 GUARD = Guard(POLICY)
 
+
+def _shown(activity: str, language: str = "en") -> str:
+    """The hash of the consent text the activity shows now, as the consent log records it."""
+    consent = POLICY.activity(activity).consent
+    assert consent is not None
+    return consent_text_sha256(consent.request.in_language(language))
+
+
+HOUR = timedelta(hours=1)
+OLD_TEXT = consent_text_sha256("Yes, send me news.")  # a text the policy no longer shows
+
+
 CUSTOMER = SubjectState.customer()
-MARKETING_OK = replace(CUSTOMER, consents={"marketing_email": ConsentState.given(2, NOW)})
+MARKETING_OK = replace(
+    CUSTOMER, consents={"marketing_email": ConsentState.given(_shown("marketing_email"), NOW)}
+)
 
 
 def _with(state: SubjectState = CUSTOMER, **changes: Any) -> SubjectState:
@@ -125,48 +172,57 @@ def _reason(activity: str, state: SubjectState, now: datetime = NOW) -> DenyReas
 
 
 YEAR_AGO = NOW - timedelta(days=365)
+SUPPORT = _shown("support_login")
 CONSENT_CASES = [
     pytest.param("marketing_email", CUSTOMER, DenyReason.NO_CONSENT, id="l8-never-given"),
-    pytest.param("marketing_email", MARKETING_OK, None, id="p4-given-current-version"),
+    pytest.param("marketing_email", MARKETING_OK, None, id="p4-given-for-the-text-shown"),
     pytest.param(
         "marketing_email",
-        _consent("marketing_email", ConsentState.given(2, YEAR_AGO).withdraw(NOW)),
+        _consent("marketing_email", ConsentState.given(_shown("marketing_email", "nl"), NOW)),
+        None,
+        id="l86-given-for-the-dutch-text",
+    ),
+    pytest.param(
+        "marketing_email",
+        _consent(
+            "marketing_email", ConsentState.given(_shown("marketing_email"), YEAR_AGO).withdraw(NOW)
+        ),
         DenyReason.CONSENT_WITHDRAWN,
         id="p4-withdrawn",
     ),
     pytest.param(
         "marketing_email",
-        _consent("marketing_email", ConsentState.given(1, YEAR_AGO)),
+        _consent("marketing_email", ConsentState.given(OLD_TEXT, YEAR_AGO)),
         DenyReason.CONSENT_STALE,
-        id="l50-older-text-version",
+        id="l50-l86-given-for-a-text-no-longer-shown",
     ),
     pytest.param(
         "marketing_email",
-        _consent("marketing_email", ConsentState.given(3, YEAR_AGO)),
+        _consent("marketing_email", ConsentState.given(_shown("web_analytics"), YEAR_AGO)),
         DenyReason.CONSENT_STALE,
-        id="l50-version-the-policy-does-not-declare",
+        id="l9-l86-another-purposes-text-is-not-this-one",
     ),
     pytest.param(
         "marketing_email",
-        _consent("web_analytics", ConsentState.given(1, YEAR_AGO)),
+        _consent("web_analytics", ConsentState.given(_shown("web_analytics"), YEAR_AGO)),
         DenyReason.NO_CONSENT,
         id="l9-consent-for-another-purpose-does-not-count",
     ),
     pytest.param(
         "support_login",
-        _consent("support_login", ConsentState.given(1, NOW, expires_at=NOW + timedelta(hours=1))),
+        _consent("support_login", ConsentState.given(SUPPORT, NOW, expires_at=NOW + HOUR)),
         None,
         id="l29-grant-still-running",
     ),
     pytest.param(
         "support_login",
-        _consent("support_login", ConsentState.given(1, YEAR_AGO, expires_at=NOW)),
+        _consent("support_login", ConsentState.given(SUPPORT, YEAR_AGO, expires_at=NOW)),
         DenyReason.CONSENT_EXPIRED,
         id="l29-grant-expires-at-this-moment",
     ),
     pytest.param(
         "support_login",
-        _consent("support_login", ConsentState.given(1, YEAR_AGO, expires_at=YEAR_AGO)),
+        _consent("support_login", ConsentState.given(SUPPORT, YEAR_AGO, expires_at=YEAR_AGO)),
         DenyReason.CONSENT_EXPIRED,
         id="l29-grant-expired",
     ),
@@ -174,7 +230,7 @@ CONSENT_CASES = [
         "support_login",
         _consent(
             "support_login",
-            ConsentState.given(1, YEAR_AGO, expires_at=NOW + timedelta(days=1)).withdraw(NOW),
+            ConsentState.given(SUPPORT, YEAR_AGO, expires_at=NOW + 24 * HOUR).withdraw(NOW),
         ),
         DenyReason.CONSENT_WITHDRAWN,
         id="l29-grant-revoked-before-expiry",
@@ -183,14 +239,29 @@ CONSENT_CASES = [
 
 
 @pytest.mark.parametrize(("activity", "state", "expected"), CONSENT_CASES)
-def test_p4_l50_l29_consent_must_be_given_current_and_unexpired(
+def test_art7_p4_l50_l86_l29_consent_must_be_given_for_the_text_shown_and_unexpired(
     activity: str, state: SubjectState, expected: DenyReason | None
 ) -> None:
     assert _reason(activity, state) is expected
 
 
+def test_l86_art7_1_a_changed_text_in_one_language_stales_only_consents_given_in_it() -> None:
+    data = deepcopy(POLICY_DATA)
+    data["activities"][1]["consent"]["request"]["en"] = "Yes, send me offers."
+    reworded = Guard(Policy.model_validate(data))
+    dutch = _consent("marketing_email", ConsentState.given(_shown("marketing_email", "nl"), NOW))
+    assert reworded.decide("marketing_email", dutch, NOW).allowed
+    assert reworded.decide("marketing_email", MARKETING_OK, NOW).reason is DenyReason.CONSENT_STALE
+
+
+def test_l86_the_guard_no_longer_compares_consent_versions() -> None:
+    data = deepcopy(POLICY_DATA)
+    data["activities"][1]["consent"]["version"] = 7  # the diff reads it; the guard does not
+    assert Guard(Policy.model_validate(data)).decide("marketing_email", MARKETING_OK, NOW).allowed
+
+
 def test_l11_withdrawn_consent_is_not_replaced_by_another_basis() -> None:
-    withdrawn = ConsentState.given(2, YEAR_AGO).withdraw(NOW)
+    withdrawn = ConsentState.given(_shown("marketing_email"), YEAR_AGO).withdraw(NOW)
     # compelling grounds belong to legitimate interest; they cannot revive a withdrawn consent
     state = _with(
         consents={"marketing_email": withdrawn},
@@ -201,10 +272,82 @@ def test_l11_withdrawn_consent_is_not_replaced_by_another_basis() -> None:
     assert withdrawn.status is ConsentStatus.WITHDRAWN
 
 
+MARKETING_GIVEN = ConsentState.given(_shown("marketing_email"), YEAR_AGO)
+REQUIRED_CASES = [
+    pytest.param(
+        "marketing_selection",
+        CUSTOMER,
+        DenyReason.REQUIRED_CONSENT_MISSING,
+        id="l13-fresh-customer-is-not-selected",
+    ),
+    pytest.param("marketing_selection", MARKETING_OK, None, id="l13-selected-among-the-opted-in"),
+    pytest.param(
+        "marketing_selection",
+        _consent("marketing_email", MARKETING_GIVEN.withdraw(NOW)),
+        DenyReason.REQUIRED_CONSENT_MISSING,
+        id="l11-withdrawn-marketing-consent-ends-selection",
+    ),
+    pytest.param(
+        "marketing_selection",
+        _consent("marketing_email", ConsentState.given(OLD_TEXT, YEAR_AGO)),
+        DenyReason.REQUIRED_CONSENT_MISSING,
+        id="l86-stale-marketing-consent-ends-selection",
+    ),
+    pytest.param(
+        "marketing_selection",
+        _consent("marketing_email", replace(MARKETING_GIVEN, expires_at=NOW)),
+        DenyReason.REQUIRED_CONSENT_MISSING,
+        id="l29-expired-consent-ends-selection",
+    ),
+    pytest.param(
+        "marketing_selection",
+        _consent("web_analytics", ConsentState.given(_shown("web_analytics"), NOW)),
+        DenyReason.REQUIRED_CONSENT_MISSING,
+        id="l9-another-consent-does-not-stand-in",
+    ),
+]
+
+
+@pytest.mark.parametrize(("activity", "state", "expected"), REQUIRED_CASES)
+def test_l13_marketing_selection_runs_only_among_people_with_a_live_marketing_consent(
+    activity: str, state: SubjectState, expected: DenyReason | None
+) -> None:
+    assert _reason(activity, state) is expected
+
+
+def test_l13_the_refusal_names_the_consent_it_needs() -> None:
+    decision = GUARD.decide("marketing_selection", CUSTOMER, NOW)
+    assert "'marketing_email'" in decision.detail and "'marketing_selection'" in decision.detail
+
+
+@pytest.mark.parametrize(
+    ("required", "message"),
+    [
+        pytest.param("no_such_activity", "does not declare", id="unknown-activity"),
+        pytest.param("device_sync", "not based on consent", id="not-consent-based"),
+    ],
+)
+def test_l13_a_required_consent_the_guard_cannot_enforce_is_refused_at_compile_time(
+    required: str, message: str
+) -> None:
+    data = deepcopy(POLICY_DATA)
+    data["activities"][2]["requires_consent_of"] = [required]
+    with pytest.raises(ValueError, match=message):
+        Guard(Policy.model_validate(data))
+
+
+def test_l85_an_activity_named_like_the_general_marketing_objection_must_be_marketing() -> None:
+    data = deepcopy(POLICY_DATA)
+    data["activities"].append(_activity(DIRECT_MARKETING, "contract"))
+    with pytest.raises(ValueError, match="direct-marketing purpose"):
+        Guard(Policy.model_validate(data))
+
+
 def _objecting(*activities: str, grounds: tuple[str, ...] = (), **changes: Any) -> SubjectState:
     return _with(objections=frozenset(activities), compelling_grounds=frozenset(grounds), **changes)
 
 
+OPTED_IN = MARKETING_OK.consents
 OBJECTION_CASES = [
     pytest.param("device_sync", _objecting("device_sync"), DenyReason.OBJECTED, id="l25-objected"),
     pytest.param(
@@ -224,21 +367,67 @@ OBJECTION_CASES = [
     ),
     pytest.param(
         "marketing_selection",
-        _objecting("marketing_selection"),
+        _objecting("marketing_selection", consents=OPTED_IN),
         DenyReason.OBJECTED,
         id="l15-objection-to-targeting",
     ),
     pytest.param(
         "marketing_selection",
-        _objecting("marketing_selection", grounds=("marketing_selection",)),
+        _objecting("marketing_selection", grounds=("marketing_selection",), consents=OPTED_IN),
         DenyReason.OBJECTED,
         id="l15-absolute-objection-ignores-compelling-grounds",
     ),
     pytest.param(
         "marketing_email",
-        _objecting("marketing_email", consents=MARKETING_OK.consents),
+        _objecting("marketing_email", consents=OPTED_IN),
         DenyReason.OBJECTED,
         id="l15-objection-to-direct-marketing-beats-a-valid-consent",
+    ),
+    pytest.param(
+        "marketing_email",
+        _objecting("marketing_selection", consents=OPTED_IN),
+        DenyReason.OBJECTED,
+        id="l85-objection-to-selection-stops-the-sending",
+    ),
+    pytest.param(
+        "marketing_selection",
+        _objecting("marketing_email", consents=OPTED_IN),
+        DenyReason.OBJECTED,
+        id="l85-objection-to-sending-stops-the-selection",
+    ),
+    pytest.param(
+        "marketing_email",
+        _objecting(DIRECT_MARKETING, consents=OPTED_IN),
+        DenyReason.OBJECTED,
+        id="l15-objection-to-all-direct-marketing",
+    ),
+    pytest.param(
+        "marketing_email",
+        _objecting(
+            "marketing_selection",
+            grounds=("marketing_email", "marketing_selection"),
+            consents=OPTED_IN,
+        ),
+        DenyReason.OBJECTED,
+        id="art21-3-no-grounds-override-a-marketing-objection",
+    ),
+    pytest.param(
+        "device_sync",
+        _objecting(DIRECT_MARKETING, "marketing_email"),
+        None,
+        id="l85-a-marketing-objection-leaves-other-processing-alone",
+    ),
+    pytest.param(
+        "call_recording",
+        _objecting("call_recording"),
+        DenyReason.OBJECTED,
+        id="l26-caller-declines-recording",
+    ),
+    pytest.param(
+        "call_recording",
+        _objecting("call_recording", grounds=("call_recording",)),
+        DenyReason.OBJECTED,
+        id="l26-a-final-objection-ignores-compelling-grounds",
     ),
     pytest.param(
         "security_notices",
@@ -257,7 +446,7 @@ OBJECTION_CASES = [
 
 
 @pytest.mark.parametrize(("activity", "state", "expected"), OBJECTION_CASES)
-def test_l15_l25_l67_objection_stops_processing_unless_compelling_grounds(
+def test_art21_l15_l25_l26_l67_l85_objection_stops_processing_unless_grounds_may_override(
     activity: str, state: SubjectState, expected: DenyReason | None
 ) -> None:
     assert _reason(activity, state) is expected
@@ -269,7 +458,7 @@ def test_l67_objection_applies_says_exactly_when_an_objection_stops_the_activity
 ) -> None:
     # the service layer reads objections only where objection_applies: it must not miss one
     consents = {
-        a.id: ConsentState.given(a.consent.version, NOW)
+        a.id: ConsentState.given(_shown(a.id), NOW)
         for a in POLICY.activities
         if a.consent is not None
     }
@@ -277,16 +466,36 @@ def test_l67_objection_applies_says_exactly_when_an_objection_stops_the_activity
     assert GUARD.decide(activity.id, replace(state, objections=frozenset()), NOW).allowed
     denied = GUARD.decide(activity.id, state, NOW).reason is DenyReason.OBJECTED
     assert denied is objection_applies(activity)
+    assert (activity.id in GUARD.objections_read(activity.id)) is denied
 
 
-def test_l15_objected_detail_cites_art_21_3_for_absolute_and_21_1_otherwise() -> None:
-    absolute = GUARD.decide("marketing_selection", _objecting("marketing_selection"), NOW)
+def test_l85_direct_marketing_is_every_activity_with_a_dpv_marketing_purpose() -> None:
+    marketing = {a.id for a in POLICY.activities if is_direct_marketing(a)}
+    assert marketing == {"marketing_email", "marketing_selection"}
+    assert GUARD.objections_read("marketing_email") == {DIRECT_MARKETING, *marketing}
+    assert GUARD.objections_read("device_sync") == {"device_sync"}
+    assert GUARD.objections_read("account") == frozenset()
+
+
+def test_the_guard_names_the_consents_it_reads_so_services_load_no_more() -> None:
+    assert GUARD.consents_read("marketing_selection") == {"marketing_email"}
+    assert GUARD.consents_read("marketing_email") == {"marketing_email"}
+    assert GUARD.consents_read("account") == frozenset()
+
+
+def test_art21_objected_details_cite_the_article_that_makes_them_final_or_not() -> None:
+    marketing = GUARD.decide(
+        "marketing_email", _objecting(DIRECT_MARKETING, consents=OPTED_IN), NOW
+    )
     relative = GUARD.decide("device_sync", _objecting("device_sync"), NOW)
-    assert "art. 21(3)" in absolute.detail
-    assert "art. 21(1)" in relative.detail
+    final = GUARD.decide("call_recording", _objecting("call_recording"), NOW)
+    assert "art. 21(2)-(3)" in marketing.detail
+    assert "art. 21(1)" in relative.detail and "compelling" in relative.detail
+    assert "no compelling grounds override" in final.detail
 
 
 RESTRICTED = _with(restricted=True)
+PHONE_CONTESTED = _with(restricted_categories=frozenset({"phone_number"}))
 RESTRICTION_CASES = [
     pytest.param("rights_handling", RESTRICTED, None, id="p22-rights-handling-continues"),
     pytest.param("legal_claims", RESTRICTED, None, id="l65-legal-claims-continue"),
@@ -300,11 +509,40 @@ RESTRICTION_CASES = [
         DenyReason.RESTRICTED,
         id="l65-earlier-consent-does-not-lift-restriction",
     ),
+    pytest.param(
+        "account", PHONE_CONTESTED, DenyReason.RESTRICTED, id="l87-activity-using-the-data-stops"
+    ),
+    pytest.param(
+        "call_recording", PHONE_CONTESTED, DenyReason.RESTRICTED, id="l87-every-user-of-it-stops"
+    ),
+    pytest.param("device_sync", PHONE_CONTESTED, None, id="l87-other-data-is-not-restricted"),
+    pytest.param("security_notices", PHONE_CONTESTED, None, id="l87-notices-still-reach-them"),
+    pytest.param(
+        "rights_handling", PHONE_CONTESTED, None, id="l87-during-restriction-uses-it-anyway"
+    ),
+    pytest.param(
+        "device_sync",
+        _with(restricted_activities=frozenset({"device_sync"})),
+        DenyReason.RESTRICTED,
+        id="l87-contested-processing-stops",
+    ),
+    pytest.param(
+        "account",
+        _with(restricted_activities=frozenset({"device_sync"})),
+        None,
+        id="l87-the-rest-of-the-relationship-goes-on",
+    ),
+    pytest.param(
+        "fraud_detection",
+        _with(restricted_activities=frozenset({"fraud_detection"})),
+        None,
+        id="l87-a-during-restriction-activity-continues-even-when-named",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("activity", "state", "expected"), RESTRICTION_CASES)
-def test_l65_restriction_limits_processing_to_during_restriction_activities(
+def test_art18_l65_l87_restriction_stops_what_is_in_its_scope_except_during_restriction(
     activity: str, state: SubjectState, expected: DenyReason | None
 ) -> None:
     assert _reason(activity, state) is expected
@@ -312,6 +550,7 @@ def test_l65_restriction_limits_processing_to_during_restriction_activities(
 
 CLOSED = _with(account=AccountStatus.CLOSED)
 VISITOR = SubjectState.visitor()
+ANALYTICS = ConsentState.given(_shown("web_analytics"), NOW)
 ACCOUNT_CASES = [
     pytest.param("account", CUSTOMER, None, id="p1-active-account"),
     pytest.param("account", CLOSED, DenyReason.ACCOUNT_CLOSED, id="p20-closed-account"),
@@ -329,14 +568,14 @@ ACCOUNT_CASES = [
     pytest.param("rights_handling", VISITOR, None, id="l54-requester-without-account"),
     pytest.param(
         "web_analytics",
-        _consent("web_analytics", ConsentState.given(1, NOW), VISITOR),
+        _consent("web_analytics", ANALYTICS, VISITOR),
         None,
         id="p14-visitor-with-cookie-consent",
     ),
     pytest.param("web_analytics", VISITOR, DenyReason.NO_CONSENT, id="l39-visitor-without-consent"),
     pytest.param(
         "web_analytics",
-        _consent("web_analytics", ConsentState.given(1, NOW), CLOSED),
+        _consent("web_analytics", ANALYTICS, CLOSED),
         DenyReason.ACCOUNT_CLOSED,
         id="l52-closed-account-is-not-a-visitor",
     ),
@@ -350,7 +589,7 @@ def test_p20_l52_account_status_limits_activities(
     assert _reason(activity, state) is expected
 
 
-MINOR = _with(minor=True, consents=MARKETING_OK.consents)
+MINOR = _with(minor=True, consents=OPTED_IN)
 MINOR_CASES = [
     pytest.param("rights_handling", MINOR, None, id="l47-erasure-request-handled"),
     pytest.param("invoices", MINOR, None, id="art17-3-b-legal-obligation-survives"),
@@ -405,13 +644,13 @@ LEGAL_HOLD_CASES = [
 
 
 @pytest.mark.parametrize(("activity", "state", "expected"), LEGAL_HOLD_CASES)
-def test_l52_legal_hold_keeps_legal_claims_within_reach_and_grants_nothing_else(
+def test_art17_3_e_legal_hold_keeps_legal_claims_within_reach_and_grants_nothing_else(
     activity: str, state: SubjectState, expected: DenyReason | None
 ) -> None:
     assert _reason(activity, state) is expected
 
 
-STALE = {"marketing_email": ConsentState.given(1, YEAR_AGO)}
+STALE = {"marketing_email": ConsentState.given(OLD_TEXT, YEAR_AGO)}
 PRECEDENCE_CASES = [
     pytest.param(
         "no_such_activity",
@@ -444,6 +683,12 @@ PRECEDENCE_CASES = [
         id="consent-before-objection",
     ),
     pytest.param(
+        "marketing_selection",
+        _objecting("marketing_selection", consents=STALE),
+        DenyReason.REQUIRED_CONSENT_MISSING,
+        id="required-consent-before-objection",
+    ),
+    pytest.param(
         "rights_handling",
         _with(minor=True, restricted=True, account=AccountStatus.CLOSED),
         None,
@@ -461,6 +706,7 @@ def test_the_first_failing_check_in_the_documented_order_gives_the_reason(
 
 ALL_CASES = [
     *CONSENT_CASES,
+    *REQUIRED_CASES,
     *OBJECTION_CASES,
     *RESTRICTION_CASES,
     *ACCOUNT_CASES,
@@ -511,9 +757,9 @@ def test_check_raises_access_denied_carrying_the_decision() -> None:
     assert GUARD.check("marketing_email", MARKETING_OK, NOW).allowed
 
 
-def test_module_level_decide_agrees_with_the_guard() -> None:
-    for activity, state, _ in CASE_VALUES:
-        assert decide(POLICY, activity, state, NOW) == GUARD.decide(activity, state, NOW)
+def test_one_off_decide_compiles_the_policy_and_answers() -> None:
+    assert decide(POLICY, "marketing_email", CUSTOMER, NOW).reason is DenyReason.NO_CONSENT
+    assert decide(POLICY, "marketing_email", MARKETING_OK, NOW).allowed
 
 
 def test_guard_knows_the_activities_of_its_policy() -> None:
@@ -528,7 +774,7 @@ def test_unknown_activity_is_named_in_the_refusal() -> None:
 
 
 def test_naive_now_is_a_clear_error() -> None:
-    state = _consent("support_login", ConsentState.given(1, NOW, expires_at=NOW))
+    state = _consent("support_login", ConsentState.given(SUPPORT, NOW, expires_at=NOW))
     with pytest.raises(ValueError, match="timezone-aware"):
         GUARD.decide("support_login", state, datetime(2026, 11, 26, 9, 30))
 
@@ -536,34 +782,50 @@ def test_naive_now_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     "build",
     [
-        pytest.param(lambda: ConsentState.given(0, NOW), id="version-zero"),
-        pytest.param(lambda: ConsentState.given(1, datetime(2026, 1, 1)), id="naive-given-at"),
+        pytest.param(lambda: ConsentState.given("v1", NOW), id="not-a-sha256"),
+        pytest.param(lambda: ConsentState.given(SUPPORT.upper(), NOW), id="upper-case-hex"),
+        pytest.param(lambda: ConsentState.given(SUPPORT, datetime(2026, 1, 1)), id="naive-given"),
         pytest.param(
-            lambda: ConsentState.given(1, NOW, expires_at=datetime(2026, 1, 1)),
+            lambda: ConsentState.given(SUPPORT, NOW, expires_at=datetime(2026, 1, 1)),
             id="naive-expiry",
         ),
         pytest.param(lambda: SubjectState("dormant"), id="unknown-account-status"),  # type: ignore[arg-type]
     ],
 )
 def test_malformed_subject_state_is_refused_with_a_clear_error(build: Any) -> None:
-    with pytest.raises(ValueError, match=r"version|timezone|dormant"):
+    with pytest.raises(ValueError, match=r"SHA-256|timezone|dormant"):
         build()
 
 
+def test_l7_consent_text_hash_is_the_hex_sha256_of_the_utf8_text() -> None:
+    # the consent log and the guard must hash alike: one function, known vectors
+    assert consent_text_sha256("") == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
+    assert consent_text_sha256("é") == hashlib.sha256("é".encode()).hexdigest()
+    consent = POLICY.activity("marketing_email").consent
+    assert consent is not None
+    assert consent.text_hashes() == {_shown("marketing_email", "nl"), _shown("marketing_email")}
+
+
 def test_subject_state_is_a_snapshot_the_caller_cannot_change() -> None:
-    consents = {"marketing_email": ConsentState.given(2, NOW)}
-    state = _with(consents=consents)
+    consents = {"marketing_email": ConsentState.given(_shown("marketing_email"), NOW)}
+    categories = {"phone_number"}
+    state = _with(consents=consents, restricted_categories=categories)
     consents.clear()
+    categories.clear()
     assert GUARD.decide("marketing_email", state, NOW).allowed
+    assert GUARD.decide("account", state, NOW).reason is DenyReason.RESTRICTED
     with pytest.raises(TypeError):
-        state.consents["marketing_email"] = ConsentState.given(1, NOW)  # type: ignore[index]
+        state.consents["marketing_email"] = ConsentState.given(SUPPORT, NOW)  # type: ignore[index]
 
 
 def test_visitor_and_customer_start_with_nothing_given_or_flagged() -> None:
     for state, account in [(VISITOR, AccountStatus.NONE), (CUSTOMER, AccountStatus.ACTIVE)]:
         assert state.account is account
         assert not (state.consents or state.objections or state.compelling_grounds)
-        assert not (state.restricted or state.minor or state.legal_hold)
+        assert not (state.restricted or state.restricted_activities or state.restricted_categories)
+        assert not (state.minor or state.legal_hold)
 
 
 @pytest.mark.parametrize(
@@ -571,12 +833,19 @@ def test_visitor_and_customer_start_with_nothing_given_or_flagged() -> None:
 )
 def test_public_api_is_exactly_what_all_lists(module: ModuleType) -> None:
     # a public name defined here (class, function, constant) must be exported, and only those
-    imported = {"annotations", "TYPE_CHECKING"}
+    tree = ast.parse(inspect.getsource(module))
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
     defined_here = {
         name
         for name, value in vars(module).items()
         if not name.startswith("_")
         and name not in imported
+        and name != "TYPE_CHECKING"
         and getattr(value, "__module__", module.__name__) == module.__name__
     }
     assert set(module.__all__) == defined_here

@@ -55,9 +55,10 @@ _LOGIN_LOOKUP = PointQuery(
     .join(credentials, credentials.c.subject_id == accounts.c.subject_id)
     .where(accounts.c.email_bidx == bindparam("email_bidx"))
 )
+# the expiry is compared in SQL: no timestamp to parse on the hot path (W6)
 _SESSION_LOOKUP = PointQuery(
-    select(sessions.c.subject_id, sessions.c.expires_at).where(
-        sessions.c.token_hash == bindparam("token_hash")
+    select(sessions.c.subject_id).where(
+        sessions.c.token_hash == bindparam("token_hash"), sessions.c.expires_at > bindparam("now")
     )
 )
 
@@ -101,8 +102,11 @@ class Sessions:
         self, uow: UnitOfWork, *, email: str, password: str, ip: str, user_agent: str
     ) -> LoggedIn:
         """Check e-mail and password, open a session, record where the log-in came from (P9)."""
-        with uow.reading() as connection:
-            index = self._keys.blind_index(connection)
+        index = self._keys.cached_blind_index
+        if index is None:
+            # the first use may create the index key: a write, so a writing transaction
+            with uow.writing() as connection:
+                index = self._keys.blind_index(connection)
         account_key, ip_key = index.email(email), index.value("ip", ip)
         taken_at = self._limiter.take(
             uow, [Limit(account_key, MAX_ATTEMPTS_PER_ACCOUNT), Limit(ip_key, MAX_ATTEMPTS_PER_IP)]
@@ -164,8 +168,10 @@ class Sessions:
         if not token or len(token) > 128:
             raise NotAuthenticated()
         # one point read: it needs no transaction of its own (one statement is atomic)
-        row = _SESSION_LOOKUP.first(uow.single_read(), token_hash=_token_hash(token))
-        if row is None or row["expires_at"] <= self._clock.now():
+        row = _SESSION_LOOKUP.first(
+            uow.single_read(), token_hash=_token_hash(token), now=self._clock.now()
+        )
+        if row is None:
             raise NotAuthenticated()
         return int(row["subject_id"])
 

@@ -188,6 +188,11 @@ class KeyStore:
 
     # --- the blind-index key ---------------------------------------------------------------
 
+    @property
+    def cached_blind_index(self) -> BlindIndex | None:
+        """The blind index if this process has it already (then no connection is needed)."""
+        return self._blind_index
+
     def blind_index(self, conn: Connection) -> BlindIndex:
         """The blind index under the system's index key, created on first use."""
         if self._blind_index is not None:

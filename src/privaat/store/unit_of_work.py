@@ -20,11 +20,9 @@ lock is held while it runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, RootTransaction
 
 from privaat.store.db import WRITER
 
@@ -70,20 +68,15 @@ class UnitOfWork:
             raise TransactionOpen("a single read inside a writing transaction: use its connection")
         return connection
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self) -> _Transaction:
         """A read-only transaction: one consistent snapshot, committed (ended) on leaving."""
-        with self._transaction(write=False) as connection:
-            yield connection
+        return _Transaction(self, write=False)
 
-    @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self) -> _Transaction:
         """A writing transaction: committed when the block ends, rolled back on any exception."""
-        with self._transaction(write=True) as connection:
-            yield connection
+        return _Transaction(self, write=True)
 
-    @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+    def _begin(self, write: bool) -> tuple[Connection, RootTransaction]:
         connection = self._connect()
         if connection.in_transaction():
             raise TransactionOpen(
@@ -93,12 +86,9 @@ class UnitOfWork:
         if write is not self._writer:  # setting options costs ~20 µs: only on a change
             connection.execution_options(**{WRITER: write})
             self._writer = write
-        connection.info[_WRITING] = write
-        try:
-            with connection.begin():
-                yield connection
-        finally:
-            connection.info[_WRITING] = False
+        if write:
+            connection.info[_WRITING] = True
+        return connection, connection.begin()
 
     def close(self) -> None:
         """Return the connection to the pool (rolling back anything left open)."""
@@ -117,3 +107,31 @@ class UnitOfWork:
         _traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _Transaction:
+    """One transaction of a unit of work (a class, not a generator: this runs per request)."""
+
+    __slots__ = ("_connection", "_transaction", "_uow", "_write")
+
+    def __init__(self, uow: UnitOfWork, *, write: bool) -> None:
+        self._uow, self._write = uow, write
+
+    def __enter__(self) -> Connection:
+        self._connection, self._transaction = self._uow._begin(self._write)
+        return self._connection
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self._transaction.commit()
+            else:
+                self._transaction.rollback()
+        finally:
+            if self._write:
+                self._connection.info[_WRITING] = False

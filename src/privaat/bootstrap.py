@@ -119,9 +119,7 @@ def bootstrap(
     # creating an engine opens no connection: the policy's gaps are found before any is
     engine_for_parts = engine or make_engine(settings.database_url)
     access_log = AccessLog(engine_for_parts, clock)
-    access = SubjectAccess(
-        policy=policy, guard=guard, keys=keys, access_log=access_log, clock=clock
-    )
+    access = SubjectAccess(guard=guard, keys=keys, access_log=access_log, clock=clock)
     notifier = Notifier(
         access=access,
         clock=clock,

@@ -38,8 +38,11 @@ Decisions taken where the law leaves room (each is tested):
   (art. 6(1)(c)) that also run after account closure, i.e. handling the erasure and other
   rights requests, breach handling and disclosures the law requires (art. 17(3)(b)).
 - Restriction (art. 18, LEGAL L65/L87): a restriction has a scope: the whole subject
-  (``restricted``), named activities, or data categories (contesting one phone number
-  restricts what uses phone numbers, not the account). In scope, only activities declared
+  (``restricted``), named activities, or data categories. A category restriction stops an
+  activity only when every category it uses is restricted; otherwise the activity goes on
+  and the enforcement seam withholds the restricted columns (contesting one phone number
+  keeps the phone number out of use, not the customer out of the account). In scope, only
+  activities declared
   ``during_restriction`` continue (storage, legal claims, others' rights). Art. 18(2) also
   lets processing go on "with the data subject's consent"; a consent given before the
   restriction is not read as consent to process restricted data, so a consent-based
@@ -340,6 +343,15 @@ class Guard:
         own = frozenset({activity_id}) if rule.needs_consent else frozenset()
         return own | {other for other, _, _ in rule.required}
 
+    def withheld(self, activity_id: str, state: SubjectState) -> frozenset[str]:
+        """The data categories ``activity_id`` may not use for this subject although it may
+        run: those of a category restriction (art. 18(1), L87), unless the activity is one
+        that continues during restriction (storage, legal claims, art. 18(2))."""
+        categories = state.restricted_categories
+        if not categories or self._rules[activity_id].during_restriction:
+            return frozenset()
+        return categories
+
     def objections_read(self, activity_id: str) -> frozenset[str]:
         """The objection keys that count for this activity (all direct marketing, or its own)."""
         return self._rules[activity_id].objection_keys
@@ -362,10 +374,11 @@ class Guard:
         if not rule.during_restriction and (
             state.restricted
             or activity_id in state.restricted_activities
-            or (
-                state.restricted_categories
-                and not rule.categories.isdisjoint(state.restricted_categories)
-            )
+            # an activity whose every category is contested has nothing left to process; one
+            # that uses other data too goes on without the contested data, which the
+            # enforcement seam withholds column by column (a contested phone number does not
+            # lock the customer out of the account)
+            or (state.restricted_categories and rule.categories <= state.restricted_categories)
         ):
             return rule.deny_restricted
         account = state.account

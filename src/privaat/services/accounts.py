@@ -54,8 +54,8 @@ class Profile:
     """An account as its holder sees it (GDPR art. 15: the data, decrypted)."""
 
     pseudonym: str
-    email: str
-    name: str
+    email: str | None  # None only while restricted (art. 18)
+    name: str | None
     street: str | None
     postal_code: str | None
     city: str | None
@@ -66,6 +66,8 @@ class Profile:
     language: str
     status: str
     created_at: datetime
+    # art. 18(1): fields under a restriction of their data category, withheld meanwhile
+    restricted_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +91,11 @@ def _encrypt_fields(opened: Opened, values: dict[str, Any]) -> dict[str, bytes |
 
 
 def _profile(opened: Opened, record: Any) -> Profile:
+    # art. 18(1), L87: a field whose category is restricted is not shown or used meanwhile
+    withheld = tuple(f for f in PERSONAL_FIELDS if opened.withholds(_column(f)))
     values = {
-        field: opened.decrypt(_column(field), record[f"{field}_enc"]) for field in PERSONAL_FIELDS
+        field: None if field in withheld else opened.decrypt(_column(field), record[f"{field}_enc"])
+        for field in PERSONAL_FIELDS
     }
     birth = opened.decrypt(_column("birth_date"), record["birth_date_enc"])
     return Profile(
@@ -99,7 +104,8 @@ def _profile(opened: Opened, record: Any) -> Profile:
         language=record["language"],
         status=record["status"],
         created_at=record["created_at"],
-        **values,  # type: ignore[arg-type]  # email and name are never NULL in the table
+        restricted_fields=withheld,
+        **values,  # email and name are None only while withheld (art. 18)
     )
 
 

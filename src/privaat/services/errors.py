@@ -7,6 +7,7 @@ ServiceError
 ├── NotAuthenticated    no valid session (401)
 ├── NotPermitted        the principal may not act for this subject at all (403)
 ├── SubjectNotFound     no such data subject (404)
+├── DataWithheld        the data's category is restricted for this use (art. 18, 403)
 └── Conflict            the change collides with existing data (409)
 """
 
@@ -47,6 +48,14 @@ class NotPermitted(ServiceError):
 class SubjectNotFound(ServiceError):
     def __init__(self) -> None:
         super().__init__("no such data subject")
+
+
+class DataWithheld(ServiceError):
+    """A column whose data category is restricted (art. 18(1)) was asked for."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(f"{column} is restricted (GDPR art. 18) and is not used meanwhile")
+        self.column = column
 
 
 class Conflict(ServiceError):

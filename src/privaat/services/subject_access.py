@@ -38,14 +38,14 @@ from privaat.domain.clock import Clock
 from privaat.domain.guard import Decision, Guard
 from privaat.domain.principal import DataSubject, Principal
 from privaat.domain.subject import SubjectState
-from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
-from privaat.services.errors import NotPermitted, SubjectNotFound
+from privaat.services.errors import DataWithheld, NotPermitted, SubjectNotFound
 from privaat.services.subject_state import load_state
 from privaat.store.crypto import SubjectCipher
 from privaat.store.fastpath import PointQuery
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import accounts, subject_keys, subjects
+from privaat.store.registry import encrypted_column_categories
+from privaat.store.tables import accounts, metadata, subject_keys, subjects
 from privaat.store.unit_of_work import is_writing
 
 __all__ = ["Operation", "Opened", "SubjectAccess"]
@@ -61,6 +61,10 @@ class Operation(StrEnum):
     ERASE = "erase"  # erased (art. 17)
 
 
+# ``table.field`` → data category, for withholding the columns of a restricted category
+_CATEGORY_OF = encrypted_column_categories(metadata)
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     """One subject's data, opened for one activity after the guard allowed it."""
@@ -72,9 +76,18 @@ class Opened:
     record: Mapping[str, Any]
     cipher: SubjectCipher
     decision: Decision
+    # art. 18(1), L87: data categories restricted for this activity; their columns stay shut
+    withheld: frozenset[str] = frozenset()
+
+    def withholds(self, column: str) -> bool:
+        """Whether ``column`` (``table.field``) holds a category restricted for this activity."""
+        return bool(self.withheld) and _CATEGORY_OF.get(column) in self.withheld
 
     def decrypt(self, column: str, blob: bytes | None) -> str | None:
-        """The clear text of ``column`` (``table.field``), or None when nothing is stored."""
+        """The clear text of ``column`` (``table.field``), or None when nothing is stored;
+        ``DataWithheld`` when the column's category is restricted (ask ``withholds`` first)."""
+        if self.withholds(column):
+            raise DataWithheld(column)
         return None if blob is None else self.cipher.decrypt(column, blob)
 
 
@@ -86,6 +99,7 @@ _RECORD = (
         subjects.c.pseudonym,
         subjects.c.minor,
         subjects.c.restricted,
+        subjects.c.restriction_scoped,
         subjects.c.legal_hold,
         *_ACCOUNT_COLUMNS,
         subject_keys.c.wrapped_key,
@@ -108,12 +122,10 @@ class SubjectAccess:
     """Opens subjects' personal data for named activities, under the guard and the access log."""
 
     def __init__(
-        self, *, policy: Policy, guard: Guard, keys: KeyStore, access_log: AccessLog, clock: Clock
+        self, *, guard: Guard, keys: KeyStore, access_log: AccessLog, clock: Clock
     ) -> None:
         self._guard, self._keys = guard, keys
         self._access_log, self._clock = access_log, clock
-        # a plain dict: this look-up runs on every open (pydantic attributes cost µs each)
-        self._activities = {activity.id: activity for activity in policy.activities}
 
     def open(
         self,
@@ -126,10 +138,9 @@ class SubjectAccess:
     ) -> Opened:
         """The subject's data for ``activity``; NotPermitted, SubjectNotFound or AccessDenied."""
         record = self._record(connection, principal, subject_id)
-        decision = self._guard.check(
-            activity, self._state(connection, record, activity), self._now()
-        )
-        return self._opened(record, principal, decision, operation)
+        state = self._state(connection, record, activity)
+        decision = self._guard.check(activity, state, self._now())
+        return self._opened(record, principal, decision, operation, state)
 
     def open_if_allowed(
         self,
@@ -146,7 +157,7 @@ class SubjectAccess:
         decision = self._guard.decide(activity, state, self._now())
         if not decision.allowed:
             return None
-        return self._opened(record, principal, decision, operation)
+        return self._opened(record, principal, decision, operation, state)
 
     def open_held(
         self,
@@ -188,6 +199,7 @@ class SubjectAccess:
                 created_at=now,
                 minor=state.minor,
                 restricted=state.restricted,
+                restriction_scoped=False,
                 legal_hold=state.legal_hold,
             )
             .returning(subjects.c.id)
@@ -234,11 +246,10 @@ class SubjectAccess:
     def _state(
         self, connection: Connection, record: Mapping[str, Any], activity: str
     ) -> SubjectState:
-        declared = self._activities.get(activity)
-        if declared is None:
+        if activity not in self._guard:
             # the guard refuses an undeclared activity with UNKNOWN_ACTIVITY; no state needed
             return SubjectState.visitor()
-        return load_state(connection, record["subject_id"], record, declared)
+        return load_state(connection, self._guard, record, activity)
 
     def _opened(
         self,
@@ -246,11 +257,13 @@ class SubjectAccess:
         principal: Principal,
         decision: Decision,
         operation: Operation,
+        state: SubjectState,
     ) -> Opened:
         subject_id, pseudonym = record["subject_id"], record["pseudonym"]
         cipher = self._keys.open_wrapped_subject_key(subject_id, pseudonym, record["wrapped_key"])
         self._log(principal, decision.activity, pseudonym, operation)
-        return Opened(subject_id, pseudonym, record, cipher, decision)
+        withheld = self._guard.withheld(decision.activity, state)
+        return Opened(subject_id, pseudonym, record, cipher, decision, withheld)
 
     def _log(
         self, principal: Principal, activity: str, pseudonym: str, operation: Operation

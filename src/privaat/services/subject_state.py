@@ -1,26 +1,23 @@
-"""Reads what the guard needs to know about a subject, in as few queries as the activity allows."""
+"""Reads what the guard needs to know about a subject: exactly what its decision reads.
+
+The subject's flags come with its record (one point read, in the seam); the consents, the
+objections and a scoped restriction are read only when the activity's decision reads them
+(``Guard.consents_read``, ``Guard.objections_read``) or the subject has one, so the common
+read of a plain customer costs no query beyond the record.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from privaat.domain.guard import objection_applies
+from privaat.domain.guard import Guard
 from privaat.domain.subject import AccountStatus, ConsentState, ConsentStatus, SubjectState
-from privaat.policy.schema import LegalBasis, ProcessingActivity
-from privaat.store.tables import consent_events, objections, subjects
+from privaat.store.tables import consent_events, objections, restrictions
 
-# What the hot queries select, beside the account's status, so that the state needs no query
-# of its own: the subject's pseudonym and the flags the guard reads.
-SUBJECT_COLUMNS = (
-    subjects.c.pseudonym,
-    subjects.c.minor,
-    subjects.c.restricted,
-    subjects.c.legal_hold,
-)
-
+__all__ = ["load_state", "state_from_row"]
 
 _PLAIN_CUSTOMER = SubjectState.customer()
 
@@ -31,10 +28,20 @@ def state_from_row(
     consents: Mapping[str, ConsentState] | None = None,
     objected: frozenset[str] = frozenset(),
     compelling: frozenset[str] = frozenset(),
+    restricted_activities: frozenset[str] = frozenset(),
+    restricted_categories: frozenset[str] = frozenset(),
 ) -> SubjectState:
-    """The state from a row with ``SUBJECT_COLUMNS`` and the account status (None: no account)."""
+    """The state from a subject record (flags and the account's status; None: no account)."""
     status = row["status"]
-    plain = not (consents or objected or row["restricted"] or row["minor"] or row["legal_hold"])
+    plain = not (
+        consents
+        or objected
+        or restricted_activities
+        or restricted_categories
+        or row["restricted"]
+        or row["minor"]
+        or row["legal_hold"]
+    )
     if plain and status == AccountStatus.ACTIVE:
         return _PLAIN_CUSTOMER  # the common case on hot reads: one immutable snapshot for all
     return SubjectState(
@@ -43,54 +50,80 @@ def state_from_row(
         objections=objected,
         compelling_grounds=compelling,
         restricted=bool(row["restricted"]),
+        restricted_activities=restricted_activities,
+        restricted_categories=restricted_categories,
         minor=bool(row["minor"]),
         legal_hold=bool(row["legal_hold"]),
     )
 
 
-def load_state(
-    connection: Connection, subject_id: int, row: Any, activity: ProcessingActivity
-) -> SubjectState:
-    """The subject's state for ``activity``; consents and objections are read only if needed."""
-    consents: dict[str, ConsentState] = {}
-    objected: frozenset[str] = frozenset()
-    compelling: frozenset[str] = frozenset()
-    if activity.legal_basis is LegalBasis.CONSENT:
-        consents = _consents(connection, subject_id, activity.id)
-    # art. 21(1): an objection is read wherever the guard honours one, not only where offered
-    if objection_applies(activity):
-        objected, compelling = _objections(connection, subject_id, activity.id)
-    return state_from_row(row, consents=consents, objected=objected, compelling=compelling)
-
-
-def _consents(connection: Connection, subject_id: int, activity_id: str) -> dict[str, ConsentState]:
-    # LEGAL L7: the state is the newest event of the append-only consent log
-    newest = connection.execute(
-        select(consent_events)
-        .where(consent_events.c.subject_id == subject_id, consent_events.c.activity == activity_id)
-        .order_by(consent_events.c.id.desc())
-        .limit(1)
-    ).first()
-    if newest is None:
-        return {}
-    state = ConsentState(
-        status=ConsentStatus.GIVEN if newest.given else ConsentStatus.WITHDRAWN,
-        text_sha256=newest.text_sha256,
-        given_at=newest.at,
-        expires_at=newest.expires_at,
+def load_state(connection: Connection, guard: Guard, record: Any, activity_id: str) -> SubjectState:
+    """The subject's state for ``activity_id``, reading only what the guard's decision reads."""
+    subject_id = record["subject_id"]
+    wanted_consents = guard.consents_read(activity_id)
+    wanted_objections = guard.objections_read(activity_id)
+    consents = _consents(connection, subject_id, wanted_consents) if wanted_consents else {}
+    objected, compelling = (
+        _objections(connection, subject_id, wanted_objections)
+        if wanted_objections
+        else (frozenset(), frozenset())
     )
-    return {activity_id: state}
+    scoped_activities: frozenset[str] = frozenset()
+    scoped_categories: frozenset[str] = frozenset()
+    if record["restriction_scoped"]:
+        scoped_activities, scoped_categories = _restrictions(connection, subject_id)
+    return state_from_row(
+        record,
+        consents=consents,
+        objected=objected,
+        compelling=compelling,
+        restricted_activities=scoped_activities,
+        restricted_categories=scoped_categories,
+    )
+
+
+def _consents(
+    connection: Connection, subject_id: int, activities: frozenset[str]
+) -> dict[str, ConsentState]:
+    # LEGAL L7: each activity's state is the newest event of the append-only consent log
+    newest = (
+        select(func.max(consent_events.c.id))
+        .where(consent_events.c.subject_id == subject_id, consent_events.c.activity.in_(activities))
+        .group_by(consent_events.c.activity)
+    )
+    rows = connection.execute(select(consent_events).where(consent_events.c.id.in_(newest))).all()
+    return {
+        row.activity: ConsentState(
+            status=ConsentStatus.GIVEN if row.given else ConsentStatus.WITHDRAWN,
+            text_sha256=row.text_sha256,
+            given_at=row.at,
+            expires_at=row.expires_at,
+        )
+        for row in rows
+    }
 
 
 def _objections(
-    connection: Connection, subject_id: int, activity_id: str
+    connection: Connection, subject_id: int, keys: frozenset[str]
 ) -> tuple[frozenset[str], frozenset[str]]:
-    row = connection.execute(
-        select(objections.c.compelling_grounds).where(
-            objections.c.subject_id == subject_id, objections.c.activity == activity_id
+    rows = connection.execute(
+        select(objections.c.activity, objections.c.compelling_grounds).where(
+            objections.c.subject_id == subject_id, objections.c.activity.in_(keys)
         )
-    ).first()
-    if row is None:
-        return frozenset(), frozenset()
-    compelling = frozenset({activity_id}) if row.compelling_grounds else frozenset()
-    return frozenset({activity_id}), compelling
+    ).all()
+    objected = frozenset(row.activity for row in rows)
+    # art. 21(1): a recorded, reviewed decision that compelling grounds override the objection
+    compelling = frozenset(row.activity for row in rows if row.compelling_grounds)
+    return objected, compelling
+
+
+def _restrictions(connection: Connection, subject_id: int) -> tuple[frozenset[str], frozenset[str]]:
+    rows = connection.execute(
+        select(restrictions.c.activity, restrictions.c.category).where(
+            restrictions.c.subject_id == subject_id
+        )
+    ).all()
+    return (
+        frozenset(row.activity for row in rows if row.activity),
+        frozenset(row.category for row in rows if row.category),
+    )

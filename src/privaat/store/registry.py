@@ -41,6 +41,7 @@ __all__ = [
     "SubjectTable",
     "Unlinked",
     "data_map",
+    "encrypted_column_categories",
     "held_columns",
     "personal",
     "personal_columns",
@@ -153,6 +154,18 @@ def registry_activities(metadata: MetaData) -> frozenset[str]:
         if isinstance(spec := table.info.get("subject"), SubjectTable) and spec.hold
     }
     return frozenset(named | holds)
+
+
+def encrypted_column_categories(metadata: MetaData) -> Mapping[str, str]:
+    """``table.field`` (the associated data of an ``_enc`` column) → its data category."""
+    return MappingProxyType(
+        {
+            f"{table.name}.{column.name.removesuffix('_enc')}": role.category
+            for table in metadata.tables.values()
+            for column, role in personal_columns(table)
+            if column.name.endswith("_enc") and role.category is not None
+        }
+    )
 
 
 def data_map(metadata: MetaData) -> Mapping[str, Mapping[str, str]]:

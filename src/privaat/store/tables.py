@@ -136,6 +136,17 @@ subjects = Table(
         category="rights_requests",
         erasure=HOLD,
     ),
+    # art. 18(1), LEGAL L87: part of the processing is restricted (rows in ``restrictions``);
+    # a flag, so the hot read of an unrestricted subject needs no query for it
+    personal(
+        "restriction_scoped",
+        Boolean,
+        nullable=False,
+        default=False,
+        activity=RIGHTS,
+        category="rights_requests",
+        erasure=HOLD,
+    ),
     # art. 17(3)(e): kept for legal claims; erasure waits until it is lifted
     personal(
         "legal_hold",

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from privaat.domain.errors import AccessDenied
 from privaat.services.errors import (
     Conflict,
+    DataWithheld,
     InvalidCredentials,
     InvalidField,
     NotAuthenticated,
@@ -175,6 +176,8 @@ async def _on_service_error(request: Request, error: Exception) -> JSONResponse:
         )
     if isinstance(error, InvalidCredentials | NotAuthenticated):
         return problem_response(request, 401, "not-authenticated", "Not authenticated", str(error))
+    if isinstance(error, DataWithheld):
+        return problem_response(request, 403, "data-restricted", "Data restricted", str(error))
     if isinstance(error, NotPermitted):
         return problem_response(request, 403, "not-permitted", "Not permitted", str(error))
     if isinstance(error, SubjectNotFound):

@@ -509,11 +509,15 @@ RESTRICTION_CASES = [
         DenyReason.RESTRICTED,
         id="l65-earlier-consent-does-not-lift-restriction",
     ),
+    # the account goes on without the phone number: the seam withholds that column
+    pytest.param("account", PHONE_CONTESTED, None, id="l87-account-goes-on-without-the-data"),
     pytest.param(
-        "account", PHONE_CONTESTED, DenyReason.RESTRICTED, id="l87-activity-using-the-data-stops"
-    ),
-    pytest.param(
-        "call_recording", PHONE_CONTESTED, DenyReason.RESTRICTED, id="l87-every-user-of-it-stops"
+        "call_recording",
+        _with(
+            restricted_categories=frozenset(GUARD.policy.activity("call_recording").data_categories)
+        ),
+        DenyReason.RESTRICTED,
+        id="l87-an-activity-with-all-its-data-contested-stops",
     ),
     pytest.param("device_sync", PHONE_CONTESTED, None, id="l87-other-data-is-not-restricted"),
     pytest.param("security_notices", PHONE_CONTESTED, None, id="l87-notices-still-reach-them"),
@@ -810,10 +814,10 @@ def test_l7_consent_text_hash_is_the_hex_sha256_of_the_utf8_text() -> None:
 
 def test_subject_state_is_a_snapshot_the_caller_cannot_change() -> None:
     consents = {"marketing_email": ConsentState.given(_shown("marketing_email"), NOW)}
-    categories = {"phone_number"}
-    state = _with(consents=consents, restricted_categories=categories)
+    activities = {"account"}
+    state = _with(consents=consents, restricted_activities=activities)
     consents.clear()
-    categories.clear()
+    activities.clear()
     assert GUARD.decide("marketing_email", state, NOW).allowed
     assert GUARD.decide("account", state, NOW).reason is DenyReason.RESTRICTED
     with pytest.raises(TypeError):

@@ -209,17 +209,23 @@ def test_l29_support_account_access_ends_when_the_grant_expires() -> None:
 # --- restriction and its scope: art. 18, LEGAL L65, L87 ------------------------------------
 
 
-def test_l87_contesting_the_phone_number_stops_only_what_uses_phone_numbers() -> None:
+def test_l87_contesting_the_phone_number_does_not_lock_the_customer_out() -> None:
     contested = replace(ALL_CONSENTS, restricted_categories=frozenset({"phone_number"}))
     uses_phone = {a.id for a in POLICY.activities if "phone_number" in a.data_categories}
+    # these use the phone number among other data: they go on, and the enforcement seam
+    # withholds the phone number column (tests/integration/test_scoped_restriction.py)
     for activity in ("account", "call_recording", "shop_orders"):
         assert activity in uses_phone
-        assert _reason(activity, contested) is DenyReason.RESTRICTED, activity
-    # the customer still logs in, gets security notices and support through the other data
-    for activity in ("login_security", "security_logging", "important_notices", "support_linking"):
-        assert activity not in uses_phone
         assert _reason(activity, contested) is None, activity
-    assert _reason("rights_handling", contested) is None
+    for activity in ("login_security", "security_logging", "important_notices", "support_linking"):
+        assert _reason(activity, contested) is None, activity
+
+
+def test_l87_an_activity_whose_every_category_is_contested_stops() -> None:
+    recording = POLICY.activity("call_recording")
+    contested = replace(ALL_CONSENTS, restricted_categories=frozenset(recording.data_categories))
+    assert _reason("call_recording", contested) is DenyReason.RESTRICTED
+    assert _reason("rights_handling", contested) is None  # during_restriction
 
 
 def test_l87_restricting_one_activity_leaves_the_rest_of_the_relationship() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from privaat.services.account_commands import (
     AccountClose,
@@ -34,8 +34,8 @@ class AccountPublic(BaseModel):
     """The account as its holder sees it."""
 
     id: str  # the pseudonymous subject id, never the database key
-    email: str
-    name: str
+    email: str | None
+    name: str | None
     street: str | None
     postal_code: str | None
     city: str | None
@@ -46,10 +46,15 @@ class AccountPublic(BaseModel):
     language: str
     status: str
     created_at: datetime
+    restricted_fields: list[str] = Field(
+        default_factory=list,
+        description="Fields whose data category is restricted (GDPR art. 18): not shown or used.",
+    )
 
     @classmethod
     def of(cls, profile: Profile) -> AccountPublic:
         fields = {name: getattr(profile, name) for name in cls.model_fields if name != "id"}
+        fields["restricted_fields"] = list(profile.restricted_fields)
         return cls(id=profile.pseudonym, **fields)
 
 

@@ -51,6 +51,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_restrictions_subject", ["subject_id"], unique=False)
     with op.batch_alter_table("subjects", schema=None) as batch_op:
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("restriction_scoped", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("evidence_enc", sa.LargeBinary(), nullable=True))
 
@@ -59,6 +62,7 @@ def downgrade() -> None:
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.drop_column("evidence_enc")
     with op.batch_alter_table("subjects", schema=None) as batch_op:
+        batch_op.drop_column("restriction_scoped")
         batch_op.drop_column("erased_at")
     with op.batch_alter_table("restrictions", schema=None) as batch_op:
         batch_op.drop_index("ix_restrictions_subject")

@@ -4,7 +4,7 @@
                                                      │
                  guard ─▶ SubjectAccess (the enforcement seam) ─▶ services
                                                      │
-        Accounts · Sessions · LoginHistory · Credentials · Notifier · Outbox · Erasure
+  Accounts · Sessions · LoginHistory · Credentials · Notifier · Outbox · Erasure · Objections
 
 Nothing inner imports this module: services receive their collaborators, so a test can
 build any of them from fakes (an in-memory mail transport, a fixed clock, cheap hashing).
@@ -30,6 +30,7 @@ from privaat.services.erasure import Erasure
 from privaat.services.geo import GeoLocator
 from privaat.services.login_history import LoginHistory
 from privaat.services.notifier import Notifier
+from privaat.services.objections import Objections
 from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
 from privaat.services.rate_limit import AttemptLimiter
@@ -63,6 +64,7 @@ class Context:
     logins: LoginHistory | None
     outbox: Outbox
     erasure: Erasure
+    objections: Objections
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -146,11 +148,16 @@ def bootstrap(
         clock=clock,
     )
     erasure = Erasure(access=access, clock=clock)
+    objections = Objections(access=access, notifier=notifier, policy=policy, clock=clock)
     # the tables' own activities too (the registry), but not those of a disabled service
     tables = registry_activities(metadata) - (LoginHistory.activities if logins is None else set())
     require_activities(
         (activity.id for activity in policy.activities),
-        accounts.activities | sessions.activities | erasure.activities | tables,
+        accounts.activities
+        | sessions.activities
+        | erasure.activities
+        | objections.activities
+        | tables,
     )
     if run_migrations:
         migrate(engine_for_parts)
@@ -167,4 +174,5 @@ def bootstrap(
         logins=logins,
         outbox=Outbox(engine=engine_for_parts, access=access, clock=clock),
         erasure=erasure,
+        objections=objections,
     )

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from privaat.i18n import N_, translations
 
-__all__ = ["Notice", "NoticeText", "notice_text"]
+__all__ = ["UNKNOWN_LOCATION", "Notice", "NoticeText", "notice_text"]
 
 
 class Notice(StrEnum):
@@ -25,6 +25,9 @@ class Notice(StrEnum):
     EMAIL_CHANGED = "email_changed"  # sent to the old and the new address
     SIGN_UP_ATTEMPT = "sign_up_attempt"  # someone tried to register an existing address
     ACCOUNT_CLOSED = "account_closed"
+    # art. 21(1): the controller records compelling grounds against an objection; the person
+    # is told what continues, why, and where to complain (art. 12(4), 77)
+    OBJECTION_OVERRIDDEN = "objection_overridden"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,23 @@ _TEXTS: Mapping[Notice, _Msgids] = MappingProxyType(
                 "ends."
             ),
         ),
+        Notice.OBJECTION_OVERRIDDEN: _Msgids(
+            N_("About your objection"),
+            N_(
+                "You objected to: {activity}. After reviewing it we continue this processing "
+                "for compelling legitimate grounds: {grounds}. You may complain to "
+                "{authority} ({complaint_url}), and ask us at {contact} about it."
+            ),
+            N_(
+                "You objected to: {activity}, at {provider}. After reviewing it we continue "
+                "this processing for compelling legitimate grounds: {grounds}. You may "
+                "complain to {authority} ({complaint_url}), and ask us at {contact} about it."
+            ),
+        ),
     }
 )
+
+UNKNOWN_LOCATION = N_("unknown location")
 
 
 def notice_text(
@@ -111,6 +129,8 @@ def notice_text(
     ``provider`` names whose account it is."""
     _ = translations(language).gettext
     msgids = _TEXTS[notice]
+    if values.get("where") == UNKNOWN_LOCATION:  # the one value that is itself a phrase
+        values = {**values, "where": _(UNKNOWN_LOCATION)}
     if provider:
         body = _(msgids.body_with_provider).format(provider=provider, **values)
     else:

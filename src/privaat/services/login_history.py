@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from privaat.domain.clock import Clock
-from privaat.domain.principal import Principal, SystemJob
-from privaat.mail.notices import Notice
+from privaat.domain.principal import Principal
+from privaat.mail.notices import UNKNOWN_LOCATION, Notice
 from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.activities import LOGIN_LOCATION
@@ -28,7 +28,6 @@ __all__ = ["LoginHistory", "LoginView", "ip_minimisation_period"]
 
 IP_CATEGORY = "ip_address"
 BATCH = 5_000  # rows per transaction: short write locks, a concurrent log-in never waits long
-MINIMISATION = SystemJob("minimise-login-ips")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +105,14 @@ class LoginHistory:
             )
         )
         if new_device and has_history is not None:
-            where = ", ".join(p for p in (location.city, location.country) if p) or "?"
+            where = ", ".join(p for p in (location.city, location.country) if p)
             self._notifier.notify(
                 connection,
                 principal,
                 subject_id,
                 Notice.NEW_DEVICE_LOGIN,
                 at=now.strftime("%Y-%m-%d %H:%M UTC"),
-                where=where,
+                where=where or UNKNOWN_LOCATION,
             )
 
     def recent(

@@ -7,7 +7,15 @@ import pytest
 from privaat.mail.notices import Notice, NoticeText, notice_text
 
 NOTICES = [pytest.param(notice, id=notice.value) for notice in Notice]
-VALUES = {"contact": "privacy@voorbeeld.nl", "at": "26 november 2026 10:00", "where": "Utrecht"}
+VALUES = {
+    "contact": "privacy@voorbeeld.nl",
+    "at": "26 november 2026 10:00",
+    "where": "Utrecht",
+    "activity": "Beveiligingslogboek",
+    "grounds": "een aanval op accounts",
+    "authority": "Autoriteit Persoonsgegevens",
+    "complaint_url": "https://autoriteitpersoonsgegevens.nl",
+}
 
 
 def _text(notice: Notice, language: str, provider: str | None = None) -> NoticeText:

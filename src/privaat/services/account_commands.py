@@ -1,7 +1,8 @@
 """The input models of the account use cases: AccountCreate, AccountUpdate, PasswordChange.
 
 Validation lives here, once, for the API and the CLI alike: unknown fields are refused,
-sizes are bounded, and each contact field is checked by a well-kept library.
+sizes are bounded, each contact field is checked by a well-kept library, and each free-text
+field by the one text rule (``services.text_fields``).
 """
 
 from __future__ import annotations
@@ -12,19 +13,26 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from privaat.services.contact_fields import (
+    login_email,
     normalise_email,
     normalise_phone,
     normalise_postal_code,
     normalise_vat_number,
 )
 from privaat.services.passwords import MAX_LENGTH, check_strength
+from privaat.services.text_fields import SingleLine
 
 Email = Annotated[str, Field(max_length=254), AfterValidator(normalise_email)]
 Phone = Annotated[str, Field(max_length=32), AfterValidator(normalise_phone)]
 VatNumber = Annotated[str, Field(max_length=20), AfterValidator(normalise_vat_number)]
 PostalCode = Annotated[str, Field(max_length=12), AfterValidator(normalise_postal_code)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Line = Annotated[str, Field(min_length=1, max_length=200)]
+# free text: the one text rule (services.text_fields) after the length, P8/LEGAL L31 included
+Name = Annotated[str, Field(min_length=1, max_length=200), SingleLine]
+Line = Annotated[str, Field(min_length=1, max_length=200), SingleLine]
+DisplayName = Annotated[str, Field(min_length=1, max_length=60), SingleLine]
+# log-in: normalised as sign-up stores it; an address sign-up would refuse is looked up as
+# typed and matches no account, so it gets the wrong-password 401 (contact_fields.login_email)
+LogInEmail = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(login_email)]
 Language = Literal["nl", "en"]
 
 
@@ -52,7 +60,7 @@ class AccountCreate(_Command):
     city: Line | None = None
     phone: Phone | None = None
     vat_number: VatNumber | None = None
-    display_name: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    display_name: DisplayName | None = None
     language: Language = "nl"
     # P18/LEGAL L46: the person declares to be 16 or older; a birth date is optional
     age_declaration: bool = Field(
@@ -78,7 +86,7 @@ class AccountUpdate(_Command):
     city: Line | None = None
     phone: Phone | None = None
     vat_number: VatNumber | None = None
-    display_name: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    display_name: DisplayName | None = None
     language: Language | None = None
 
 
@@ -88,7 +96,7 @@ class PasswordChange(_Command):
 
 
 class LogIn(_Command):
-    email: Annotated[str, Field(min_length=3, max_length=254)]
+    email: LogInEmail
     password: Annotated[SecretStr, Field(min_length=1, max_length=MAX_LENGTH)]
 
 

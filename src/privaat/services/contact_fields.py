@@ -28,6 +28,20 @@ def normalise_email(value: str) -> str:
     return result.normalized
 
 
+def login_email(value: str) -> str:
+    """The address as ``normalise_email`` gives it at sign-up, or as typed if it is none.
+
+    Sign-up stores (and blind-indexes) the normalised form, so log-in must look up the same
+    form: an address typed decomposed (NFD), with an upper-case or punycode domain, finds its
+    account. An address sign-up would refuse cannot have an account; it is looked up as typed,
+    finds none, and gets the 401 of a wrong password: one answer, no enumeration (P2).
+    """
+    try:
+        return normalise_email(value)
+    except ValueError:
+        return value
+
+
 def normalise_phone(value: str, region: str = "NL") -> str:
     """The number in E.164; a number without country code is read as Dutch."""
     try:

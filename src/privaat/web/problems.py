@@ -4,18 +4,22 @@ ProblemError (raise from a route or service mapping)
 RequestValidationError ──► 422 "invalid-request" with one entry per field
 AccessDenied (the guard) ─► 403 "processing-not-allowed" with the reason
 HTTPException ───────────► its status, as a problem
+database unreachable ────► 503 "service-unavailable" with Retry-After, one log line an outage
 anything else ───────────► 500 "internal-error": no stack trace leaves the server
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privaat.domain.errors import AccessDenied
@@ -187,6 +191,31 @@ async def _on_service_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, 400, "bad-request", "Bad request", str(error))
 
 
+# the database cannot be reached (refused, restarted, the pool exhausted, SQLite busy): a
+# temporary condition, answered 503 with Retry-After (RFC 9110 §15.6.4), never a 500
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 5
+# one log line per kind of outage per interval, not one traceback per request
+_OUTAGE_LOG_INTERVAL = 60.0
+_last_logged: dict[str, float] = {}
+
+
+async def _on_database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    kind = type(getattr(error, "orig", None) or error).__name__
+    now = time.monotonic()
+    if now - _last_logged.get(kind, float("-inf")) >= _OUTAGE_LOG_INTERVAL:
+        _last_logged[kind] = now
+        log.error("database unavailable (%s); answering 503 while it lasts", kind)
+    return problem_response(
+        request,
+        503,
+        "service-unavailable",
+        "Service unavailable",
+        "The database cannot be reached just now; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
     # the trace goes to the server log (which holds no request bodies), never to the client
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -206,4 +235,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AccessDenied, _on_denied)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(ServiceError, _on_service_error)
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)

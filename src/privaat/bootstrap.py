@@ -14,6 +14,7 @@ Every entry point (the web app, each CLI command, a job) starts here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -172,7 +173,12 @@ def bootstrap(
         accounts=accounts,
         sessions=sessions,
         logins=logins,
-        outbox=Outbox(engine=engine_for_parts, access=access, clock=clock),
+        outbox=Outbox(
+            engine=engine_for_parts,
+            access=access,
+            clock=clock,
+            give_up_after=timedelta(hours=settings.mail_give_up_hours),
+        ),
         erasure=erasure,
         objections=objections,
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -40,9 +41,27 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
+    # the reverse proxies whose X-Forwarded-For is believed: comma-separated addresses or
+    # networks; empty, every caller is its own peer and nobody can pick another address
+    forwarded_allow_ips: str = ""
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "privacy@localhost"
+    # RFC 5321 §4.5.4.1: temporary refusals are retried with back-off until a message is
+    # this old; a permanent refusal (5xx) gives it up at once
+    mail_give_up_hours: int = Field(default=72, ge=1, le=24 * 30)
     # the optional built-in service: record where each log-in came from (P9); off, the
     # policy need not declare its activity
     record_login_locations: bool = True
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        # refused at start-up, not at the first request; "*" would trust every caller
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return ",".join(entries)

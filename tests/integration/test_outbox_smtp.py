@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -26,11 +27,17 @@ from typer.testing import CliRunner, Result
 
 from privaat.bootstrap import Context
 from privaat.cli import app
+from privaat.domain.clock import FixedClock
 from privaat.domain.principal import DataSubject, StaffMember, StaffRole
 from privaat.mail.notices import Notice, notice_text
 from privaat.mail.transport import SmtpTransport
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
-from privaat.services.outbox import MAX_ATTEMPTS, DeliveryReport, MailServerUnreachable
+from privaat.services.outbox import (
+    GIVE_UP_AFTER,
+    DeliveryReport,
+    MailServerUnreachable,
+    back_off,
+)
 from privaat.store.tables import audit_log, outbox, subjects
 
 SENDER = "privacy@flexibelt.example"
@@ -227,14 +234,12 @@ def test_p3_a_second_pass_sends_nothing_again(
 @pytest.mark.parametrize(
     ("refusal", "at_data"),
     [
-        pytest.param("550 5.1.1 No such mailbox", False, id="rcpt-550-permanent"),
         pytest.param("450 4.2.1 Mailbox busy, try later", False, id="rcpt-450-temporary"),
-        pytest.param("554 5.6.0 Message refused", True, id="data-554-permanent"),
         pytest.param("451 4.3.0 Local error, try later", True, id="data-451-temporary"),
     ],
 )
-def test_a_refused_message_stays_pending_with_an_attempt_and_the_others_are_sent_once(
-    context: Context, smtp: tuple[Collector, int], refusal: str, at_data: bool
+def test_a_temporary_refusal_is_retried_after_its_back_off_and_the_others_go_once(
+    context: Context, smtp: tuple[Collector, int], clock: FixedClock, refusal: str, at_data: bool
 ) -> None:
     collector, port = smtp
     jan = create_account(context, "jan@example.nl", "nl")
@@ -256,10 +261,13 @@ def test_a_refused_message_stays_pending_with_an_attempt_and_the_others_are_sent
         assert [r.rcpt_tos for r in collector.received] == [["emma@example.nl"]]
         jan_row, emma_row = outbox_rows(context)
         assert (jan_row.sent_at, jan_row.attempts) == (None, 1)
+        assert jan_row.next_attempt_at == clock.now() + back_off(1)
         assert emma_row.sent_at is not None
-    # the server accepts again: only what was still pending goes, each message exactly once
     collector.data_reply = None
     collector.refuse_recipients.clear()
+    # not before its back-off: RFC 5321 §4.5.4.1 asks to wait between tries
+    assert run_pass(context, port) == DeliveryReport(0, 0, 0)
+    clock.advance(back_off(1))
     run_pass(context, port)
     assert sorted(r.rcpt_tos[0] for r in collector.received) == [
         "emma@example.nl",
@@ -268,21 +276,27 @@ def test_a_refused_message_stays_pending_with_an_attempt_and_the_others_are_sent
     assert all(row.sent_at is not None for row in outbox_rows(context))
 
 
-def test_a_refused_message_is_given_up_after_max_attempts_and_audited(
-    context: Context, smtp: tuple[Collector, int]
+@pytest.mark.parametrize(
+    ("refusal", "at_data"),
+    [
+        pytest.param("550 5.1.1 No such mailbox", False, id="rcpt-550"),
+        pytest.param("554 5.6.0 Message refused", True, id="data-554"),
+    ],
+)
+def test_a_permanent_refusal_gives_the_message_up_at_once_and_audits_it(
+    context: Context, smtp: tuple[Collector, int], refusal: str, at_data: bool
 ) -> None:
     collector, port = smtp
     change_password(context, create_account(context, "gone@example.nl", "nl"))
-    collector.refuse_recipients["gone@example.nl"] = "550 5.1.1 No such mailbox"
+    if at_data:
+        collector.data_reply = refusal
+    else:
+        collector.refuse_recipients["gone@example.nl"] = refusal
 
-    reports = [run_pass(context, port) for _ in range(MAX_ATTEMPTS + 2)]
-
-    assert reports[: MAX_ATTEMPTS - 1] == [DeliveryReport(0, 1, 0)] * (MAX_ATTEMPTS - 1)
-    assert reports[MAX_ATTEMPTS - 1] == DeliveryReport(sent=0, failed=1, given_up=1)
-    assert reports[MAX_ATTEMPTS:] == [DeliveryReport(0, 0, 0)] * 2  # not retried forever
-    assert len(collector.recipients_tried) == MAX_ATTEMPTS
+    assert run_pass(context, port) == DeliveryReport(sent=0, failed=1, given_up=1)
+    assert run_pass(context, port) == DeliveryReport(0, 0, 0)  # never tried again
     (row,) = outbox_rows(context)
-    assert (row.sent_at, row.attempts) == (None, MAX_ATTEMPTS)
+    assert (row.sent_at, row.attempts) == (None, 1) and row.given_up_at is not None
     assert context.outbox.pending() == []
     with context.engine.connect() as connection:
         entry = connection.execute(
@@ -290,8 +304,47 @@ def test_a_refused_message_is_given_up_after_max_attempts_and_audited(
         ).one()
         pseudonym = connection.execute(select(subjects.c.pseudonym)).scalar_one()
     assert entry.subject_pseudonym == pseudonym
-    assert '"reply_code":550' in entry.detail.replace(" ", "")
+    assert f'"reply_code":{refusal[:3]}' in entry.detail.replace(" ", "")
     assert "gone@example.nl" not in entry.detail
+
+
+def test_item6_five_passes_against_a_451_relay_give_up_no_security_notice(
+    context: Context, smtp: tuple[Collector, int], clock: FixedClock
+) -> None:
+    """The reproduced defect: five passes gave every queued notice up for good."""
+    collector, port = smtp
+    for n in range(4):
+        change_password(context, create_account(context, f"klant{n}@example.nl", "nl"))
+    collector.data_reply = "451 4.7.1 Greylisted, try again later"
+    for _ in range(5):
+        report = run_pass(context, port)
+        # the first messages all got the same 4xx: the server is the problem, nothing counts
+        assert report.stopped and (report.failed, report.given_up) == (0, 0)
+        clock.advance(timedelta(hours=1))
+    assert all((r.attempts, r.given_up_at) == (0, None) for r in outbox_rows(context))
+    collector.data_reply = None
+    assert run_pass(context, port).sent == 4
+
+
+def test_item6_a_temporarily_refused_message_is_given_up_only_when_it_is_72_hours_old(
+    context: Context, smtp: tuple[Collector, int], clock: FixedClock
+) -> None:
+    collector, port = smtp
+    jan = create_account(context, "jan@example.nl", "nl")
+    change_password(context, jan)
+    change_password(context, create_account(context, "emma@example.nl", "en"))
+    collector.refuse_recipients["jan@example.nl"] = "452 4.2.2 Mailbox full"
+    waited = timedelta(0)
+    while waited < GIVE_UP_AFTER:
+        report = run_pass(context, port)
+        assert report.given_up == 0 or waited + back_off(30) >= GIVE_UP_AFTER
+        step = back_off(max(outbox_rows(context)[0].attempts, 1))
+        clock.advance(step)
+        waited += step
+    run_pass(context, port)
+    jan_row = outbox_rows(context)[0]
+    assert jan_row.given_up_at is not None and jan_row.sent_at is None
+    assert jan_row.attempts >= 10  # retried for three days, not five passes
 
 
 def test_a_stopped_server_is_a_clear_error_and_nothing_is_marked_sent(
@@ -314,7 +367,7 @@ def test_a_stopped_server_is_a_clear_error_and_nothing_is_marked_sent(
 
 
 def test_a_server_closing_mid_pass_stops_it_and_spares_the_untried_messages(
-    context: Context, smtp: tuple[Collector, int]
+    context: Context, smtp: tuple[Collector, int], clock: FixedClock
 ) -> None:
     collector, port = smtp
     change_password(context, create_account(context, "jan@example.nl", "nl"))
@@ -329,7 +382,9 @@ def test_a_server_closing_mid_pass_stops_it_and_spares_the_untried_messages(
     # the message in flight counts an attempt; the one never tried does not
     assert [(r.sent_at, r.attempts) for r in outbox_rows(context)] == [(None, 1), (None, 0)]
     collector.data_reply = None
-    assert run_pass(context, port).sent == 2
+    assert run_pass(context, port).sent == 1  # the untried one; the other waits its back-off
+    clock.advance(back_off(1))
+    assert run_pass(context, port).sent == 1
 
 
 def test_mail_of_an_erased_subject_disappears_with_it(

@@ -10,7 +10,7 @@ from privaat.bootstrap import bootstrap, mail_transport
 from privaat.cli._apps import mail_app
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
-from privaat.services.outbox import MAX_ATTEMPTS, MailServerUnreachable
+from privaat.services.outbox import MailServerUnreachable
 from privaat.settings import Settings
 from privaat.store.key_errors import KeyStoreError
 
@@ -51,10 +51,12 @@ def deliver_command() -> None:
     finally:
         context.close()
     typer.echo(f"sent {report.sent}, failed {report.failed}")
+    if report.stopped:
+        typer.echo(f"stopped: {report.stopped}; nothing was counted, the next run tries again")
     if report.given_up:
         typer.echo(
-            f"{report.given_up} message(s) given up after {MAX_ATTEMPTS} attempts "
-            "(recorded in the audit trail as mail.given_up)"
+            f"{report.given_up} message(s) given up: refused for good (5xx) or older than "
+            f"{settings.mail_give_up_hours} hours (recorded in the audit trail as mail.given_up)"
         )
-    if report.failed:
+    if report.failed or report.stopped:
         raise typer.Exit(1)

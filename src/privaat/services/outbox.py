@@ -9,9 +9,18 @@ every send passes the guard and is in the access log like any other read.
 Delivery is at-least-once and safe for several workers on PostgreSQL: each message is
 claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` in its own short transaction, sent, and
 marked sent in that same transaction, so a second worker skips it while it is in flight and
-no longer sees it afterwards. On SQLite (one writer at a time) run one worker. A message the
-server refuses counts an attempt and stays pending; after ``MAX_ATTEMPTS`` it is given up
-and the audit trail records that its holder was not reached.
+no longer sees it afterwards. On SQLite (one writer at a time) run one worker.
+
+Retries follow RFC 5321 §4.5.4.1 (retry for days, not passes):
+
+    accepted ───────────────────────────▶ sent
+    5xx (permanent, §4.2.1) ────────────▶ given up now, audited
+    4xx / dropped connection ───────────▶ attempt counted, next try after a back-off that
+                                          doubles (5 min, 10, 20 … at most 6 h); given up
+                                          only once the message is ``give_up_after`` old
+    the first messages of a pass all get
+    the same 4xx (the server, not them) ▶ the pass stops; nothing is counted
+    cannot be opened (key gone, guard) ─▶ given up now, audited
 """
 
 from __future__ import annotations
@@ -19,9 +28,10 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from privaat.domain.clock import Clock
 from privaat.domain.errors import AccessDenied
@@ -41,23 +51,36 @@ from privaat.store.key_errors import KeyStoreError
 from privaat.store.tables import outbox, subjects
 from privaat.store.unit_of_work import UnitOfWork
 
-__all__ = ["MAX_ATTEMPTS", "DeliveryReport", "MailServerUnreachable", "Outbox", "queue"]
+__all__ = [
+    "FIRST_RETRY",
+    "GIVE_UP_AFTER",
+    "SERVER_WIDE_STREAK",
+    "DeliveryReport",
+    "MailServerUnreachable",
+    "Outbox",
+    "back_off",
+    "queue",
+]
 
 _FIELD = "outbox.message"
-# a refused message is tried this often, then given up: a mailbox that does not exist will
-# not appear by retrying, and a temporary refusal (4xx) has had several passes to clear
-MAX_ATTEMPTS = 5
+GIVE_UP_AFTER = timedelta(hours=72)  # RFC 5321 §4.5.4.1: "at least 4-5 days" for relays
+FIRST_RETRY = timedelta(minutes=5)
+LAST_RETRY_GAP = timedelta(hours=6)
+# this many first messages of a pass refused with one 4xx code: the server is the problem
+SERVER_WIDE_STREAK = 3
 OUTBOX_JOB = SystemJob("outbox")
 log = logging.getLogger("privaat.mail")
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
-    """What one pass did: messages the server accepted, refused, and refused for the last time."""
+    """What one pass did: accepted, refused (will be retried), and given up for good."""
 
     sent: int
     failed: int
     given_up: int
+    # set when the pass stopped because the server refused every message the same way
+    stopped: str | None = None
 
 
 class MailServerUnreachable(Exception):
@@ -69,7 +92,7 @@ class MailServerUnreachable(Exception):
 
 
 def queue(
-    connection: Connection, opened: Opened, *, template: str, mail: OutgoingMail, at: Any
+    connection: Connection, opened: Opened, *, template: str, mail: OutgoingMail, at: datetime
 ) -> None:
     """Queue ``mail`` for the opened subject under its activity; sent only if the caller commits."""
     document = json.dumps({"to": mail.to, "subject": mail.subject, "body": mail.body})
@@ -92,34 +115,58 @@ _PENDING = (
         outbox.c.template,
         outbox.c.message_enc,
         outbox.c.attempts,
+        outbox.c.created_at,
         outbox.c.subject_id,
         subjects.c.pseudonym,
     )
     .join(subjects, subjects.c.id == outbox.c.subject_id)
-    .where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
+    .where(outbox.c.sent_at.is_(None), outbox.c.given_up_at.is_(None))
     .order_by(outbox.c.id)
 )
 
 
+def back_off(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed try: 5 min, doubling, at most 6 h."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY_GAP)
+
+
 @dataclass(frozen=True, slots=True)
 class _Unusable:
-    reason: str  # the message cannot be opened or sent as stored: counted like a refusal
+    reason: str  # the message cannot be opened or sent as stored: given up, audited
+
+
+_Outcome = MailRefused | MailDisconnected | _Unusable
+
+
+def _permanent(outcome: _Outcome) -> bool:
+    # RFC 5321 §4.2.1: 5yz is a permanent negative reply; what cannot be opened never will be
+    if isinstance(outcome, _Unusable):
+        return True
+    return isinstance(outcome, MailRefused) and outcome.code is not None and outcome.code >= 500
 
 
 class Outbox:
     """Opens queued messages through the seam and hands them to a mail transport."""
 
-    def __init__(self, *, engine: Engine, access: SubjectAccess, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        access: SubjectAccess,
+        clock: Clock,
+        give_up_after: timedelta = GIVE_UP_AFTER,
+    ) -> None:
         self._engine, self._access, self._clock = engine, access, clock
+        self._give_up_after = give_up_after
 
     def pending(self) -> list[tuple[int, str, OutgoingMail]]:
-        """Messages still to be tried, as (id, template, mail), opened under the guard."""
+        """Messages not yet sent or given up, as (id, template, mail), opened under the guard."""
         with UnitOfWork(self._engine) as uow, uow.reading() as connection:
             rows = connection.execute(_PENDING).all()
             return [(row.id, row.template, self._open(connection, row)) for row in rows]
 
     def deliver(self, transport: MailTransport) -> DeliveryReport:
-        """Send every pending message once; each is marked sent only after the server took it.
+        """Send every message that is due once; each is marked sent only after the server took it.
 
         Raises ``MailServerUnreachable`` when the server cannot be reached (nothing is counted
         against the messages then) or drops the connection mid-pass (the message in flight
@@ -142,11 +189,18 @@ class Outbox:
         sent = failed = given_up = 0
         after = 0  # messages are taken in id order, each at most once per pass
         dropped: MailDisconnected | None = None
+        # 4xx refusals before any success: held back until we know whether they are the
+        # messages' or the server's (then they are not counted at all)
+        held_back: list[tuple[Any, MailRefused]] = []
+        now = self._clock.now()
+        due = _PENDING.where(
+            or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now)
+        )
         with UnitOfWork(self._engine) as uow:
             while dropped is None:
                 with uow.writing() as connection:
                     row = connection.execute(
-                        _PENDING.where(outbox.c.id > after)
+                        due.where(outbox.c.id > after)
                         .limit(1)
                         .with_for_update(of=outbox, skip_locked=True)
                     ).first()
@@ -156,13 +210,30 @@ class Outbox:
                     outcome = self._send_one(connection, session, sender, row)
                     if outcome is None:
                         sent += 1
+                    elif isinstance(outcome, MailRefused) and _held_back(
+                        outcome, sent + failed + given_up, held_back
+                    ):
+                        held_back.append((row, outcome))
+                        if len(held_back) >= SERVER_WIDE_STREAK:
+                            stopped = f"the server refused every message with {outcome.code}"
+                            log.warning("outbox pass stopped, nothing counted: %s", stopped)
+                            return DeliveryReport(sent, failed, given_up, stopped), None
                         continue
-                    failed += 1
-                    if row.attempts + 1 >= MAX_ATTEMPTS:
-                        given_up += 1
-                        self._record_given_up(connection, row, outcome)
-                    if isinstance(outcome, MailDisconnected):
-                        dropped = outcome  # the pass stops once this attempt is committed
+                    else:
+                        gone = self._record_failure(connection, row, outcome)
+                        failed, given_up = failed + 1, given_up + gone
+                        if isinstance(outcome, MailDisconnected):
+                            dropped = outcome  # the pass stops once this attempt is committed
+                    # a success or another outcome: the held-back refusals were the messages'
+                    for held_row, refusal in held_back:
+                        gone = self._record_failure(connection, held_row, refusal)
+                        failed, given_up = failed + 1, given_up + gone
+                    held_back.clear()
+            if held_back:  # fewer than a streak, and nothing else happened: count them
+                with uow.writing() as connection:
+                    for held_row, refusal in held_back:
+                        gone = self._record_failure(connection, held_row, refusal)
+                        failed, given_up = failed + 1, given_up + gone
         return DeliveryReport(sent, failed, given_up), dropped
 
     def _open(self, connection: Connection, row: Any) -> OutgoingMail:
@@ -173,54 +244,71 @@ class Outbox:
 
     def _send_one(
         self, connection: Connection, session: MailSession, sender: str, row: Any
-    ) -> MailRefused | MailDisconnected | _Unusable | None:
-        """Send the claimed message and record the outcome in the claiming transaction."""
-        outcome: MailRefused | MailDisconnected | _Unusable | None = None
+    ) -> _Outcome | None:
+        """Send the claimed message; marks it sent in the claiming transaction if accepted."""
         try:
             session.send(compose(self._open(connection, row), sender, self._clock.now()))
         except (MailRefused, MailDisconnected) as error:
-            outcome = error
+            return error
         except AccessDenied as error:
             # the guard no longer allows the activity (e.g. the subject restricted it since)
-            outcome = _Unusable(f"not allowed: {error.decision.reason}")
+            return _Unusable(f"not allowed: {error.decision.reason}")
         except (KeyStoreError, CryptoError, ValueError) as error:
-            # the message cannot be opened or is not a valid mail: retrying will not help much,
-            # but it is counted like a refusal so it is given up rather than lost silently
-            outcome = _Unusable(type(error).__name__)
-        values: dict[str, Any] = {"attempts": outbox.c.attempts + 1}
-        if outcome is None:
-            values["sent_at"] = self._clock.now()
-        else:
-            # the template and reply code only: a server's reply text may quote the address
-            log.warning(
-                "outbox message %s (%s) not sent, attempt %s: %s",
-                row.id,
-                row.template,
-                row.attempts + 1,
-                _describe(outcome),
-            )
-        connection.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
-        return outcome
-
-    def _record_given_up(
-        self, connection: Connection, row: Any, outcome: MailRefused | MailDisconnected | _Unusable
-    ) -> None:
-        # accountability (GDPR art. 5(2)): a notice that never reached its holder
-        AuditTrail.append(
-            connection,
-            at=self._clock.now(),
-            actor=OUTBOX_JOB.actor,
-            action="mail.given_up",
-            subject_pseudonym=row.pseudonym,
-            detail={
-                "template": row.template,
-                "attempts": row.attempts + 1,
-                "reply_code": outcome.code if isinstance(outcome, MailRefused) else None,
-            },
+            # the message cannot be opened or is not a valid mail: retrying will not help
+            return _Unusable(type(error).__name__)
+        connection.execute(
+            update(outbox)
+            .where(outbox.c.id == row.id)
+            .values(attempts=outbox.c.attempts + 1, sent_at=self._clock.now())
         )
+        return None
+
+    def _record_failure(self, connection: Connection, row: Any, outcome: _Outcome) -> int:
+        """Count the attempt; give the message up when it is permanent or too old. 1 if given up."""
+        now = self._clock.now()
+        attempts = row.attempts + 1
+        too_old = now - row.created_at >= self._give_up_after
+        give_up = _permanent(outcome) or too_old
+        values: dict[str, Any] = {"attempts": attempts}
+        if give_up:
+            values["given_up_at"] = now
+        else:
+            values["next_attempt_at"] = now + back_off(attempts)
+        # the template and reply code only: a server's reply text may quote the address
+        log.warning(
+            "outbox message %s (%s) not sent, attempt %s: %s%s",
+            row.id,
+            row.template,
+            attempts,
+            _describe(outcome),
+            ", given up" if give_up else "",
+        )
+        connection.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
+        if give_up:
+            # accountability (GDPR art. 5(2)): a notice that never reached its holder
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor=OUTBOX_JOB.actor,
+                action="mail.given_up",
+                subject_pseudonym=row.pseudonym,
+                detail={
+                    "template": row.template,
+                    "attempts": attempts,
+                    "reply_code": outcome.code if isinstance(outcome, MailRefused) else None,
+                },
+            )
+        return int(give_up)
 
 
-def _describe(outcome: MailRefused | MailDisconnected | _Unusable) -> str:
+def _held_back(refusal: MailRefused, recorded: int, held: list[tuple[Any, MailRefused]]) -> bool:
+    """A 4xx refusal while the pass has seen nothing but the same 4xx: hold it back."""
+    if _permanent(refusal) or recorded:
+        return False
+    return all(other.code == refusal.code for _row, other in held)
+
+
+def _describe(outcome: _Outcome) -> str:
     if isinstance(outcome, MailRefused):
         return f"refused {outcome.code}: {outcome.reason}"
     return outcome.reason

@@ -478,6 +478,9 @@ outbox = Table(
     personal("created_at", UTC_TIME, nullable=False, activity=NOTICES, category=None),
     personal("sent_at", UTC_TIME, nullable=True, activity=NOTICES, category=None),
     technical("attempts", Integer, nullable=False, default=0),
+    # RFC 5321 §4.5.4.1: the next try after a temporary refusal, and when it was given up
+    technical("next_attempt_at", UTC_TIME, nullable=True),
+    personal("given_up_at", UTC_TIME, nullable=True, activity=NOTICES, category=None),
     info={"subject": SubjectTable("subject_id", clock="created_at")},
 )
 

@@ -49,17 +49,30 @@ def test_p3_a_second_sign_up_tells_the_holder_and_mail_goes_through_the_transpor
     assert services.policy.controller.name in message.get_content()
 
 
-def test_a_refused_message_counts_an_attempt_and_stays_pending(
+def test_a_temporary_refusal_counts_an_attempt_and_waits_for_its_back_off(
+    services: Context, mail: InMemoryTransport, clock: FixedClock
+) -> None:
+    jan = customer(services)
+    with services.unit_of_work() as uow:
+        services.accounts.sign_up(uow, sign_up_command(email=jan.email))
+    mail.refuse[jan.email] = 452
+    assert services.outbox.deliver(mail).failed == 1
+    assert len(services.outbox.pending()) == 1
+    del mail.refuse[jan.email]
+    assert services.outbox.deliver(mail).sent == 0  # not due yet
+    clock.advance(timedelta(minutes=5))
+    assert services.outbox.deliver(mail).sent == 1
+
+
+def test_a_permanent_refusal_gives_the_message_up(
     services: Context, mail: InMemoryTransport
 ) -> None:
     jan = customer(services)
     with services.unit_of_work() as uow:
         services.accounts.sign_up(uow, sign_up_command(email=jan.email))
     mail.refuse[jan.email] = 550
-    assert services.outbox.deliver(mail).failed == 1
-    assert len(services.outbox.pending()) == 1
-    del mail.refuse[jan.email]
-    assert services.outbox.deliver(mail).sent == 1
+    assert services.outbox.deliver(mail).given_up == 1
+    assert services.outbox.pending() == []
 
 
 def test_p2_p3_a_password_change_asks_the_current_one_and_sends_a_notice(

@@ -1,4 +1,4 @@
-"""the data registry's needs: hold keys, erasure tombstones, consent evidence, restriction scope
+"""registry needs (hold keys, tombstones, consent evidence, restriction scope); outbox retries
 
 Revision ID: 0002
 Revises: 0001
@@ -56,9 +56,17 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("evidence_enc", sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("given_up_at", sa.DateTime(timezone=True), nullable=True))
+    # what the attempt counter gave up before: given up now, so it is not retried again
+    op.execute("UPDATE outbox SET given_up_at = created_at WHERE sent_at IS NULL AND attempts >= 5")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("given_up_at")
+        batch_op.drop_column("next_attempt_at")
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.drop_column("evidence_enc")
     with op.batch_alter_table("subjects", schema=None) as batch_op:

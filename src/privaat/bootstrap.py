@@ -25,7 +25,7 @@ from privaat.policy.loader import load_policy_file
 from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
-from privaat.services.activities import require_activities
+from privaat.services.activities import ACCOUNT, require_activities
 from privaat.services.credentials import Credentials
 from privaat.services.erasure import Erasure
 from privaat.services.geo import GeoLocator
@@ -137,7 +137,13 @@ def bootstrap(
         else None
     )
     accounts = Accounts(
-        access=access, keys=keys, credentials=credentials, notifier=notifier, clock=clock
+        access=access,
+        keys=keys,
+        credentials=credentials,
+        notifier=notifier,
+        clock=clock,
+        account_retention=policy.activity(ACCOUNT).retention.period,
+        limiter=limiter,
     )
     sessions = Sessions(
         access=access,

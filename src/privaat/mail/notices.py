@@ -24,6 +24,8 @@ class Notice(StrEnum):
     NEW_DEVICE_LOGIN = "new_device_login"
     EMAIL_CHANGED = "email_changed"  # sent to the old and the new address
     SIGN_UP_ATTEMPT = "sign_up_attempt"  # someone tried to register an existing address
+    # the same, for a closed account that is still kept: says until when (P20, L52)
+    SIGN_UP_CLOSED_ACCOUNT = "sign_up_closed_account"
     ACCOUNT_CLOSED = "account_closed"
     # art. 21(1): the controller records compelling grounds against an objection; the person
     # is told what continues, why, and where to complain (art. 12(4), 77)
@@ -89,6 +91,21 @@ _TEXTS: Mapping[Notice, _Msgids] = MappingProxyType(
                 "Someone tried to create a new account with {provider} with this e-mail "
                 "address, which already has one. If that was you, nothing needs doing: just "
                 "log in."
+            ),
+        ),
+        Notice.SIGN_UP_CLOSED_ACCOUNT: _Msgids(
+            N_("Attempt to create an account"),
+            N_(
+                "Someone tried to create a new account with this e-mail address. Your closed "
+                "account is kept until {until}, as our privacy policy says; after that date you "
+                "can sign up again with this address. Want it back sooner? Contact us at "
+                "{contact}."
+            ),
+            N_(
+                "Someone tried to create a new account with {provider} with this e-mail "
+                "address. Your closed account is kept until {until}, as our privacy policy "
+                "says; after that date you can sign up again with this address. Want it back "
+                "sooner? Contact us at {contact}."
             ),
         ),
         Notice.ACCOUNT_CLOSED: _Msgids(

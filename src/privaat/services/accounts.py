@@ -9,32 +9,37 @@ runs before or between them, never inside.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal, SystemJob
 from privaat.domain.subject import AccountStatus, SubjectState
 from privaat.mail.notices import Notice
+from privaat.policy.period import Period
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
 from privaat.services.activities import ACCOUNT
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
 from privaat.services.credentials import Credentials
 from privaat.services.errors import Conflict, InvalidField
 from privaat.services.notifier import Notifier
+from privaat.services.rate_limit import AttemptLimiter, Limit
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import accounts, credentials, sessions
+from privaat.store.tables import accounts, credentials, outbox, sessions
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = ["PERSONAL_FIELDS", "Accounts", "Profile", "SignUpOutcome"]
 
 # the sign-up form acts before any subject exists: its writes are logged under this name
 SIGN_UP = SystemJob("sign-up")
+MAX_SIGN_UPS_PER_IP = 10  # per attempt window (15 minutes): no mail flood from one address
+SIGN_UP_NOTICE_PERIOD = timedelta(days=1)  # at most one "someone tried" notice a day
+_SIGN_UP_NOTICES = (Notice.SIGN_UP_ATTEMPT, Notice.SIGN_UP_CLOSED_ACCOUNT)
 
 # Encrypted account columns and the field name each ciphertext is bound to.
 PERSONAL_FIELDS = (
@@ -120,9 +125,12 @@ class Accounts:
         credentials: Credentials,
         notifier: Notifier,
         clock: Clock,
+        account_retention: Period,
+        limiter: AttemptLimiter | None = None,
     ) -> None:
         self._access, self._keys, self._credentials = access, keys, credentials
-        self._notifier, self._clock = notifier, clock
+        self._notifier, self._clock, self._limiter = notifier, clock, limiter
+        self._account_retention = account_retention
         self.activities = frozenset({ACCOUNT}) | notifier.activities | credentials.activities
 
     def read_profile(self, uow: UnitOfWork, principal: Principal, subject_id: int) -> Profile:
@@ -133,10 +141,19 @@ class Accounts:
             raise InvalidField("subject", "has no account")
         return _profile(opened, opened.record)
 
-    def sign_up(self, uow: UnitOfWork, command: AccountCreate) -> SignUpOutcome:
-        """Create an account (P1); under 16 nothing is stored (P18, LEGAL L46)."""
+    def sign_up(
+        self, uow: UnitOfWork, command: AccountCreate, *, ip: str | None = None
+    ) -> SignUpOutcome:
+        """Create an account (P1); under 16 nothing is stored (P18, LEGAL L46). Sign-ups are
+        limited per IP address before any password is hashed (issue 5 item 3)."""
         now = self._clock.now()
         _refuse_minors(command, now.date())
+        if ip is not None and self._limiter is not None:
+            index = self._keys.cached_blind_index
+            if index is None:
+                with uow.writing() as connection:
+                    index = self._keys.blind_index(connection)
+            self._limiter.take(uow, [Limit(index.value("sign-up-ip", ip), MAX_SIGN_UPS_PER_IP)])
         password_hash = self._credentials.passwords.hash(command.password.get_secret_value())
         try:
             return self._create(uow, command, password_hash, now)
@@ -150,11 +167,14 @@ class Accounts:
         with uow.writing() as connection:
             email_bidx = self._keys.blind_index(connection).email(command.email)
             existing = connection.execute(
-                select(accounts.c.subject_id).where(accounts.c.email_bidx == email_bidx)
-            ).scalar()
+                select(accounts.c.subject_id, accounts.c.status, accounts.c.closed_at).where(
+                    accounts.c.email_bidx == email_bidx
+                )
+            ).first()
             if existing is not None:
-                # no enumeration: the same answer; the holder of the address is told instead
-                self._notifier.notify(connection, SIGN_UP, existing, Notice.SIGN_UP_ATTEMPT)
+                # no enumeration: the same answer; the holder of the address is told instead,
+                # once a day at most, however often someone tries (issue 5 item 3)
+                self._tell_holder(connection, existing, now)
                 return SignUpOutcome(created=False, subject_id=None)
             opened = self._access.create(
                 connection, SIGN_UP, ACCOUNT, state=SubjectState.customer()
@@ -190,6 +210,29 @@ class Accounts:
                 detail={"activity": ACCOUNT},
             )
         return SignUpOutcome(created=True, subject_id=opened.subject_id)
+
+    def _tell_holder(self, connection: Connection, existing: Any, now: datetime) -> None:
+        told = connection.execute(
+            select(outbox.c.id).where(
+                outbox.c.subject_id == existing.subject_id,
+                outbox.c.template.in_([n.value for n in _SIGN_UP_NOTICES]),
+                outbox.c.created_at > now - SIGN_UP_NOTICE_PERIOD,
+            )
+        ).first()
+        if told is not None:
+            return
+        if existing.status == AccountStatus.CLOSED.value and existing.closed_at is not None:
+            # the address belongs to a closed account still kept: say until when (P20, L52)
+            until = self._account_retention.after(existing.closed_at)
+            self._notifier.notify(
+                connection,
+                SIGN_UP,
+                existing.subject_id,
+                Notice.SIGN_UP_CLOSED_ACCOUNT,
+                until=until.date().isoformat(),
+            )
+        else:
+            self._notifier.notify(connection, SIGN_UP, existing.subject_id, Notice.SIGN_UP_ATTEMPT)
 
     def update_profile(
         self, uow: UnitOfWork, principal: Principal, subject_id: int, command: AccountUpdate

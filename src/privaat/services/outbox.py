@@ -127,7 +127,8 @@ _PENDING = (
 
 def back_off(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed try: 5 min, doubling, at most 6 h."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY_GAP)
+    doubled: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(doubled, LAST_RETRY_GAP)
 
 
 @dataclass(frozen=True, slots=True)

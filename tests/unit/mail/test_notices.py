@@ -15,6 +15,7 @@ VALUES = {
     "grounds": "een aanval op accounts",
     "authority": "Autoriteit Persoonsgegevens",
     "complaint_url": "https://autoriteitpersoonsgegevens.nl",
+    "until": "2026-12-31",
 }
 
 

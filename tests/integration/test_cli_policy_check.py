@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from privaat.cli import app
@@ -133,3 +135,81 @@ def test_the_command_checks_the_shipped_policy_in_a_fresh_process() -> None:
 
     assert completed.returncode == 0, completed.stderr
     assert "valid —" in completed.stdout
+
+
+# a fresh process with 1 GiB of address space: a loader that expanded the aliases or read the
+# whole file would die of MemoryError (rc 1, a traceback) instead of taking the machine down
+_LIMITED_MAIN = (
+    "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+    "from privaat.cli import main; main()"
+)
+
+
+def check_in_a_fresh_process(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-c", _LIMITED_MAIN, "policy", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return completed, time.monotonic() - started
+
+
+def billion_laughs() -> str:
+    """The classic: nine levels of ten aliases, 10^9 strings from a few hundred bytes."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 9):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_item9_billion_laughs_exits_2_quickly_with_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "laughs.yaml"
+    path.write_text(billion_laughs(), "utf-8")
+    assert path.stat().st_size < 1024
+
+    completed, seconds = check_in_a_fresh_process(path)
+
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert completed.stderr == (
+        f"{path}: cannot read the policy file: the policy has more than 100,000 YAML nodes "
+        "(an alias counts at each use), the most a policy file may hold\n"
+    )
+    assert completed.stdout == ""
+    assert seconds < 60
+
+
+def test_item9_an_oversized_file_exits_2_without_being_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as file:
+        file.truncate(4 << 30)  # 4 GiB, sparse: reading it whole would pass the 1 GiB limit
+
+    completed, seconds = check_in_a_fresh_process(path)
+
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert completed.stderr == (
+        f"{path}: cannot read the policy file: the file is larger than 2 MiB, "
+        "the most a policy file may be\n"
+    )
+    assert seconds < 60
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_item9_dev_zero_exits_2_without_a_traceback() -> None:
+    completed, _seconds = check_in_a_fresh_process(Path("/dev/zero"))
+
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.startswith("/dev/zero: cannot read the policy file: the file is larger")
+
+
+def test_item9_a_policy_too_large_is_reported_in_process_too(tmp_path: Path) -> None:
+    path = tmp_path / "laughs.yaml"
+    path.write_text(billion_laughs(), "utf-8")
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}: cannot read the policy file: the policy has more")

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from privaat.cli._apps import policy_app
-from privaat.policy.loader import PolicyError, load_policy_file
+from privaat.policy.loader import PolicyError, PolicyTooLarge, load_policy_file
 
-# exit codes: 0 valid, 1 the file has problems, 2 the file cannot be read
+# exit codes: 0 valid, 1 the file has problems, 2 the file cannot be read (missing, not
+# permitted, or beyond the loader's limits on size and nodes)
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
 
@@ -22,6 +23,9 @@ def check(
     """Check a policy file: schema, references, vocabulary and promise coverage."""
     try:
         policy = load_policy_file(file)
+    except PolicyTooLarge as error:
+        typer.echo(f"{file}: cannot read the policy file: {error.reason}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
     except PolicyError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)

@@ -7,21 +7,28 @@ given snippet), never hard-coded, so editing the fixture cannot make them lie.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PosixPath
+from typing import Any
 
 import pytest
+import yaml
 
 from privaat.policy.loader import (
+    MAX_POLICY_BYTES,
+    MAX_POLICY_NODES,
     PolicyError,
     PolicyProblem,
+    PolicyTooLarge,
     load_policy,
     load_policy_file,
     locate,
+    read_policy_text,
 )
 from privaat.policy.schema import LegalBasis
 from privaat.policy.validate import Finding
 
 FIXTURE = (Path(__file__).parent / "fixtures" / "minimal_policy.yaml").read_text("utf-8")
+SHIPPED = sorted((Path(__file__).parents[3] / "policies").glob("*.yaml"))
 
 
 def edited(old: str, new: str) -> str:
@@ -430,3 +437,101 @@ def test_load_policy_file_accepts_a_byte_order_mark(tmp_path: Path) -> None:
 def test_a_missing_file_raises_the_os_error_unchanged(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_policy_file(tmp_path / "nowhere.yaml")
+
+
+def laughs(levels: int, width: int = 10) -> str:
+    """A "billion laughs" document: each level an anchored list of ``width`` aliases to the last."""
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_item9_aliases_that_expand_past_the_node_limit_are_refused_as_too_large() -> None:
+    # 10^5 leaves and 11,111 lists once expanded: just past the limit, from 300 bytes
+    text = laughs(levels=5)
+    assert len(text) < 400
+
+    with pytest.raises(PolicyTooLarge) as caught:
+        load_policy(text, source="laughs.yaml")
+
+    assert caught.value.reason == (
+        f"the policy has more than {MAX_POLICY_NODES:,} YAML nodes (an alias counts at each "
+        "use), the most a policy file may hold"
+    )
+    assert [str(p) for p in caught.value.problems] == [f"laughs.yaml: {caught.value.reason}"]
+
+
+def test_item9_aliases_within_the_limit_still_load_to_the_schema_check() -> None:
+    problems = problems_of(laughs(levels=3))
+
+    assert not any("YAML nodes" in problem.message for problem in problems)
+
+
+def test_item9_a_million_tiny_values_stop_at_the_node_limit_without_aliases() -> None:
+    text = "policy: [" + "a," * (MAX_POLICY_NODES + 1) + "]\n"
+
+    with pytest.raises(PolicyTooLarge) as caught:
+        load_policy(text)
+
+    assert "YAML nodes" in caught.value.reason
+
+
+def test_item9_text_longer_than_the_size_limit_is_refused_before_it_is_parsed() -> None:
+    with pytest.raises(PolicyTooLarge) as caught:
+        load_policy("#" * (MAX_POLICY_BYTES + 1), source="huge.yaml")
+
+    assert caught.value.reason == "the policy is larger than 2 MiB, the most a policy file may be"
+
+
+def test_item9_a_file_past_the_size_limit_is_read_no_further_than_the_limit(
+    tmp_path: Path,
+) -> None:
+    read: list[int] = []
+
+    class CountingPath(PosixPath):
+        """A path whose file counts the bytes read from it (``read_bytes`` opens it too)."""
+
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            file = super().open(*args, **kwargs)
+            original = file.read
+
+            def counted(*read_args: Any) -> Any:
+                data = original(*read_args)
+                read.append(len(data))
+                return data
+
+            file.read = counted
+            return file
+
+    path = tmp_path / "big.yaml"
+    with path.open("wb") as file:
+        file.truncate(4 * MAX_POLICY_BYTES)  # sparse: costs no disk
+
+    with pytest.raises(PolicyTooLarge) as caught:
+        read_policy_text(CountingPath(path))
+
+    assert sum(read) == MAX_POLICY_BYTES + 1
+    assert caught.value.reason == "the file is larger than 2 MiB, the most a policy file may be"
+    assert str(caught.value) == f"{path}: {caught.value.reason}"
+
+
+def test_item9_a_policy_too_large_is_a_policy_error_so_every_caller_reports_it() -> None:
+    assert issubclass(PolicyTooLarge, PolicyError)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_item9_the_limits_leave_the_shipped_policies_tenfold_room(path: Path) -> None:
+    text = path.read_text("utf-8")
+    nodes, pending = 0, [yaml.compose(text, Loader=yaml.SafeLoader)]
+    while pending:
+        node = pending.pop()
+        nodes += 1
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+
+    assert len(text.encode()) * 10 < MAX_POLICY_BYTES
+    assert nodes * 10 < MAX_POLICY_NODES
+    assert load_policy_file(path).activities

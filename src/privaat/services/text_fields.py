@@ -2,7 +2,7 @@
 
     value ──NFC──▶ line endings as "\\n" (multi-line) ──strip──▶ refused when it holds
         a NUL · a terminal escape (ESC, CSI) · a line break (single-line fields)
-        · any other control character (a tab only in multi-line text)
+        · any other control character (a tab is text only in multi-line fields)
         · a bidirectional override or isolate · a lone surrogate
         · no visible character · a payment card number (P8, LEGAL L31)
 
@@ -22,7 +22,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 from stdnum import luhn
 
-__all__ = ["MultiLine", "Refusal", "SingleLine", "TextRefused", "check_text"]
+__all__ = ["MESSAGES", "MultiLine", "Refusal", "SingleLine", "TextRefused", "check_text"]
 
 
 class Refusal(StrEnum):

@@ -8,6 +8,8 @@ import unicodedata
 from typing import Annotated, Union, get_args, get_origin
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from privaat.services import account_commands, contact_fields, text_fields
@@ -79,7 +81,7 @@ STILL_ACCEPTED = [
 
 def test_item7_the_api_of_the_rule_is_explicit() -> None:
     assert sorted(text_fields.__all__) == sorted(
-        ["MultiLine", "Refusal", "SingleLine", "TextRefused", "check_text"]
+        ["MESSAGES", "MultiLine", "Refusal", "SingleLine", "TextRefused", "check_text"]
     )
     assert set(MESSAGES) == set(Refusal)
 
@@ -171,6 +173,20 @@ def test_l31_a_card_number_on_a_line_of_its_own_is_refused_in_multi_line_text() 
 @pytest.mark.parametrize("text", STILL_ACCEPTED)
 def test_l31_ibans_vat_phone_and_order_numbers_still_pass(text: str) -> None:
     assert check_text(text, multiline=False) == text.strip()
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(text=st.text(), multiline=st.booleans())
+def test_item7_what_the_rule_accepts_it_accepts_again_unchanged(text: str, multiline: bool) -> None:
+    try:
+        accepted = check_text(text, multiline=multiline)
+    except TextRefused:
+        return
+
+    assert check_text(accepted, multiline=multiline) == accepted
+    assert unicodedata.is_normalized("NFC", accepted) and accepted == accepted.strip()
+    assert accepted.encode("utf-8")  # storable: no lone surrogate
+    assert multiline or "\n" not in accepted
 
 
 class _Form(BaseModel):

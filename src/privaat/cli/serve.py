@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import os
+import stat
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
@@ -19,6 +23,7 @@ from privaat.store.db import migrate
 from privaat.store.key_errors import MasterKeyConfigError
 from privaat.store.tables import accounts
 from privaat.web.app import create_app
+from privaat.web.server_log import log_config
 
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105  (published demo credentials, demo mode only)
 DEMO_ACCOUNTS = (
@@ -44,21 +49,71 @@ Host = Annotated[str | None, typer.Option(help="Address to listen on (default: P
 Port = Annotated[int | None, typer.Option(help="Port to listen on (default: PRIVAAT_PORT).")]
 
 
+class DatabaseFileInsecure(Exception):
+    """A SQLite database file that group or others can open."""
+
+
+def refuse_open_database_files(database_url: str) -> None:
+    """Refuse a SQLite database (or its -wal, -shm) that group or others can access."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    for path in (Path(url.database + suffix) for suffix in ("", "-wal", "-shm")):
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            continue  # make_engine creates a missing database file 0600
+        if os.name == "posix" and mode & 0o077:
+            raise DatabaseFileInsecure(
+                f"database file {path} is accessible to group or others "
+                f"(mode {stat.S_IMODE(mode):04o}); run `chmod 600 {path}`"
+            )
+
+
 def _context(settings: Settings) -> Context:
     try:
-        return bootstrap(settings)
+        context = bootstrap(settings)
     except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
-        typer.echo(f"privaat: cannot start: {error}", err=True)
-        raise typer.Exit(2) from None
+        _cannot_start(error)
+    if settings.mode is Mode.PRODUCTION:
+        # after the policy and the key: a missing file is created 0600 by make_engine
+        try:
+            refuse_open_database_files(settings.database_url)
+        except DatabaseFileInsecure as error:
+            context.close()
+            _cannot_start(error)
+    return context
+
+
+def _cannot_start(error: Exception) -> NoReturn:
+    typer.echo(f"privaat: cannot start: {error}", err=True)
+    raise typer.Exit(2) from None
 
 
 def _serve(context: Context, host: str | None, port: int | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = context.settings
     try:
-        uvicorn.run(create_app(context), host=host or settings.host, port=port or settings.port)
+        uvicorn.run(
+            create_app(context),
+            host=host or settings.host,
+            port=port or settings.port,
+            **_uvicorn_options(settings),
+        )
     finally:
         context.close()
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Proxy headers only from the configured proxies; an access log without full client IPs."""
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: any local process could
+    # then pick its own address (and walk past the per-IP log-in limit)
+    proxies = settings.forwarded_allow_ips
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+        "log_config": log_config(),
+    }
 
 
 @app.command()

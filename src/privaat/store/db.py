@@ -12,6 +12,7 @@ another writer committed in between, which ``busy_timeout`` cannot wait out.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        _create_private(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -56,6 +57,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does; its -wal and -shm copy the mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: an existing file keeps its mode (serve refuses an open one in production)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def alembic_config(engine: Engine) -> Config:

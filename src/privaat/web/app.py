@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from privaat import __version__
 from privaat.bootstrap import Context
-from privaat.web import problems
+from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.pages import privacy
@@ -57,11 +57,16 @@ def create_app(context: Context) -> FastAPI:
         version=__version__,
         summary="A privacy policy as code, enforced at run time.",
         lifespan=lifespan,
+        docs_url=None,  # served by web.api_docs from local files, not from a CDN
+        redoc_url=None,
     )
     app.state.context = context
     app.state.policy = context.policy
     problems.install(app)
     app.add_middleware(BodyLimit)
+    headers.install(app, hsts=context.settings.base_url.startswith("https://"))
+    openapi.install(app)
+    app.include_router(api_docs.router)
     app.include_router(accounts_api.router)
     app.include_router(privacy.router)
 

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from privaat.bootstrap import Context
 from privaat.domain.principal import DataSubject
 from privaat.store.unit_of_work import UnitOfWork
+from privaat.web.forwarded import client_address, forwarded_chain, trusted_proxies
 
 SESSION_COOKIE = "privaat_session"
 
@@ -54,13 +55,17 @@ CurrentSubject = Annotated[DataSubject, Depends(current_subject)]
 UNKNOWN_IP = "0.0.0.0"  # noqa: S104  (a placeholder address, not a bind address)
 
 
-def client_ip(request: Request) -> str:
-    """The caller's address; behind a proxy run uvicorn with --proxy-headers to get the real one."""
+def client_ip(request: Request, ctx: ContextDep) -> str:
+    """The caller's address: the peer, or behind a trusted proxy the rightmost untrusted
+    X-Forwarded-For entry (``PRIVAAT_FORWARDED_ALLOW_IPS``; see ``web.forwarded``)."""
     host = request.client.host if request.client else ""
     try:
-        return str(ipaddress.ip_address(host))
+        peer = ipaddress.ip_address(host)
     except ValueError:
         return UNKNOWN_IP
+    chain = forwarded_chain(request.headers.getlist("x-forwarded-for"))
+    client = client_address(peer, chain, trusted_proxies(ctx.settings.forwarded_allow_ips))
+    return UNKNOWN_IP if client is None else str(client)
 
 
 ClientIp = Annotated[str, Depends(client_ip)]

@@ -26,8 +26,14 @@ from privaat.web.deps import (
     SessionToken,
     UowDep,
 )
+from privaat.web.openapi import AUTHENTICATED, problem_responses
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+# every route uses the database: 503 while it is unreachable
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=problem_responses(503))
+_SESSION_SET = {
+    "description": "Logged in: the session is in the HttpOnly cookie `privaat_session`.",
+    "headers": {"Set-Cookie": {"schema": {"type": "string"}}},
+}
 
 
 class AccountPublic(BaseModel):
@@ -74,19 +80,34 @@ class LoginPublic(BaseModel):
     new_device: bool
 
 
-@router.post("/accounts", status_code=status.HTTP_202_ACCEPTED, response_model=SignUpAccepted)
+@router.post(
+    "/accounts",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SignUpAccepted,
+    responses=problem_responses(429),  # sign-ups per IP address
+)
 def sign_up(body: AccountCreate, ctx: ContextDep, uow: UowDep) -> SignUpAccepted:
     """Create an account (P1); the same answer whether or not the address was known."""
     ctx.accounts.sign_up(uow, body)
     return SignUpAccepted()
 
 
-@router.get("/account", response_model=AccountPublic)
+@router.get(
+    "/account",
+    response_model=AccountPublic,
+    responses=problem_responses(401, 403),
+    openapi_extra=AUTHENTICATED,
+)
 def read_account(ctx: ContextDep, uow: UowDep, subject: CurrentSubject) -> AccountPublic:
     return AccountPublic.of(ctx.accounts.read_profile(uow, subject, subject.subject_id))
 
 
-@router.patch("/account", response_model=AccountPublic)
+@router.patch(
+    "/account",
+    response_model=AccountPublic,
+    responses=problem_responses(401, 403, 409, 429),  # 429: an e-mail change re-authenticates
+    openapi_extra=AUTHENTICATED,
+)
 def rectify_account(
     body: AccountUpdate, ctx: ContextDep, uow: UowDep, subject: CurrentSubject
 ) -> AccountPublic:
@@ -94,7 +115,13 @@ def rectify_account(
     return AccountPublic.of(ctx.accounts.update_profile(uow, subject, subject.subject_id, body))
 
 
-@router.post("/account/close", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/account/close",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,  # RFC 9110 §15.3.5: no content, so no content type
+    responses=problem_responses(401, 403, 429),
+    openapi_extra=AUTHENTICATED,
+)
 def close_account(
     body: AccountClose, ctx: ContextDep, uow: UowDep, subject: CurrentSubject, response: Response
 ) -> None:
@@ -102,7 +129,13 @@ def close_account(
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-@router.post("/account/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/account/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 403, 429),
+    openapi_extra=AUTHENTICATED,
+)
 def change_password(
     body: PasswordChange,
     ctx: ContextDep,
@@ -120,7 +153,12 @@ def change_password(
     )
 
 
-@router.get("/account/logins", response_model=list[LoginPublic])
+@router.get(
+    "/account/logins",
+    response_model=list[LoginPublic],
+    responses=problem_responses(401, 403),
+    openapi_extra=AUTHENTICATED,
+)
 def list_logins(ctx: ContextDep, uow: UowDep, subject: CurrentSubject) -> list[LoginPublic]:
     """The holder's recent log-ins with where they came from (P9)."""
     if ctx.logins is None:
@@ -132,7 +170,12 @@ def list_logins(ctx: ContextDep, uow: UowDep, subject: CurrentSubject) -> list[L
     ]
 
 
-@router.post("/session", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/session",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses={204: _SESSION_SET, **problem_responses(401, 403, 429)},
+)
 def log_in(
     body: LogIn, ctx: ContextDep, uow: UowDep, ip: ClientIp, request: Request, response: Response
 ) -> None:
@@ -155,7 +198,7 @@ def log_in(
     )
 
 
-@router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/session", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 def log_out(ctx: ContextDep, uow: UowDep, token: SessionToken, response: Response) -> None:
     ctx.sessions.log_out(uow, token)
     response.delete_cookie(SESSION_COOKIE, path="/")

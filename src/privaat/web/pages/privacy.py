@@ -16,10 +16,12 @@ from fastapi.responses import HTMLResponse, Response
 from privaat.policy.schema import Policy
 from privaat.render.language import LANGUAGES, negotiate_language
 from privaat.render.policy_text import Format, render_policy_text
+from privaat.web.openapi import documented_problem
 
 __all__ = ["PolicyDep", "get_policy", "router"]
 
-router = APIRouter(tags=["pages"])
+_NO_POLICY = documented_problem(503, description="No privacy policy is loaded.", retry_after=False)
+router = APIRouter(tags=["pages"], responses={503: _NO_POLICY})
 
 # the page loads nothing: no scripts, no images, no fonts; only its own inline style
 _CONTENT_SECURITY_POLICY = (
@@ -51,7 +53,13 @@ def privacy_page(request: Request, policy: PolicyDep, lang: LangQuery = None) ->
     return HTMLResponse(body, headers=_headers(chosen, csp=True))
 
 
-@router.get("/privacy.md", summary="The privacy policy (Markdown)")
+class MarkdownResponse(Response):
+    """Documents the Markdown page as ``text/markdown`` (RFC 7763), not as JSON."""
+
+    media_type = "text/markdown"
+
+
+@router.get("/privacy.md", response_class=MarkdownResponse, summary="The privacy policy (Markdown)")
 def privacy_markdown(request: Request, policy: PolicyDep, lang: LangQuery = None) -> Response:
     """Serve the public privacy policy as Markdown."""
     chosen = _language(request, lang)

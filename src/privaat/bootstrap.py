@@ -27,6 +27,7 @@ from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import ACCOUNT, require_activities
 from privaat.services.credentials import Credentials
+from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
 from privaat.services.geo import GeoLocator
 from privaat.services.login_history import LoginHistory
@@ -66,6 +67,7 @@ class Context:
     outbox: Outbox
     erasure: Erasure
     objections: Objections
+    addresses: EmailAddresses
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -136,6 +138,14 @@ def bootstrap(
         if settings.record_login_locations
         else None
     )
+    addresses = EmailAddresses(
+        access=access,
+        keys=keys,
+        credentials=credentials,
+        notifier=notifier,
+        clock=clock,
+        base_url=settings.base_url,
+    )
     accounts = Accounts(
         access=access,
         keys=keys,
@@ -144,6 +154,7 @@ def bootstrap(
         clock=clock,
         account_retention=policy.activity(ACCOUNT).retention.period,
         limiter=limiter,
+        addresses=addresses,
     )
     sessions = Sessions(
         access=access,
@@ -187,4 +198,5 @@ def bootstrap(
         ),
         erasure=erasure,
         objections=objections,
+        addresses=addresses,
     )

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from typer.testing import CliRunner, Result
 
 from privaat.bootstrap import Context
@@ -63,6 +63,12 @@ PROMOTIONAL_WORDS = (
     "deal",
     "buy",
     "upgrade",
+)
+
+
+# the single-use address link of privaat itself (services/email_address.py)
+ONE_TIME_LINK = re.compile(
+    r"https?://[^\s/]+/api/v1/account/email/(?:verify|confirm)\?token=([\w-]+)"
 )
 
 
@@ -142,6 +148,14 @@ def create_account(context: Context, email: str, language: str) -> int:
     with context.unit_of_work() as uow:
         outcome = context.accounts.sign_up(uow, command)
     assert outcome.subject_id is not None
+    # these tests are about the notices that follow: the sign-up's verification link
+    # (tests/integration/test_email_address.py) is taken out of the way
+    with context.engine.begin() as connection:
+        connection.execute(
+            delete(outbox).where(
+                outbox.c.subject_id == outcome.subject_id, outbox.c.template == "verify_email"
+            )
+        )
     return outcome.subject_id
 
 
@@ -450,10 +464,22 @@ def produce_every_notice(context: Context, email: str, language: str) -> None:
             )
     change_password(context, subject_id)  # password_changed
     new_email = "new." + email
-    update = AccountUpdate.model_validate({"email": new_email})
+    update = AccountUpdate.model_validate(
+        {"email": new_email, "current_password": "a much better one"}
+    )
     me = DataSubject(subject_id)
     with context.unit_of_work() as uow:
-        context.accounts.update_profile(uow, me, subject_id, update)  # email_changed, twice
+        # email_change_requested to the old address, confirm_email_change to the new one
+        context.accounts.update_profile(uow, me, subject_id, update)
+    (link,) = [
+        mail.body
+        for _id, template, mail in context.outbox.pending()
+        if template == "confirm_email_change" and mail.to == new_email
+    ]
+    token = ONE_TIME_LINK.search(link)
+    assert token is not None
+    with context.unit_of_work() as uow:
+        context.addresses.confirm_change(uow, token.group(1))  # email_changed, twice
         close = AccountClose.model_validate({"password": "a much better one"})
         context.accounts.close(uow, me, subject_id, close)  # account_closed
 
@@ -467,14 +493,21 @@ def test_l4_notices_reach_people_without_marketing_consent_and_hold_no_promotion
 
     report = run_pass(context, port)
 
-    assert report.sent == len(collector.received) == 12
+    assert report.sent == len(collector.received) == 16
     subjects_sent = {r.message["Subject"] for r in collector.received}
-    filled = {"contact": contact(context), "at": "", "where": "", "until": ""}
+    filled = {"contact": contact(context), "at": "", "where": "", "until": "", "link": ""}
     assert subjects_sent == {
         notice_text(notice, language, provider=provider(context), **filled).subject
         for notice in Notice
-        # a privacy officer's decision, and the closed-account variant: not produced here
-        if notice not in (Notice.OBJECTION_OVERRIDDEN, Notice.SIGN_UP_CLOSED_ACCOUNT)
+        # not produced here: a privacy officer's decision, the closed-account and taken-
+        # address variants, and the verification link (taken out of the way on sign-up)
+        if notice
+        not in (
+            Notice.OBJECTION_OVERRIDDEN,
+            Notice.SIGN_UP_CLOSED_ACCOUNT,
+            Notice.EMAIL_IN_USE,
+            Notice.VERIFY_EMAIL,
+        )
         for language in ("nl", "en")
     }
     promotional = re.compile(r"\b(" + "|".join(PROMOTIONAL_WORDS) + r")", re.IGNORECASE)
@@ -484,9 +517,11 @@ def test_l4_notices_reach_people_without_marketing_consent_and_hold_no_promotion
         assert promotional.search(text) is None, text
         assert not message.is_multipart() and message.get_content_type() == "text/plain"
         assert "List-Unsubscribe" not in message
-        # no tracking pixel, no links to follow: plain text without HTML or URLs
+        # no tracking pixel, no links to follow: plain text without HTML or URLs, but for
+        # the one-time link that proves an address (it is the notice's whole point)
         assert "<img" not in text.lower() and "<" not in body_of(message)
-        assert "http://" not in text and "https://" not in text
+        without_own_link = ONE_TIME_LINK.sub("", text)
+        assert "http://" not in without_own_link and "https://" not in without_own_link
 
 
 # --- privaat mail deliver -------------------------------------------------------------------

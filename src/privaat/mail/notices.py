@@ -23,6 +23,10 @@ class Notice(StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105  (a notice name, not a password)
     NEW_DEVICE_LOGIN = "new_device_login"
     EMAIL_CHANGED = "email_changed"  # sent to the old and the new address
+    VERIFY_EMAIL = "verify_email"  # the link that proves the sign-up address (issue 5 item 11)
+    CONFIRM_EMAIL_CHANGE = "confirm_email_change"  # the link to the new address of a change
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the current address, at the request
+    EMAIL_IN_USE = "email_in_use"  # to a new address that already has an account
     SIGN_UP_ATTEMPT = "sign_up_attempt"  # someone tried to register an existing address
     # the same, for a closed account that is still kept: says until when (P20, L52)
     SIGN_UP_CLOSED_ACCOUNT = "sign_up_closed_account"
@@ -79,6 +83,55 @@ _TEXTS: Mapping[Notice, _Msgids] = MappingProxyType(
             N_(
                 "The e-mail address of your account with {provider} was changed. If this was "
                 "not you, contact us at once at {contact}."
+            ),
+        ),
+        Notice.VERIFY_EMAIL: _Msgids(
+            N_("Confirm your e-mail address"),
+            N_(
+                "Please confirm that this e-mail address is yours by opening this link within "
+                "48 hours: {link}. Did you not create an account? Then ignore this message."
+            ),
+            N_(
+                "Please confirm that this e-mail address is yours for your account with "
+                "{provider} by opening this link within 48 hours: {link}. Did you not create an "
+                "account? Then ignore this message."
+            ),
+        ),
+        Notice.CONFIRM_EMAIL_CHANGE: _Msgids(
+            N_("Confirm your new e-mail address"),
+            N_(
+                "Someone asked to use this e-mail address for an account. If that was you, "
+                "open this link within 48 hours: {link}. Until then nothing changes."
+            ),
+            N_(
+                "Someone asked to use this e-mail address for an account with {provider}. If "
+                "that was you, open this link within 48 hours: {link}. Until then nothing "
+                "changes."
+            ),
+        ),
+        Notice.EMAIL_CHANGE_REQUESTED: _Msgids(
+            N_("Change of your e-mail address requested"),
+            N_(
+                "A change of the e-mail address of your account was requested. It takes effect "
+                "only when the new address confirms it. If this was not you, change your "
+                "password and contact us at once at {contact}."
+            ),
+            N_(
+                "A change of the e-mail address of your account with {provider} was requested. "
+                "It takes effect only when the new address confirms it. If this was not you, "
+                "change your password and contact us at once at {contact}."
+            ),
+        ),
+        Notice.EMAIL_IN_USE: _Msgids(
+            N_("This e-mail address already has an account"),
+            N_(
+                "Someone asked to use this e-mail address for another account, but it already "
+                "has one. Nothing was changed. If that was you, just log in with this address."
+            ),
+            N_(
+                "Someone asked to use this e-mail address for another account with {provider}, "
+                "but it already has one. Nothing was changed. If that was you, just log in with "
+                "this address."
             ),
         ),
         Notice.SIGN_UP_ATTEMPT: _Msgids(

@@ -88,6 +88,9 @@ class AccountUpdate(_Command):
     vat_number: VatNumber | None = None
     display_name: DisplayName | None = None
     language: Language | None = None
+    # issue 5 item 2: an e-mail change asks the current password, and takes effect only when
+    # the new address confirms it through the link sent there
+    current_password: Annotated[SecretStr, Field(max_length=MAX_LENGTH)] | None = None
 
 
 class PasswordChange(_Command):

@@ -24,7 +24,8 @@ from privaat.services.account_commands import AccountClose, AccountCreate, Accou
 from privaat.services.activities import ACCOUNT
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
 from privaat.services.credentials import Credentials
-from privaat.services.errors import Conflict, InvalidField
+from privaat.services.email_address import EmailAddresses
+from privaat.services.errors import InvalidField
 from privaat.services.notifier import Notifier
 from privaat.services.rate_limit import AttemptLimiter, Limit
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
@@ -71,6 +72,8 @@ class Profile:
     language: str
     status: str
     created_at: datetime
+    # issue 5 item 11: until the link sent at sign-up is opened, nothing relies on the address
+    email_verified: bool = False
     # art. 18(1): fields under a restriction of their data category, withheld meanwhile
     restricted_fields: tuple[str, ...] = ()
 
@@ -109,6 +112,7 @@ def _profile(opened: Opened, record: Any) -> Profile:
         language=record["language"],
         status=record["status"],
         created_at=record["created_at"],
+        email_verified=bool(record["email_verified"]),
         restricted_fields=withheld,
         **values,  # email and name are None only while withheld (art. 18)
     )
@@ -127,10 +131,11 @@ class Accounts:
         clock: Clock,
         account_retention: Period,
         limiter: AttemptLimiter | None = None,
+        addresses: EmailAddresses | None = None,
     ) -> None:
         self._access, self._keys, self._credentials = access, keys, credentials
         self._notifier, self._clock, self._limiter = notifier, clock, limiter
-        self._account_retention = account_retention
+        self._account_retention, self._addresses = account_retention, addresses
         self.activities = frozenset({ACCOUNT}) | notifier.activities | credentials.activities
 
     def read_profile(self, uow: UnitOfWork, principal: Principal, subject_id: int) -> Profile:
@@ -209,6 +214,9 @@ class Accounts:
                 subject_pseudonym=opened.pseudonym,
                 detail={"activity": ACCOUNT},
             )
+            if self._addresses is not None:
+                # issue 5 item 11: until the link is opened, nothing relies on the address
+                self._addresses.send_verification(connection, opened, command.email)
         return SignUpOutcome(created=True, subject_id=opened.subject_id)
 
     def _tell_holder(self, connection: Connection, existing: Any, now: datetime) -> None:
@@ -235,37 +243,39 @@ class Accounts:
             self._notifier.notify(connection, SIGN_UP, existing.subject_id, Notice.SIGN_UP_ATTEMPT)
 
     def update_profile(
-        self, uow: UnitOfWork, principal: Principal, subject_id: int, command: AccountUpdate
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        subject_id: int,
+        command: AccountUpdate,
+        *,
+        keep_token: str | None = None,
     ) -> Profile:
-        """Rectification (GDPR art. 16): change the given fields; an e-mail change is announced
-        to the old and the new address (P3)."""
+        """Rectification (GDPR art. 16): change the given fields. A new e-mail address asks the
+        current password and takes effect only once it confirms the link sent to it."""
         changes = command.model_dump(exclude_unset=True)
+        current_password = changes.pop("current_password", None)
         for required in ("email", "name", "language"):
             if required in changes and changes[required] is None:
                 raise InvalidField(required, "cannot be empty")
+        new_email = changes.pop("email", None)
+        if new_email is not None and current_password is None:
+            raise InvalidField("current_password", "an e-mail change needs the current password")
         now = self._clock.now()
         with uow.writing() as connection:
             opened = self._access.open(
                 connection, principal, subject_id, ACCOUNT, operation=Operation.WRITE
             )
             record = dict(opened.record)
-            old_email = opened.decrypt(_column("email"), record["email_enc"])
             values: dict[str, Any] = _encrypt_fields(
                 opened, {k: v for k, v in changes.items() if k in PERSONAL_FIELDS}
             )
             if "language" in changes:
                 values["language"] = changes["language"]
-            email_changed = "email" in changes and changes["email"] != old_email
-            if email_changed:
-                values["email_bidx"] = self._keys.blind_index(connection).email(changes["email"])
-                values["email_verified"] = False
             if values:
-                try:
-                    connection.execute(
-                        update(accounts).where(accounts.c.subject_id == subject_id).values(**values)
-                    )
-                except IntegrityError:
-                    raise Conflict("this e-mail address cannot be used") from None
+                connection.execute(
+                    update(accounts).where(accounts.c.subject_id == subject_id).values(**values)
+                )
                 AuditTrail.append(
                     connection,
                     at=now,
@@ -274,14 +284,18 @@ class Accounts:
                     subject_pseudonym=opened.pseudonym,
                     detail={"fields": ",".join(sorted(changes))},
                 )
-            if email_changed:
-                # LEGAL L4 and P3: both the old and the new address hear of the change
-                self._notifier.notify(
-                    connection, principal, subject_id, Notice.EMAIL_CHANGED, to=old_email
-                )
-                self._notifier.notify(
-                    connection, principal, subject_id, Notice.EMAIL_CHANGED, to=changes["email"]
-                )
+        old_email = opened.decrypt(_column("email"), record["email_enc"])
+        if new_email is not None and new_email != old_email:
+            if self._addresses is None:
+                raise InvalidField("email", "this service cannot change e-mail addresses")
+            self._addresses.request_change(
+                uow,
+                principal,
+                subject_id,
+                new_email=new_email,
+                current_password=current_password.get_secret_value(),
+                keep_token=keep_token,
+            )
         record.update(values)
         return _profile(opened, record)
 

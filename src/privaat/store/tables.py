@@ -282,6 +282,25 @@ sessions = Table(
     info={"subject": SubjectTable("subject_id", clock="expires_at")},
 )
 
+# One-time links sent to a subject's address (verify it, confirm a new one): only the hash of
+# the token is stored, the new address of a pending change is encrypted, and a link is
+# spent by deleting its row (single use); expired rows go with the retention sweep.
+subject_tokens = Table(
+    "subject_tokens",
+    metadata,
+    technical("token_hash", LargeBinary(32), primary_key=True),
+    _subject_fk(),
+    technical("purpose", String(32), nullable=False),
+    personal("payload_enc", LargeBinary, nullable=True, activity=LOGIN, category="email_address"),
+    personal(
+        "payload_bidx", LargeBinary(32), nullable=True, activity=LOGIN, category="email_address"
+    ),
+    personal("created_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
+    Index("ix_subject_tokens_subject", "subject_id", "purpose"),
+    info={"subject": SubjectTable("subject_id", clock="expires_at")},
+)
+
 # Preferences (language, channels, topics), encrypted as one JSON document; kept with the
 # account until the marketing service (issue 8) declares what selection reads of them.
 preferences = Table(
@@ -522,6 +541,7 @@ __all__ = [
     "restrictions",
     "sessions",
     "subject_keys",
+    "subject_tokens",
     "subjects",
     "system_keys",
 ]

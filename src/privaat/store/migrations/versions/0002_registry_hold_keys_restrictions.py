@@ -49,6 +49,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("restrictions", schema=None) as batch_op:
         batch_op.create_index("ix_restrictions_subject", ["subject_id"], unique=False)
+    op.create_table(
+        "subject_tokens",
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("subject_id", _ID, nullable=False),
+        sa.Column("purpose", sa.String(length=32), nullable=False),
+        sa.Column("payload_enc", sa.LargeBinary(), nullable=True),
+        sa.Column("payload_bidx", sa.LargeBinary(length=32), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_subject_tokens_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_subject_tokens")),
+    )
+    with op.batch_alter_table("subject_tokens", schema=None) as batch_op:
+        batch_op.create_index("ix_subject_tokens_subject", ["subject_id", "purpose"], unique=False)
     with op.batch_alter_table("subjects", schema=None) as batch_op:
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
@@ -75,4 +94,7 @@ def downgrade() -> None:
     with op.batch_alter_table("restrictions", schema=None) as batch_op:
         batch_op.drop_index("ix_restrictions_subject")
     op.drop_table("restrictions")
+    with op.batch_alter_table("subject_tokens", schema=None) as batch_op:
+        batch_op.drop_index("ix_subject_tokens_subject")
+    op.drop_table("subject_tokens")
     op.drop_table("hold_keys")

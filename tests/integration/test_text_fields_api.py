@@ -209,3 +209,19 @@ def test_item7_log_in_with_an_invalid_address_is_the_401_of_a_wrong_password(
 
     assert wrong_password.status_code == response.status_code == 401
     assert response.json() == wrong_password.json()
+
+
+def test_l31_a_card_number_sent_as_an_unknown_key_is_not_echoed(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/accounts",
+        json={
+            "email": "kaart@example.nl",
+            "password": "a long enough password",
+            "name": "Kaart Houder",
+            "age_declaration": True,
+            "4111 1111 1111 1111": "x",
+        },
+    )
+    assert response.status_code == 422
+    assert "4111" not in response.text
+    assert response.json()["errors"][0]["message"] == "unknown field"

@@ -22,7 +22,15 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 from stdnum import luhn
 
-__all__ = ["MESSAGES", "MultiLine", "Refusal", "SingleLine", "TextRefused", "check_text"]
+__all__ = [
+    "MESSAGES",
+    "MultiLine",
+    "Refusal",
+    "SingleLine",
+    "TextRefused",
+    "check_text",
+    "has_card_number",
+]
 
 
 class Refusal(StrEnum):
@@ -110,7 +118,7 @@ def check_text(value: str, *, multiline: bool) -> str:
             raise TextRefused(reason)
     if not _has_visible(text):
         raise TextRefused(Refusal.INVISIBLE)
-    if _has_card_number(text):
+    if has_card_number(text):
         raise TextRefused(Refusal.CARD_NUMBER)
     return text
 
@@ -121,7 +129,7 @@ def _has_visible(text: str) -> bool:
     )
 
 
-def _has_card_number(text: str) -> bool:
+def has_card_number(text: str) -> bool:
     """Whether a stand-alone run of 13-19 digits passes the Luhn check (ISO/IEC 7812-1 Annex B).
 
     Only whole runs count, and only runs not glued to a letter: the digits of the IBAN

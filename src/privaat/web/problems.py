@@ -34,6 +34,7 @@ from privaat.services.errors import (
     SubjectNotFound,
     TooManyAttempts,
 )
+from privaat.services.text_fields import has_card_number
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://privaat.dev/problems/"  # RFC 9457 §3.1.1: a URI naming the problem type
@@ -93,6 +94,8 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
         message = str(item.get("msg", "invalid"))
         if item.get("type") == "extra_forbidden":
             message = "unknown field"
+            # P8, L31: a card number sent as a key is not echoed back either
+            path = ["(withheld)" if has_card_number(part) else part for part in path]
         out.append(
             {
                 "in": where,

@@ -295,3 +295,11 @@ def test_p19_shipped_policy_diffed_with_itself_has_no_changes() -> None:
     result = _diff(shipped, shipped)
     assert result.exit_code == 0, result.output
     assert "No changes." in result.stdout
+
+
+def test_a_policy_too_large_to_read_is_unreadable_exit_2(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("x: " + "a" * (3 * 1024 * 1024), encoding="utf-8")
+    result = CliRunner().invoke(app, ["policy", "diff", str(Settings().policy_file), str(big)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output

@@ -18,6 +18,7 @@ from privaat.policy.fideslang import FideslangExportError, to_fideslang
 from privaat.policy.loader import (
     PolicyError,
     PolicyProblem,
+    PolicyTooLarge,
     load_policy_file,
     locate,
     read_policy_text,
@@ -167,6 +168,8 @@ def _read(path: Path) -> Policy | PolicyError:
     """The policy in ``path``, or the problems that make it invalid; unreadable files exit."""
     try:
         return load_policy_file(path)
+    except PolicyTooLarge as error:  # too big to read whole: unreadable, like policy check
+        _fail(f"{path}: cannot read the policy file: {error.reason}", Exit.USAGE)
     except PolicyError as error:
         return error
     except FileNotFoundError:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from privaat.web.deps import SESSION_COOKIE
+from privaat.web.problems import PROBLEM_JSON
 
 __all__ = [
     "AUTHENTICATED",
@@ -30,7 +31,6 @@ __all__ = [
     "problem_responses",
 ]
 
-PROBLEM_JSON = "application/problem+json"
 SESSION_SCHEME = "session"
 # openapi_extra for a route that needs a live session (the cookie set by POST /session)
 AUTHENTICATED: dict[str, Any] = {"security": [{SESSION_SCHEME: []}]}
@@ -50,7 +50,28 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """A problem document (RFC 9457 §3); extension members such as ``reason`` may follow."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://privaat.dev/problems/invalid-request",
+                    "title": "The request is not valid",
+                    "status": 422,
+                    "instance": "/api/v1/accounts",
+                    "detail": "Invalid: phone",
+                    "errors": [
+                        {
+                            "in": "body",
+                            "pointer": "/phone",
+                            "field": "phone",
+                            "message": "Value error, not a valid phone number",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     type: str = Field(
         description="A URI naming the problem type.", json_schema_extra={"format": "uri"}
@@ -93,7 +114,8 @@ def documented_problem(
         "description": description or _DESCRIPTIONS[status],
         "content": {PROBLEM_JSON: {"schema": {"$ref": REF_PREFIX + "Problem"}}},
     }
-    if status in (429, 503) if retry_after is None else retry_after:
+    with_retry_after = status in (429, 503) if retry_after is None else retry_after
+    if with_retry_after:
         response["headers"] = _RETRY_AFTER
     return response
 
@@ -112,7 +134,7 @@ def _problem_schemas() -> dict[str, Any]:
 
 
 def _tell_the_truth(document: dict[str, Any]) -> None:
-    """Problems for FastAPI's 422s, 413 on every body, the session cookie scheme."""
+    """Problems for FastAPI's 422s, 400 and 413 on every body, the session cookie scheme."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas.update(_problem_schemas())

@@ -22,6 +22,7 @@ from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.guard import Guard
 from privaat.mail.transport import MailTransport, SmtpTransport
 from privaat.policy.loader import load_policy_file
+from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
@@ -152,7 +153,11 @@ def bootstrap(
         credentials=credentials,
         notifier=notifier,
         clock=clock,
-        account_retention=policy.activity(ACCOUNT).retention.period,
+        # read now, checked below: a policy without the activity is refused by name
+        account_retention=next(
+            (a.retention.period for a in policy.activities if a.id == ACCOUNT),
+            Period.parse("P0D"),
+        ),
         limiter=limiter,
         addresses=addresses,
     )

@@ -169,9 +169,7 @@ def test_the_docs_routes_are_not_operations(document: dict[str, Any]) -> None:
     assert not [path for path in document["paths"] if path.startswith("/docs")]
 
 
-# --- waiting for an edit of services/account_commands.py (not this slice's file) ----------
-
-PENDING = "waits for services/account_commands.py: see the issue 7 item 10 report"
+# --- what the input models state ---------------------------------------------------------
 
 
 def _request_schema(document: dict[str, Any], name: str) -> dict[str, Any]:
@@ -179,7 +177,6 @@ def _request_schema(document: dict[str, Any], name: str) -> dict[str, Any]:
     return schema
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING)
 @pytest.mark.parametrize("model", ["AccountCreate", "AccountUpdate"])
 def test_the_email_is_documented_as_an_email(document: dict[str, Any], model: str) -> None:
     email = _request_schema(document, model)["properties"]["email"]
@@ -187,7 +184,6 @@ def test_the_email_is_documented_as_an_email(document: dict[str, Any], model: st
     assert "email" in formats
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING)
 @pytest.mark.parametrize(("model", "field"), [("AccountCreate", "password"),
                                               ("PasswordChange", "new_password")])  # fmt: skip
 def test_a_new_password_is_documented_with_its_minimum_length(
@@ -196,7 +192,6 @@ def test_a_new_password_is_documented_with_its_minimum_length(
     assert _request_schema(document, model)["properties"][field]["minLength"] == MIN_LENGTH
 
 
-@pytest.mark.xfail(strict=True, reason=PENDING)
 @pytest.mark.parametrize("field", ["email", "name", "language"])
 def test_rectification_does_not_document_null_for_a_required_field(
     document: dict[str, Any], field: str

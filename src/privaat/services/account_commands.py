@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from privaat.services.contact_fields import (
     login_email,
@@ -19,10 +20,14 @@ from privaat.services.contact_fields import (
     normalise_postal_code,
     normalise_vat_number,
 )
-from privaat.services.passwords import MAX_LENGTH, check_strength
+from privaat.services.passwords import MAX_LENGTH, MIN_LENGTH, check_strength
 from privaat.services.text_fields import SingleLine
 
-Email = Annotated[str, Field(max_length=254), AfterValidator(normalise_email)]
+Email = Annotated[
+    str,
+    Field(max_length=254, json_schema_extra={"format": "email"}),
+    AfterValidator(normalise_email),
+]
 Phone = Annotated[str, Field(max_length=32), AfterValidator(normalise_phone)]
 VatNumber = Annotated[str, Field(max_length=20), AfterValidator(normalise_vat_number)]
 PostalCode = Annotated[str, Field(max_length=12), AfterValidator(normalise_postal_code)]
@@ -41,7 +46,12 @@ def _strong(password: SecretStr) -> SecretStr:
     return password
 
 
-NewPassword = Annotated[SecretStr, Field(max_length=MAX_LENGTH), AfterValidator(_strong)]
+# minLength documents the rule in the schema; _strong checks it, with its own message
+NewPassword = Annotated[
+    SecretStr,
+    Field(max_length=MAX_LENGTH, json_schema_extra={"minLength": MIN_LENGTH}),
+    AfterValidator(_strong),
+]
 
 
 class _Command(BaseModel):
@@ -79,15 +89,16 @@ class AccountCreate(_Command):
 class AccountUpdate(_Command):
     """Rectification (GDPR art. 16): every field optional; ``null`` clears an optional one."""
 
-    email: Email | None = None
-    name: Name | None = None
+    # null is refused by the use case ("cannot be empty"), so the schema does not offer it
+    email: Email | SkipJsonSchema[None] = None
+    name: Name | SkipJsonSchema[None] = None
     street: Line | None = None
     postal_code: PostalCode | None = None
     city: Line | None = None
     phone: Phone | None = None
     vat_number: VatNumber | None = None
     display_name: DisplayName | None = None
-    language: Language | None = None
+    language: Language | SkipJsonSchema[None] = None
     # issue 5 item 2: an e-mail change asks the current password, and takes effect only when
     # the new address confirms it through the link sent there
     current_password: Annotated[SecretStr, Field(max_length=MAX_LENGTH)] | None = None

@@ -14,7 +14,10 @@ from privaat import __version__
 from privaat.bootstrap import Context
 from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
+from privaat.web.api import email as email_api
 from privaat.web.body_limit import BodyLimit
+from privaat.web.deps import UowDep
+from privaat.web.openapi import problem_responses
 from privaat.web.pages import privacy
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
@@ -68,13 +71,22 @@ def create_app(context: Context) -> FastAPI:
     openapi.install(app)
     app.include_router(api_docs.router)
     app.include_router(accounts_api.router)
+    app.include_router(email_api.router)
     app.include_router(privacy.router)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, str]:
+        """Liveness: the process runs, with this policy."""
         return {
             "status": "ok",
             "policy": f"{context.policy.policy.id} v{context.policy.policy.version}",
         }
+
+    @app.get("/readyz", tags=["operations"], responses=problem_responses(503))
+    def ready(uow: UowDep) -> dict[str, str]:
+        """Readiness: the database answers (503 problem with Retry-After when it does not)."""
+        with uow.reading() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return {"status": "ready"}
 
     return app

@@ -52,6 +52,10 @@ class AccountPublic(BaseModel):
     language: str
     status: str
     created_at: datetime
+    email_verified: bool = Field(
+        description="Whether the address was proven by the link sent to it; until then only "
+        "the verification and security notices are sent there."
+    )
     restricted_fields: list[str] = Field(
         default_factory=list,
         description="Fields whose data category is restricted (GDPR art. 18): not shown or used.",
@@ -86,9 +90,9 @@ class LoginPublic(BaseModel):
     response_model=SignUpAccepted,
     responses=problem_responses(429),  # sign-ups per IP address
 )
-def sign_up(body: AccountCreate, ctx: ContextDep, uow: UowDep) -> SignUpAccepted:
+def sign_up(body: AccountCreate, ctx: ContextDep, uow: UowDep, ip: ClientIp) -> SignUpAccepted:
     """Create an account (P1); the same answer whether or not the address was known."""
-    ctx.accounts.sign_up(uow, body)
+    ctx.accounts.sign_up(uow, body, ip=ip)
     return SignUpAccepted()
 
 
@@ -109,10 +113,17 @@ def read_account(ctx: ContextDep, uow: UowDep, subject: CurrentSubject) -> Accou
     openapi_extra=AUTHENTICATED,
 )
 def rectify_account(
-    body: AccountUpdate, ctx: ContextDep, uow: UowDep, subject: CurrentSubject
+    body: AccountUpdate,
+    ctx: ContextDep,
+    uow: UowDep,
+    subject: CurrentSubject,
+    token: SessionToken,
 ) -> AccountPublic:
-    """Rectification (GDPR art. 16): change any of the account's fields."""
-    return AccountPublic.of(ctx.accounts.update_profile(uow, subject, subject.subject_id, body))
+    """Rectification (GDPR art. 16): change any of the account's fields. A new ``email`` needs
+    ``current_password``, ends the other sessions, and takes effect once the new address
+    confirms the link sent to it (the answer is the same whether or not it is taken)."""
+    profile = ctx.accounts.update_profile(uow, subject, subject.subject_id, body, keep_token=token)
+    return AccountPublic.of(profile)
 
 
 @router.post(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from privaat.web.deps import ContextDep, UowDep
+from privaat.web.openapi import problem_responses
 
 router = APIRouter(prefix="/api/v1/account/email", tags=["accounts"])
 
@@ -23,14 +24,14 @@ class AddressProven(BaseModel):
     detail: str
 
 
-@router.get("/verify", response_model=AddressProven)
+@router.get("/verify", response_model=AddressProven, responses=problem_responses(503))
 def verify_address(token: Token, ctx: ContextDep, uow: UowDep) -> AddressProven:
     """Verify the address given at sign-up (the link in the verification mail)."""
     ctx.addresses.verify(uow, token)
     return AddressProven(status="verified", detail="Your e-mail address is verified.")
 
 
-@router.get("/confirm", response_model=AddressProven)
+@router.get("/confirm", response_model=AddressProven, responses=problem_responses(503))
 def confirm_new_address(token: Token, ctx: ContextDep, uow: UowDep) -> AddressProven:
     """Make the confirmed new address the account's (the link sent to the new address)."""
     ctx.addresses.confirm_change(uow, token)

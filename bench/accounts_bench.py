@@ -123,6 +123,7 @@ def create_accounts(ctx: Context, size: int) -> tuple[float, float]:
                     "subject_id": subject_id,
                     "created_at": now,
                     "expires_at": now + timedelta(days=7),
+                    "last_seen_at": now,
                     "device_hash": index.value("device", f"{subject_id}:bench"),
                 }
             )

@@ -19,7 +19,6 @@ from privaat.store.tables import (
     subject_keys,
     subjects,
 )
-from privaat.web.app import create_app
 
 JAN: dict[str, Any] = {
     "email": "Jan.Jansen@Example.nl",
@@ -324,13 +323,7 @@ def test_oversize_streamed_body_without_length_is_refused_with_413(
     assert row_counts(engine) == before
 
 
-def test_session_cookie_is_secure_when_served_over_https(context: Context) -> None:
-    with TestClient(
-        create_app(context), base_url="https://privaat.example", client=("145.97.0.1", 50000)
-    ) as https:
-        sign_up(https)
-        cookie = log_in(https).headers["set-cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie
+# over https (the configured base URL): tests/integration/test_session_cookie.py
 
 
 def test_session_cookie_is_not_marked_secure_over_plain_http(client: TestClient) -> None:

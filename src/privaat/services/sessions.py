@@ -33,9 +33,20 @@ from privaat.store.key_store import KeyStore
 from privaat.store.tables import accounts, credentials, sessions
 from privaat.store.unit_of_work import UnitOfWork
 
-__all__ = ["ATTEMPT_WINDOW", "SESSION_LIFETIME", "LoggedIn", "Sessions", "end_other_sessions"]
+__all__ = [
+    "ATTEMPT_WINDOW",
+    "IDLE_TIMEOUT",
+    "SESSION_LIFETIME",
+    "LoggedIn",
+    "Sessions",
+    "end_other_sessions",
+]
 
-SESSION_LIFETIME = timedelta(days=7)
+SESSION_LIFETIME = timedelta(days=7)  # the absolute limit
+# OWASP ASVS 3.3.2: a session unused this long ends too; its clock moves at most every
+# IDLE_GRANULARITY, so a busy session costs one write per few minutes, not one per request
+IDLE_TIMEOUT = timedelta(hours=1)
+IDLE_GRANULARITY = timedelta(minutes=5)
 ATTEMPT_WINDOW = timedelta(minutes=15)
 
 
@@ -55,10 +66,14 @@ _LOGIN_LOOKUP = PointQuery(
     .join(credentials, credentials.c.subject_id == accounts.c.subject_id)
     .where(accounts.c.email_bidx == bindparam("email_bidx"))
 )
-# the expiry is compared in SQL: no timestamp to parse on the hot path (W6)
+# both limits are compared in SQL; ``stale`` says whether the idle clock needs moving on
 _SESSION_LOOKUP = PointQuery(
-    select(sessions.c.subject_id).where(
-        sessions.c.token_hash == bindparam("token_hash"), sessions.c.expires_at > bindparam("now")
+    select(
+        sessions.c.subject_id, (sessions.c.last_seen_at < bindparam("bump_before")).label("stale")
+    ).where(
+        sessions.c.token_hash == bindparam("token_hash"),
+        sessions.c.expires_at > bindparam("now"),
+        sessions.c.last_seen_at > bindparam("idle_since"),
     )
 )
 
@@ -146,6 +161,7 @@ class Sessions:
                     subject_id=subject_id,
                     created_at=now,
                     expires_at=now + SESSION_LIFETIME,
+                    last_seen_at=now,
                     device_hash=device_hash,
                 )
             )
@@ -167,12 +183,25 @@ class Sessions:
         """The subject of a live session, or NotAuthenticated."""
         if not token or len(token) > 128:
             raise NotAuthenticated()
+        now = self._clock.now()
+        token_hash = _token_hash(token)
         # one point read: it needs no transaction of its own (one statement is atomic)
         row = _SESSION_LOOKUP.first(
-            uow.single_read(), token_hash=_token_hash(token), now=self._clock.now()
+            uow.single_read(),
+            token_hash=token_hash,
+            now=now,
+            idle_since=now - IDLE_TIMEOUT,
+            bump_before=now - IDLE_GRANULARITY,
         )
         if row is None:
             raise NotAuthenticated()
+        if row["stale"]:
+            with uow.writing() as connection:
+                connection.execute(
+                    update(sessions)
+                    .where(sessions.c.token_hash == token_hash)
+                    .values(last_seen_at=now)
+                )
         return int(row["subject_id"])
 
     def log_out(self, uow: UnitOfWork, token: str | None) -> None:

@@ -271,6 +271,8 @@ sessions = Table(
     _subject_fk(),
     personal("created_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
     personal("expires_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
+    # the idle timeout's clock: moved on by use, at most every few minutes (OWASP ASVS 3.3.2)
+    personal("last_seen_at", UTC_TIME, nullable=False, activity=LOGIN, category=None),
     # keyed hash of the user agent
     personal(
         "device_hash",
@@ -525,6 +527,74 @@ login_attempts = Table(
     },
 )
 
+# Staff of the console (issue 8 item 4): employees, not data subjects of the register. The
+# e-mail is kept only as a keyed hash of its own kind (``staff-email``), so no column holds
+# it in clear and a staff member who is also a customer is not linked to their account;
+# the staff id is what the logs name (``staff:<id>:<role>``). Securing access to customers'
+# data is the purpose of every column here (art. 32).
+staff_members = Table(
+    "staff_members",
+    metadata,
+    _id(),
+    personal(
+        "email_bidx",
+        LargeBinary(32),
+        nullable=False,
+        unique=True,
+        activity=SECURITY_LOG,
+        category="email_address",
+    ),
+    personal("role", String(32), nullable=False, activity=SECURITY_LOG, category=None),
+    # argon2id; None until the staff member sets it on the enrolment page
+    personal(
+        "password_hash", String(200), nullable=True, activity=SECURITY_LOG, category="password"
+    ),
+    # the RFC 6238 shared secret (base32), made when the account is created and shown only on
+    # the enrolment page; a credential, so it is ``password`` data like the hash beside it
+    personal("totp_secret", String(64), nullable=False, activity=SECURITY_LOG, category="password"),
+    # RFC 6238 §5.2: the time step of the last code accepted; a code is never taken twice
+    personal("totp_last_step", BigInteger, nullable=True, activity=SECURITY_LOG, category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    personal("enrolled_at", UTC_TIME, nullable=True, activity=SECURITY_LOG, category=None),
+    personal("disabled_at", UTC_TIME, nullable=True, activity=SECURITY_LOG, category=None),
+    info={"subject": Unlinked("staff accounts: employees, no customer's data", clock="created_at")},
+)
+
+_STAFF_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _staff_fk() -> Column[int]:
+    return technical(
+        "staff_id", _STAFF_ID, ForeignKey("staff_members.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+# The one-time enrolment link of a new staff member (``privaat staff create``): only the hash
+# of the token is stored, and redeeming it deletes the row (single use).
+staff_enrolments = Table(
+    "staff_enrolments",
+    metadata,
+    technical("token_hash", LargeBinary(32), primary_key=True),
+    _staff_fk(),
+    personal("created_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    Index("ix_staff_enrolments_staff", "staff_id"),
+    info={"subject": Unlinked("staff enrolment links: employees only", clock="expires_at")},
+)
+
+# Console sessions: the token's hash, the absolute end (12 h) and the last use (idle 30 min).
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    technical("token_hash", LargeBinary(32), primary_key=True),
+    _staff_fk(),
+    personal("created_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    personal("last_seen_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    Index("ix_staff_sessions_staff", "staff_id"),
+    info={"subject": Unlinked("staff sessions: employees only", clock="expires_at")},
+)
+
 __all__ = [
     "access_log",
     "accounts",
@@ -540,6 +610,9 @@ __all__ = [
     "preferences",
     "restrictions",
     "sessions",
+    "staff_enrolments",
+    "staff_members",
+    "staff_sessions",
     "subject_keys",
     "subject_tokens",
     "subjects",

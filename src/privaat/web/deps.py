@@ -10,14 +10,18 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from privaat.bootstrap import Context
 from privaat.domain.principal import DataSubject
+from privaat.services.sessions import LoggedIn
 from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.forwarded import client_address, forwarded_chain, trusted_proxies
 
-SESSION_COOKIE = "privaat_session"
+SESSION_COOKIE = "privaat_session"  # over plain http (the demo on 127.0.0.1)
+# over https: the __Host- prefix binds the cookie to this host, Secure, Path=/, no Domain
+# (RFC 6265bis §4.1.3.2), so no sibling subdomain can set or shadow it
+SECURE_SESSION_COOKIE = "__Host-privaat_session"
 
 
 def get_context(request: Request) -> Context:
@@ -37,8 +41,37 @@ def unit_of_work(ctx: ContextDep) -> Iterator[UnitOfWork]:
 UowDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-def session_token(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE)
+def session_cookie_name(ctx: Context) -> str:
+    """The session cookie's name: ``__Host-`` prefixed whenever the service runs on https."""
+    return SECURE_SESSION_COOKIE if ctx.settings.base_url.startswith("https://") else SESSION_COOKIE
+
+
+def set_session_cookie(response: Response, ctx: Context, session: LoggedIn) -> None:
+    """Give the browser its session: HttpOnly, SameSite=Lax, Secure on https, Path=/."""
+    secure = ctx.settings.base_url.startswith("https://")
+    response.set_cookie(
+        session_cookie_name(ctx),
+        session.token,
+        max_age=int((session.expires_at - ctx.clock.now()).total_seconds()),
+        httponly=True,  # out of reach of scripts
+        samesite="lax",  # not sent on cross-site POSTs (CSRF)
+        secure=secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, ctx: Context) -> None:
+    response.delete_cookie(
+        session_cookie_name(ctx),
+        path="/",
+        secure=ctx.settings.base_url.startswith("https://"),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def session_token(request: Request, ctx: ContextDep) -> str | None:
+    return request.cookies.get(session_cookie_name(ctx))
 
 
 SessionToken = Annotated[str | None, Depends(session_token)]

@@ -19,12 +19,13 @@ from privaat.services.account_commands import (
 )
 from privaat.services.accounts import Profile
 from privaat.web.deps import (
-    SESSION_COOKIE,
     ClientIp,
     ContextDep,
     CurrentSubject,
     SessionToken,
     UowDep,
+    clear_session_cookie,
+    set_session_cookie,
 )
 from privaat.web.openapi import AUTHENTICATED, problem_responses
 
@@ -137,7 +138,7 @@ def close_account(
     body: AccountClose, ctx: ContextDep, uow: UowDep, subject: CurrentSubject, response: Response
 ) -> None:
     ctx.accounts.close(uow, subject, subject.subject_id, body)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(response, ctx)
 
 
 @router.post(
@@ -198,18 +199,10 @@ def log_in(
         ip=ip,
         user_agent=request.headers.get("user-agent", "")[:512],
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        max_age=int((session.expires_at - ctx.clock.now()).total_seconds()),
-        httponly=True,  # out of reach of scripts
-        samesite="lax",  # not sent on cross-site POSTs (CSRF)
-        secure=request.url.scheme == "https" or ctx.settings.base_url.startswith("https"),
-        path="/",
-    )
+    set_session_cookie(response, ctx, session)
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 def log_out(ctx: ContextDep, uow: UowDep, token: SessionToken, response: Response) -> None:
     ctx.sessions.log_out(uow, token)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(response, ctx)

@@ -1,4 +1,4 @@
-"""registry needs (hold keys, tombstones, consent evidence, restriction scope); outbox retries
+"""registry needs (hold keys, tombstones, consent evidence, scoped restriction), retries, idle
 
 Revision ID: 0002
 Revises: 0001
@@ -75,6 +75,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("evidence_enc", sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE sessions SET last_seen_at = created_at")
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.alter_column(
+            "last_seen_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("given_up_at", sa.DateTime(timezone=True), nullable=True))
@@ -83,6 +90,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_column("last_seen_at")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("given_up_at")
         batch_op.drop_column("next_attempt_at")

@@ -38,6 +38,7 @@ from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
 from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
+from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
 from privaat.settings import Mode, Settings
 from privaat.store.crypto import MasterKey
@@ -69,6 +70,7 @@ class Context:
     erasure: Erasure
     objections: Objections
     addresses: EmailAddresses
+    staff: StaffAccounts  # the console's staff accounts and sessions (issue 8 item 4)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -171,6 +173,13 @@ def bootstrap(
         clock=clock,
     )
     erasure = Erasure(access=access, clock=clock)
+    staff = StaffAccounts(
+        keys=keys,
+        passwords=passwords,
+        limiter=limiter,
+        clock=clock,
+        issuer=f"{policy.controller.name} console",
+    )
     objections = Objections(access=access, notifier=notifier, policy=policy, clock=clock)
     # the tables' own activities too (the registry), but not those of a disabled service
     tables = registry_activities(metadata) - (LoginHistory.activities if logins is None else set())
@@ -180,6 +189,7 @@ def bootstrap(
         | sessions.activities
         | erasure.activities
         | objections.activities
+        | staff.activities
         | tables,
     )
     if run_migrations:
@@ -204,4 +214,5 @@ def bootstrap(
         erasure=erasure,
         objections=objections,
         addresses=addresses,
+        staff=staff,
     )

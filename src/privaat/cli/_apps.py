@@ -20,6 +20,7 @@ mail_app = typer.Typer(help="The outbox of notices and its delivery.", no_args_i
 jobs_app = typer.Typer(
     help="Work that runs later: minimisation and retention.", no_args_is_help=True
 )
+staff_app = typer.Typer(help="Staff accounts of the console.", no_args_is_help=True)
 
 app.add_typer(policy_app, name="policy")
 app.add_typer(keys_app, name="keys")
@@ -27,3 +28,4 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(mail_app, name="mail")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(staff_app, name="staff")

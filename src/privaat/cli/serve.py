@@ -133,7 +133,8 @@ def demo(host: Host = None, port: Port = None) -> None:
             f"demo: created {seeded} accounts; "
             f"log in as {DEMO_ACCOUNTS[0]['email']} / {DEMO_PASSWORD}"
         )
-    typer.echo(f"privaat demo on {settings.base_url} — policy at /privacy, API docs at /docs")
+    where = f"http://{host or settings.host}:{port or settings.port}"
+    typer.echo(f"privaat demo on {where} — policy at /privacy, API docs at /docs")
     _serve(context, host, port)
 
 

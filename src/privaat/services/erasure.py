@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, select, update
 
 from privaat.domain.clock import Clock
+from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import Principal
 from privaat.services.activities import RIGHTS
 from privaat.services.errors import ServiceError
@@ -91,7 +92,7 @@ class Erasure:
                     "the erasure can run once the hold is lifted"
                 )
             if not decision.allowed:
-                raise ServiceError(decision.detail)
+                raise AccessDenied(decision)
             subject = SubjectRef(subject_id, row.pseudonym)
             erased = [
                 (holder, _erase_table(connection, holder, subject))

@@ -18,7 +18,7 @@ from privaat.web.api import email as email_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
-from privaat.web.pages import privacy
+from privaat.web.pages import home, layout, privacy
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
 log = logging.getLogger("privaat.web")
@@ -73,6 +73,8 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(accounts_api.router)
     app.include_router(email_api.router)
     app.include_router(privacy.router)
+    app.include_router(home.router)
+    layout.mount_static(app)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, str]:

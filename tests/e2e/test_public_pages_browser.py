@@ -22,3 +22,24 @@ def test_privacy_policy_page_passes_axe_in_each_language(
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("h1")).to_contain_text("Flexibelt")
     inspect(f"privacy-{lang}")
+
+
+def test_home_page_names_the_provider_and_links_every_part_of_the_service(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    page.goto(server.url("/"))
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(page.locator("#home-heading")).to_contain_text("Flexibelt")
+    for link, target in {
+        "#home-login": "/login",
+        "#home-signup": "/signup",
+        "#home-centre": "/account",
+        "#home-policy": "/privacy?lang=nl",
+        "#home-console": "/console",
+    }.items():
+        expect(page.locator(link)).to_have_attribute("href", target)
+    inspect("home-nl")
+    page.locator("#language-en").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#home-policy")).to_have_attribute("href", "/privacy?lang=en")
+    inspect("home-en")

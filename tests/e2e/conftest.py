@@ -31,7 +31,7 @@ from typing import Any, cast
 import httpx2 as httpx
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -247,10 +247,17 @@ class PageInspector:
         self.seen: list[str] = []
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console.append(f"script error: {error}"))
+        page.on("response", self._on_response)
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # a form re-rendered with its errors is a 422 document, as it should be: a failed
+        # load is judged by _on_response, for what the page itself loads
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.console.append(f"console error: {message.text}")
+
+    def _on_response(self, response: Response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.console.append(f"{response.request.method} {response.url}: {response.status}")
 
     def __call__(self, name: str) -> None:
         """Fail on any finding on the page now shown; its screenshots are taken first."""

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.integration.test_pages_support import submit, token_of
 
-PUBLIC_PAGES = ["/"]
+PUBLIC_PAGES = ["/", "/login", "/signup", "/signup/sent", "/email/verify?token=x"]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

@@ -1,5 +1,5 @@
-"""What the page tests share: reading a form's CSRF token, posting a form as a browser does,
-counting rows. (A module of helpers; the one test here keeps the token reader honest.)"""
+"""What the page tests share: a form's CSRF token, posting a form as a browser does, the error
+and value of a field, row counts. (Helpers; the one test here keeps the readers honest.)"""
 
 from __future__ import annotations
 
@@ -43,5 +43,33 @@ def without_tokens(html: str) -> str:
     return _TOKEN.sub('name="csrf_token" value=""', html)
 
 
-def test_the_token_reader_finds_the_hidden_field() -> None:
-    assert token_of('<input type="hidden" name="csrf_token" value="a&amp;b">') == "a&b"
+def log_in(client: TestClient, email: str, password: str) -> Any:
+    """Log in through the page, as a person would; the client keeps the session cookie."""
+    response = submit(client, "/login", {"email": email, "password": password}, page="/login")
+    assert response.status_code == 303, response.text
+    return response
+
+
+def error_of(html: str, field_id: str) -> str:
+    """The error shown next to the field with this id (empty when it has none)."""
+    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', html, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)) if match else ""
+
+
+def value_of(html: str, field_id: str) -> str | None:
+    """The value an input shows again (None when it has no value attribute)."""
+    match = re.search(rf'<input id="{field_id}"[^>]*?>', html)
+    assert match, f"no input {field_id}"
+    value = re.search(r' value="([^"]*)"', match.group(0))
+    return unescape(value.group(1)) if value else None
+
+
+def test_the_readers_find_the_token_the_error_and_the_value() -> None:
+    html = (
+        '<input type="hidden" name="csrf_token" value="a&amp;b">'
+        '<p class="error" id="f-x-error"><span>Fout: </span>Vul dit veld in.</p>'
+        '<input id="f-x" name="x" type="text" value="&lt;b&gt;">'
+    )
+    assert token_of(html) == "a&b"
+    assert error_of(html, "f-x") == "Fout: Vul dit veld in."
+    assert value_of(html, "f-x") == "<b>"

@@ -18,7 +18,7 @@ from privaat.web.api import email as email_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
-from privaat.web.pages import home, layout, privacy
+from privaat.web.pages import centre, home, layout, login, privacy, signup
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
 log = logging.getLogger("privaat.web")
@@ -74,6 +74,9 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(email_api.router)
     app.include_router(privacy.router)
     app.include_router(home.router)
+    app.include_router(signup.router)
+    app.include_router(login.router)
+    app.include_router(centre.router)
     layout.mount_static(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -105,6 +105,12 @@ class Form:
         return self.values.get(name, "")
 
     @property
+    def field_errors(self) -> list[tuple[str, str]]:
+        """(field, message) in the order of the form's fields, for the summary above it."""
+        order = {name: i for i, name in enumerate(self.labels)}
+        return sorted(self.errors.items(), key=lambda item: order.get(item[0], len(order)))
+
+    @property
     def invalid(self) -> bool:
         return bool(self.errors or self.problems)
 

@@ -19,6 +19,8 @@ __all__ = ["SignedIn", "router", "signed_in"]
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 NOTICES = {
+    "email_verified": N_("Thank you: your e-mail address is verified."),
+    "email_changed": N_("Your new e-mail address is now in use. We told both addresses."),
     "logged_out": N_("You are logged out."),
     "account_closed": N_(
         "Your account is closed and you are logged out. We sent a confirmation to your e-mail "

@@ -1,0 +1,144 @@
+"""Sign-up (P1, P18) and the links that prove an address (issue 5 item 11) as pages.
+
+GET  /signup            the form: the fields of P1, nothing ticked in advance
+POST /signup            AccountCreate through the text rule ─▶ Accounts.sign_up
+                        ─▶ 303 /signup/sent (the same whether or not the address was known)
+GET  /email/verify      a button: a mail scanner that opens the link spends nothing
+POST /email/verify      EmailAddresses.verify ─▶ 303 /?notice=email_verified
+GET|POST /email/confirm the same for a new address (confirm_change)
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from privaat.i18n import N_
+from privaat.services.account_commands import AccountCreate
+from privaat.services.contact_fields import MINIMUM_AGE
+from privaat.services.errors import InvalidField, ServiceError
+from privaat.services.passwords import MIN_LENGTH
+from privaat.web.deps import ClientIp, ContextDep, UowDep
+from privaat.web.pages.account_words import ACCOUNT_LABELS, LANGUAGE_NAMES, TEXT_FIELDS
+from privaat.web.pages.csrf import CheckedForm
+from privaat.web.pages.forms import Form
+from privaat.web.pages.home import SignedIn
+from privaat.web.pages.layout import page_language, redirect, render
+from privaat.web.pages.page_errors import PageRoute
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+_LABELS = {**ACCOUNT_LABELS, "password": N_("Password"), "age_declaration": ""}
+_LINKS = {
+    "verify": (N_("Verify your e-mail address"), "email_verified"),
+    "confirm": (N_("Confirm your new e-mail address"), "email_changed"),
+}
+
+
+def _form(request: Request, typed: dict[str, str] | None = None) -> Form:
+    lang = page_language(request)
+    form = Form(lang, "signup", _LABELS, typed or {"language": lang}, secret=("password",))
+    form.labels["age_declaration"] = form.say(N_("I am {age} or older"), age=MINIMUM_AGE)
+    return form
+
+
+@router.get("/signup")
+def sign_up_page(request: Request, signed: SignedIn) -> Response:
+    """The sign-up form (P1): what it asks, that the address will be verified, no box ticked."""
+    return _page(request, _form(request), signed_in=signed)
+
+
+@router.post("/signup")
+def sign_up(
+    request: Request, ctx: ContextDep, uow: UowDep, ip: ClientIp, fields: CheckedForm
+) -> Response:
+    """Create the account; a refused form comes back with its values and nothing is stored."""
+    form = _form(request, fields)
+    data: dict[str, object] = {name: form.text(name) for name in TEXT_FIELDS}
+    data["birth_date"] = form.text("birth_date")
+    data["password"] = form.secret("password")
+    data["age_declaration"] = form.checked("age_declaration")
+    if not form.checked("age_declaration"):
+        # P18: said at once, with the other errors; Accounts.sign_up refuses it all the same
+        form.refuse(
+            "age_declaration",
+            N_("You must be {age} or older to create an account."),
+            age=MINIMUM_AGE,
+        )
+    status = 422
+    command = form.model(AccountCreate, data)
+    if command is not None:
+        try:
+            ctx.accounts.sign_up(uow, command, ip=ip)
+        except ServiceError as error:
+            status = form.service_error(error)
+        else:
+            return redirect("/signup/sent")
+    return _page(request, form, status_code=status)
+
+
+def _page(
+    request: Request, form: Form, *, status_code: int = 200, signed_in: bool = False
+) -> Response:
+    options = [(code, form.say(name)) for code, name in LANGUAGE_NAMES.items()]
+    return render(
+        request,
+        "signup.html.j2",
+        status_code=status_code,
+        signed_in=signed_in,
+        form=form,
+        language_options=options,
+        min_password=MIN_LENGTH,
+        minimum_age=MINIMUM_AGE,
+    )
+
+
+@router.get("/signup/sent")
+def sign_up_sent(request: Request, signed: SignedIn) -> Response:
+    """What happens now: the same words whether or not the address had an account."""
+    return render(request, "signup_sent.html.j2", signed_in=signed)
+
+
+@router.get("/email/{action}")
+def address_link_page(request: Request, action: str, signed: SignedIn, token: str = "") -> Response:
+    """The page a mailed link opens: one button, so that opening the link changes nothing."""
+    if action not in _LINKS:
+        raise HTTPException(status_code=404)
+    heading, _notice = _LINKS[action]
+    return render(
+        request,
+        "address_link.html.j2",
+        heading=heading,
+        action=action,
+        token=token,
+        signed_in=signed,
+        invalid=False,
+    )
+
+
+@router.post("/email/{action}")
+def redeem_address_link(
+    request: Request, action: str, ctx: ContextDep, uow: UowDep, fields: CheckedForm
+) -> Response:
+    """Spend the link: verify the address or make the new one the account's."""
+    if action not in _LINKS:
+        raise HTTPException(status_code=404)
+    heading, notice = _LINKS[action]
+    token = fields.get("token", "")
+    try:
+        if action == "verify":
+            ctx.addresses.verify(uow, token)
+        else:
+            ctx.addresses.confirm_change(uow, token)
+    except InvalidField:  # unknown, used or expired: one answer for all (LinkInvalid)
+        return render(
+            request,
+            "address_link.html.j2",
+            status_code=422,
+            heading=heading,
+            action=action,
+            token="",
+            invalid=True,
+        )
+    return redirect(f"/?notice={notice}")

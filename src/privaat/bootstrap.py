@@ -27,6 +27,7 @@ from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import ACCOUNT, require_activities
+from privaat.services.console import Console
 from privaat.services.credentials import Credentials
 from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
@@ -71,6 +72,7 @@ class Context:
     objections: Objections
     addresses: EmailAddresses
     staff: StaffAccounts  # the console's staff accounts and sessions (issue 8 item 4)
+    console: Console  # what the console shows, customers' data through the seam
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -180,6 +182,7 @@ def bootstrap(
         clock=clock,
         issuer=f"{policy.controller.name} console",
     )
+    console = Console(access=access, keys=keys, policy=policy)
     objections = Objections(access=access, notifier=notifier, policy=policy, clock=clock)
     # the tables' own activities too (the registry), but not those of a disabled service
     tables = registry_activities(metadata) - (LoginHistory.activities if logins is None else set())
@@ -190,6 +193,7 @@ def bootstrap(
         | erasure.activities
         | objections.activities
         | staff.activities
+        | console.activities
         | tables,
     )
     if run_migrations:
@@ -215,4 +219,5 @@ def bootstrap(
         objections=objections,
         addresses=addresses,
         staff=staff,
+        console=console,
     )

@@ -16,6 +16,7 @@ from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
 from privaat.web.api import email as email_api
 from privaat.web.body_limit import BodyLimit
+from privaat.web.console import router as console_router
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
 from privaat.web.pages import centre, home, layout, login, privacy, signup
@@ -77,6 +78,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(signup.router)
     app.include_router(login.router)
     app.include_router(centre.router)
+    app.include_router(console_router)
     layout.mount_static(app)
 
     @app.get("/healthz", tags=["operations"])

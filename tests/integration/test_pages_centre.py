@@ -25,6 +25,7 @@ from privaat.bootstrap import Context
 from privaat.policy.wording import legal_basis_words, period_in_words, retention_in_words
 from privaat.render.policy_text import PUBLIC_RETENTION
 from privaat.services.activities import ACCOUNT, LOGIN, LOGIN_LOCATION, MINOR_PROTECTION, NOTICES
+from privaat.services.credentials import MAX_ATTEMPTS_PER_ACCOUNT
 from privaat.store.tables import accounts, sessions
 
 # the attempt limiter records every password guess before it is checked (issue 5), and each
@@ -404,3 +405,15 @@ def test_item1_every_centre_page_has_the_page_headers_and_no_inline_code(
     assert "style-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
     assert "<script" not in response.text and " style=" not in response.text
+
+
+def test_p2_too_many_wrong_passwords_answer_429_with_the_form_and_a_time(
+    client: TestClient, jan: Customer
+) -> None:
+    client.get("/")
+    for _ in range(MAX_ATTEMPTS_PER_ACCOUNT):
+        submit(client, "/login", {"email": jan.email, "password": "not the password"})
+    response = submit(client, "/login", {"email": jan.email, "password": jan.password})
+    assert response.status_code == 429
+    assert "Te veel pogingen. Probeer het over" in response.text
+    assert value_of(response.text, "login-email") == jan.email

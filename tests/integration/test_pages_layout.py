@@ -10,6 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.integration.test_pages_support import submit, token_of
 
+from privaat.services.text_fields import Refusal
+from privaat.web.pages.forms import TEXT_REFUSALS
+
 PUBLIC_PAGES = ["/", "/login", "/signup", "/signup/sent", "/email/verify?token=x"]
 
 
@@ -121,3 +124,7 @@ def test_item5_a_token_from_another_browser_is_refused(context: object, client: 
 def test_item1_an_unknown_lang_query_falls_back_to_the_browser(client: TestClient) -> None:
     response = client.get("/?lang=fr", headers={"Accept-Language": "en"})
     assert response.headers["content-language"] == "en"
+
+
+def test_item5_every_refusal_of_the_text_rule_has_words_for_a_form() -> None:
+    assert set(TEXT_REFUSALS) == set(Refusal)

@@ -29,7 +29,13 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-_LABELS = {**ACCOUNT_LABELS, "password": N_("Password"), "age_declaration": ""}
+# in the order of the form, which the error summary follows
+_LABELS = {
+    "email": ACCOUNT_LABELS["email"],
+    "password": N_("Password"),
+    **ACCOUNT_LABELS,
+    "age_declaration": "",
+}
 _LINKS = {
     "verify": (N_("Verify your e-mail address"), "email_verified"),
     "confirm": (N_("Confirm your new e-mail address"), "email_changed"),

@@ -132,7 +132,9 @@ class LiveServer:
         found: list[str] = []
         for message in self.mail.to(address):
             found += re.findall(r"https?://[^\s<>\"']+", body_of(message))
-        return [link for link in found if link.startswith(self.base_url)]
+        # a sentence may end right after a link: its full stop is not part of it
+        links = [link.rstrip(".,;:!?)") for link in found]
+        return [link for link in links if link.startswith(self.base_url)]
 
 
 def _server_env(workdir: Path, port: int, smtp_port: int) -> dict[str, str]:
@@ -145,6 +147,9 @@ def _server_env(workdir: Path, port: int, smtp_port: int) -> dict[str, str]:
         PRIVAAT_SMTP_HOST="127.0.0.1",
         PRIVAAT_SMTP_PORT=str(smtp_port),
         PRIVAAT_MAIL_FROM="privacy@flexibelt.example",
+        # as behind a reverse proxy on the same host: a test can say where its browser is
+        # (X-Forwarded-For), so a log-in has a real place (P9)
+        PRIVAAT_FORWARDED_ALLOW_IPS="127.0.0.1",
     )
     return env
 

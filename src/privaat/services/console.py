@@ -216,8 +216,12 @@ class Console:
             address = normalise_email(email.strip())  # as sign-up stored and indexed it
         except ValueError as error:
             raise InvalidField("email", str(error)) from None
+        index = self._keys.cached_blind_index
+        if index is None:  # the first use may create the index key: a write
+            with uow.writing() as connection:
+                index = self._keys.blind_index(connection)
         with uow.reading() as connection:
-            bidx = self._keys.blind_index(connection).email(address)
+            bidx = index.email(address)
             subject_id = connection.execute(
                 select(accounts.c.subject_id).where(accounts.c.email_bidx == bidx)
             ).scalar()

@@ -58,7 +58,6 @@ router = APIRouter(
 NOTICES = {
     "logged_out": N_("You are logged out of the console."),
     "enrolled": N_("Your account is ready. Log in with your password and a code from the app."),
-    "expired": N_("Log in again: your session has ended."),
 }
 _LOGIN_LABELS = {
     "email": N_("E-mail address"),

@@ -13,7 +13,7 @@ from typing import Any
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from tests.factories import customer, sign_up_command
 from tests.integration.test_console_roles import (
     PASSWORD,
@@ -22,10 +22,11 @@ from tests.integration.test_console_roles import (
     staff_session,
 )
 
-from privaat.bootstrap import Context
+from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import FixedClock
 from privaat.domain.principal import StaffRole
 from privaat.services.staff import IDLE_TIMEOUT
+from privaat.settings import Settings
 from privaat.store.tables import access_log, audit_log, staff_members
 from privaat.web.app import create_app
 from privaat.web.console.access import STAFF_COOKIE
@@ -364,3 +365,33 @@ def test_the_register_and_the_data_map_come_from_the_policy_and_the_tables(
     assert all(f'id="ropa-{a.id}"' in ropa for a in context.policy.activities)
     data_map = console.get("/console/data-map").text
     assert 'id="map-staff_members"' in data_map and 'id="map-accounts"' in data_map
+
+
+def test_issue8_4_the_guard_decides_the_look_up_a_customer_who_objected_is_not_read(
+    console: TestClient, context: Context, clock: FixedClock
+) -> None:
+    jan = customer(context, name="Jan Jansen")
+    with context.unit_of_work() as uow:  # art. 21: Jan objects to the customer service's use
+        context.objections.object(uow, jan.principal, jan.subject_id, "support_desk")
+    _as(console, context, clock, StaffRole.SUPPORT)
+    refused = _post(console, "/console/customers", {"email": jan.email}, "/console/customers")
+    assert refused.status_code == 403 and 'id="customer-refused"' in refused.text
+    assert "Jan Jansen" not in refused.text
+
+
+def test_issue8_5_on_https_the_staff_cookie_is_host_prefixed_and_secure(
+    settings: Settings, engine: Engine, clock: FixedClock
+) -> None:
+    public = settings.model_copy(update={"base_url": "https://privacy.flexibelt.example"})
+    context = bootstrap(public, clock=clock, engine=engine, run_migrations=False)
+    staff = enrolled_staff(context, StaffRole.SUPPORT)
+    clock.advance(timedelta(seconds=30))
+    code = pyotp.TOTP(staff.secret).at(clock.now())
+    with TestClient(create_app(context), base_url="https://testserver") as browser:
+        form = {"email": staff.email, "password": PASSWORD, "code": code}
+        response = _post(browser, "/console/login", form)
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("__Host-privaat_console=")
+        assert "Secure" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+        assert browser.get("/console").status_code == 200
+    context.access_log.flush()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import delete
 
 from privaat.bootstrap import Context
 from privaat.domain.principal import DataSubject
 from privaat.services.account_commands import AccountCreate
+from privaat.store.tables import outbox
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -37,10 +41,27 @@ def sign_up_command(**overrides: Any) -> AccountCreate:
     return AccountCreate.model_validate(fields)
 
 
-def customer(context: Context, **overrides: Any) -> Customer:
-    """A new account, signed up through the accounts service."""
+def customer(context: Context, *, verified: bool = True, **overrides: Any) -> Customer:
+    """A new account, signed up through the accounts service; ``verified`` opens the link of
+    its verification mail as the person would, so the outbox holds nothing of the sign-up."""
     command = sign_up_command(**overrides)
     with context.unit_of_work() as uow:
         outcome = context.accounts.sign_up(uow, command)
     assert outcome.subject_id is not None, "the factory's address was already taken"
+    if verified:
+        verify_address(context, outcome.subject_id, command.email)
     return Customer(outcome.subject_id, command.email, command.password.get_secret_value())
+
+
+def verify_address(context: Context, subject_id: int, email: str) -> None:
+    (message_id, body) = next(
+        (message_id, mail.body)
+        for message_id, template, mail in context.outbox.pending()
+        if template == "verify_email" and mail.to == email
+    )
+    token = re.search(r"/email/verify\?token=([\w-]+)", body)
+    assert token is not None, body
+    with context.unit_of_work() as uow:
+        context.addresses.verify(uow, token.group(1))
+    with context.engine.begin() as connection:  # delivered, as far as these tests care
+        connection.execute(delete(outbox).where(outbox.c.id == message_id))

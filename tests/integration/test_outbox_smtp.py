@@ -67,9 +67,7 @@ PROMOTIONAL_WORDS = (
 
 
 # the single-use address link of privaat itself (services/email_address.py)
-ONE_TIME_LINK = re.compile(
-    r"https?://[^\s/]+/api/v1/account/email/(?:verify|confirm)\?token=([\w-]+)"
-)
+ONE_TIME_LINK = re.compile(r"https?://[^\s/]+/email/(?:verify|confirm)\?token=([\w-]+)")
 
 
 @dataclass

@@ -340,8 +340,9 @@ def test_p20_closing_the_account_logs_out_and_says_so(
 
 
 def test_issue5_opening_the_link_spends_nothing_and_the_button_verifies(
-    client: TestClient, context: Context, jan: Customer, engine: Engine
+    client: TestClient, context: Context, engine: Engine
 ) -> None:
+    customer(context, verified=False)
     ((_id, _template, mail),) = [m for m in context.outbox.pending() if m[1] == "verify_email"]
     token = mail.body.split("token=", 1)[1].split(".")[0].split()[0]
     page = client.get(f"/email/verify?token={token}")

@@ -8,10 +8,9 @@ field by the one text rule (``services.text_fields``).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from privaat.services.contact_fields import (
     login_email,
@@ -86,19 +85,31 @@ class AccountCreate(_Command):
         return value
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """Document an optional field without ``null``: leaving it out is how to keep the value.
+
+    (A ``SkipJsonSchema[None]`` union would do the same for the schema but make pydantic
+    report a refused value once per union branch, under branch names instead of the field.)
+    """
+    branches = schema.pop("anyOf", None)
+    schema.pop("default", None)  # a null default would not fit the schema left
+    if branches:
+        schema.update(next(branch for branch in branches if branch.get("type") != "null"))
+
+
 class AccountUpdate(_Command):
     """Rectification (GDPR art. 16): every field optional; ``null`` clears an optional one."""
 
     # null is refused by the use case ("cannot be empty"), so the schema does not offer it
-    email: Email | SkipJsonSchema[None] = None
-    name: Name | SkipJsonSchema[None] = None
+    email: Annotated[Email | None, Field(json_schema_extra=_not_null)] = None
+    name: Annotated[Name | None, Field(json_schema_extra=_not_null)] = None
     street: Line | None = None
     postal_code: PostalCode | None = None
     city: Line | None = None
     phone: Phone | None = None
     vat_number: VatNumber | None = None
     display_name: DisplayName | None = None
-    language: Language | SkipJsonSchema[None] = None
+    language: Annotated[Language | None, Field(json_schema_extra=_not_null)] = None
     # issue 5 item 2: an e-mail change asks the current password, and takes effect only when
     # the new address confirms it through the link sent there
     current_password: Annotated[SecretStr, Field(max_length=MAX_LENGTH)] | None = None

@@ -261,6 +261,9 @@ class Accounts:
         new_email = changes.pop("email", None)
         if new_email is not None and current_password is None:
             raise InvalidField("current_password", "an e-mail change needs the current password")
+        if new_email is not None:
+            # first: a wrong current password must leave every other field as it was too
+            self._change_email(uow, principal, subject_id, new_email, current_password, keep_token)
         now = self._clock.now()
         with uow.writing() as connection:
             opened = self._access.open(
@@ -284,20 +287,33 @@ class Accounts:
                     subject_pseudonym=opened.pseudonym,
                     detail={"fields": ",".join(sorted(changes))},
                 )
-        old_email = opened.decrypt(_column("email"), record["email_enc"])
-        if new_email is not None and new_email != old_email:
-            if self._addresses is None:
-                raise InvalidField("email", "this service cannot change e-mail addresses")
-            self._addresses.request_change(
-                uow,
-                principal,
-                subject_id,
-                new_email=new_email,
-                current_password=current_password.get_secret_value(),
-                keep_token=keep_token,
-            )
         record.update(values)
         return _profile(opened, record)
+
+    def _change_email(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        subject_id: int,
+        new_email: str,
+        current_password: Any,
+        keep_token: str | None,
+    ) -> None:
+        if self._addresses is None:
+            raise InvalidField("email", "this service cannot change e-mail addresses")
+        with uow.reading() as connection:
+            opened = self._access.open(connection, principal, subject_id, ACCOUNT)
+            current = opened.decrypt(_column("email"), opened.record["email_enc"])
+        if new_email == current:
+            return
+        self._addresses.request_change(
+            uow,
+            principal,
+            subject_id,
+            new_email=new_email,
+            current_password=current_password.get_secret_value(),
+            keep_token=keep_token,
+        )
 
     def close(
         self, uow: UnitOfWork, principal: Principal, subject_id: int, command: AccountClose

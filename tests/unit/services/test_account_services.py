@@ -126,13 +126,27 @@ def test_issue5_re_authentication_counts_in_the_accounts_limit(
         )
 
 
-def test_p3_an_email_change_is_told_to_the_old_and_the_new_address(
+def test_p3_an_email_change_tells_the_old_address_and_asks_the_new_one_to_confirm(
     services: Context, mail: InMemoryTransport
 ) -> None:
     jan = customer(services)
+    change = AccountUpdate(email="nieuw@example.nl", current_password=jan.password)
     with services.unit_of_work() as uow:
-        services.accounts.update_profile(
-            uow, jan.principal, jan.subject_id, AccountUpdate(email="nieuw@example.nl")
-        )
+        profile = services.accounts.update_profile(uow, jan.principal, jan.subject_id, change)
+    assert profile.email == jan.email  # nothing changes until the new address confirms
     services.outbox.deliver(mail)
-    assert sorted(m["To"] for m in mail.sent) == sorted([jan.email, "nieuw@example.nl"])
+    assert {(m["To"], m["Subject"]) for m in mail.sent} == {
+        (jan.email, "Wijziging van uw e-mailadres aangevraagd"),
+        ("nieuw@example.nl", "Bevestig uw nieuwe e-mailadres"),
+    }
+
+
+def test_a_wrong_current_password_leaves_every_field_of_the_change_as_it_was(
+    services: Context,
+) -> None:
+    jan = customer(services, city="Delft")
+    change = AccountUpdate(email="nieuw@example.nl", current_password="not it!", city="Gouda")
+    with services.unit_of_work() as uow, pytest.raises(InvalidField):
+        services.accounts.update_profile(uow, jan.principal, jan.subject_id, change)
+    with services.unit_of_work() as uow:
+        assert services.accounts.read_profile(uow, jan.principal, jan.subject_id).city == "Delft"

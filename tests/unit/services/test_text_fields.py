@@ -81,7 +81,15 @@ STILL_ACCEPTED = [
 
 def test_item7_the_api_of_the_rule_is_explicit() -> None:
     assert sorted(text_fields.__all__) == sorted(
-        ["MESSAGES", "MultiLine", "Refusal", "SingleLine", "TextRefused", "check_text"]
+        [
+            "MESSAGES",
+            "MultiLine",
+            "Refusal",
+            "SingleLine",
+            "TextRefused",
+            "check_text",
+            "has_card_number",
+        ]
     )
     assert set(MESSAGES) == set(Refusal)
 

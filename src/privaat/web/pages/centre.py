@@ -24,9 +24,8 @@ from privaat.services.accounts import Profile
 from privaat.services.activities import LOGIN_LOCATION
 from privaat.services.errors import ServiceError
 from privaat.services.passwords import MIN_LENGTH
-from privaat.web.deps import ContextDep, CurrentSubject, SessionToken, UowDep
+from privaat.web.deps import ContextDep, CurrentSubject, SessionToken, UowDep, clear_session_cookie
 from privaat.web.pages.account_words import ACCOUNT_LABELS, LANGUAGE_NAMES
-from privaat.web.pages.cookies import clear_session_cookie
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.forms import Form
 from privaat.web.pages.holdings import held_data, kept_after_closure
@@ -215,7 +214,7 @@ def close(
     except ServiceError as error:
         return _close_page(request, ctx, form, status_code=form.service_error(error))
     response = redirect("/?notice=account_closed")
-    clear_session_cookie(response)
+    clear_session_cookie(response, ctx)
     return response
 
 

@@ -28,7 +28,7 @@ from starlette.datastructures import UploadFile
 
 from privaat.bootstrap import Context
 from privaat.store.crypto import BlindIndex
-from privaat.web.deps import SESSION_COOKIE
+from privaat.web.deps import SECURE_SESSION_COOKIE, SESSION_COOKIE
 from privaat.web.pages.cookies import is_secure
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
 FIELD = "csrf_token"
 COOKIE = "privaat_csrf"
 MAX_FIELDS = 64  # no form of ours has more; a bigger one is refused while it is parsed
-_bound_cookies: list[str] = [SESSION_COOKIE]
+_bound_cookies: list[str] = [SESSION_COOKIE, SECURE_SESSION_COOKIE]
 _NONCE_BYTES = 32
 
 

@@ -13,8 +13,14 @@ from fastapi import APIRouter, Request, Response
 from privaat.i18n import N_
 from privaat.services.account_commands import LogIn
 from privaat.services.errors import ServiceError
-from privaat.web.deps import ClientIp, ContextDep, SessionToken, UowDep
-from privaat.web.pages.cookies import clear_session_cookie, set_session_cookie
+from privaat.web.deps import (
+    ClientIp,
+    ContextDep,
+    SessionToken,
+    UowDep,
+    clear_session_cookie,
+    set_session_cookie,
+)
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.forms import Form
 from privaat.web.pages.home import SignedIn
@@ -64,7 +70,7 @@ def log_in(
             status = form.service_error(error)
         else:
             response = redirect(target)
-            set_session_cookie(response, request, ctx, session)
+            set_session_cookie(response, ctx, session)
             return response
     return render(request, "login.html.j2", status_code=status, form=form, next=target)
 
@@ -82,5 +88,5 @@ def log_out(ctx: ContextDep, uow: UowDep, token: SessionToken, _fields: CheckedF
     """End the session on the server and in the browser."""
     ctx.sessions.log_out(uow, token)
     response = redirect("/?notice=logged_out")
-    clear_session_cookie(response)
+    clear_session_cookie(response, ctx)
     return response

@@ -100,6 +100,35 @@ def test_privacy_officer_enrols_totp_logs_in_opens_the_ropa_and_verifies_the_aud
     expect(page).to_have_url(re.compile(r"/console/login"))  # the session is over
 
 
+def test_privacy_officer_looks_up_a_customer_by_e_mail_address(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    customer = "gevonden@example.nl"
+    page.goto(server.url("/signup"))
+    page.fill("#signup-email", customer)
+    page.fill("#signup-password", PASSWORD)
+    page.fill("#signup-name", "Gevonden Klant")
+    page.check("#signup-age_declaration")
+    page.click("#signup-submit")
+    expect(page.locator("#signup-sent-heading")).to_be_visible()
+
+    totp = enrol(page, create_staff(server, OFFICER, "privacy_officer"))
+    page.fill("#console-login-email", OFFICER)
+    page.fill("#console-login-password", PASSWORD)
+    page.fill("#console-login-code", next_code(totp))
+    page.click("#console-login-submit")
+    page.click("#console-nav-customers")
+    page.fill("#console-customer-email", customer)
+    page.click("#console-customer-submit")
+    expect(page.locator("#customer-record")).to_be_visible()
+    expect(page.locator("#customer-email")).to_have_text(customer)
+    inspect("console-customer-found")
+    page.fill("#console-customer-email", "niemand@example.nl")
+    page.click("#console-customer-submit")
+    expect(page.locator("#customer-none")).to_be_visible()
+    inspect("console-customer-none")
+
+
 def test_console_refuses_a_wrong_code_next_to_its_field_and_a_spent_enrolment_link(
     server: LiveServer, page: Page, inspect: PageInspector
 ) -> None:

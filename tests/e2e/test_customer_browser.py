@@ -150,3 +150,24 @@ def test_sign_up_under_16_is_refused_with_the_message_next_to_the_field_and_inpu
     page.goto(server.url("/login"))
     log_in(page, "te.jong@example.nl")
     expect(page.locator("#login-errors")).to_be_visible()  # nothing was stored
+
+
+def test_a_typed_logout_address_shows_its_button_and_a_wrong_password_is_refused_by_its_field(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    sign_up(page, server, "uitloggen@example.nl")
+    log_in(page, "uitloggen@example.nl")
+    expect(page.locator("#account-heading")).to_be_visible()
+    page.click("#nav-password")
+    page.fill("#password-current_password", "niet mijn wachtwoord")
+    page.fill("#password-new_password", "een nieuw lang wachtwoord")
+    page.click("#password-submit")
+    expect(page.locator("#password-errors")).to_be_visible()
+    expect(page.locator("#password-current_password-error")).to_be_visible()
+    inspect("account-password-refused")
+    page.goto(server.url("/logout"))
+    expect(page.locator("#logout-heading")).to_be_visible()
+    inspect("logout-page")
+    page.click("#logout-page-submit")
+    expect(page).to_have_url(re.compile(r"/\?notice=logged_out$"))
+    inspect("home-logged-out")

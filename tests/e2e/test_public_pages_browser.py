@@ -43,3 +43,22 @@ def test_home_page_names_the_provider_and_links_every_part_of_the_service(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#home-policy")).to_have_attribute("href", "/privacy?lang=en")
     inspect("home-en")
+
+
+def test_error_page_of_an_unknown_address_is_a_page_of_the_site(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    answer = page.goto(server.url("/bestaat-niet"))
+    assert answer is not None and answer.status == 404
+    expect(page.locator("#error-heading")).to_be_visible()
+    expect(page.locator("#error-home")).to_have_attribute("href", "/")
+    inspect("error-404")
+
+
+@pytest.mark.parametrize("path", ["/signup", "/login"])
+def test_forms_in_english_pass_axe(
+    server: LiveServer, page: Page, inspect: PageInspector, path: str
+) -> None:
+    page.goto(server.url(f"{path}?lang=en"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    inspect(f"{path.strip('/')}-en")

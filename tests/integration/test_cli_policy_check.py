@@ -34,7 +34,7 @@ def test_another_providers_policy_checks_clean_against_its_own_promises() -> Non
     result = runner.invoke(app, ["policy", "check", str(SECOND_PROVIDER)])
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"{SECOND_PROVIDER}: valid — 14 activities")
+    assert result.stdout.startswith(f"{SECOND_PROVIDER}: valid — 15 activities")
 
 
 def test_l88_contract_toward_visitors_only_exits_1_at_the_legal_basis_line(tmp_path: Path) -> None:

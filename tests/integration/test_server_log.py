@@ -59,3 +59,12 @@ def test_the_access_log_writes_the_network_not_the_address(
 def test_serve_hands_uvicorn_this_log_configuration() -> None:
     config = _uvicorn_options(Settings())["log_config"]
     assert "client_network_only" in config["handlers"]["access"]["filters"]
+
+
+def test_one_time_tokens_never_reach_the_access_log() -> None:
+    from privaat.web.server_log import redact_path
+
+    assert redact_path("/email/verify?token=abcDEF-123_x") == "/email/verify?token=…"
+    assert redact_path("/console/enrol/Zm9vYmFy?x=1") == "/console/enrol/…?x=1"
+    assert redact_path("/a?b=1&token=secret&c=2") == "/a?b=1&token=…&c=2"
+    assert redact_path("/privacy?lang=en") == "/privacy?lang=en"

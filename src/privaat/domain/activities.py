@@ -18,6 +18,7 @@ __all__ = [
     "NOTICES",
     "RIGHTS",
     "SECURITY_LOG",
+    "STAFF_ACCOUNTS",
 ]
 
 ACCOUNT = "account"  # P1, P20: the account's data
@@ -29,3 +30,4 @@ SECURITY_LOG = "security_logging"  # art. 5(2), 32: the access log, the audit tr
 CONSENT_RECORDS = "consent_records"  # art. 7(1): the proof of every consent and withdrawal
 MINOR_PROTECTION = "minor_protection"  # P18, art. 8: the age declaration and the minor flag
 LEGAL_CLAIMS = "legal_claims"  # art. 17(3)(e): the legal-hold flag
+STAFF_ACCOUNTS = "staff_accounts"  # the console's staff: log-in, TOTP, sessions (employees)

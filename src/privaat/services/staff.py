@@ -30,7 +30,7 @@ import pyotp
 from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from privaat.domain.activities import SECURITY_LOG
+from privaat.domain.activities import STAFF_ACCOUNTS
 from privaat.domain.clock import Clock
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.services.contact_fields import login_email, normalise_email
@@ -39,7 +39,7 @@ from privaat.services.errors import Conflict, InvalidCredentials, InvalidField, 
 from privaat.services.passwords import Passwords, check_strength
 from privaat.services.rate_limit import AttemptLimiter, Limit
 from privaat.store.audit import AuditTrail
-from privaat.store.crypto import BlindIndex
+from privaat.store.crypto import BlindIndex, SubjectCipher
 from privaat.store.key_store import KeyStore
 from privaat.store.tables import staff_enrolments, staff_members, staff_sessions
 from privaat.store.unit_of_work import UnitOfWork
@@ -138,16 +138,20 @@ _ROW = select(
     staff_members.c.id,
     staff_members.c.role,
     staff_members.c.password_hash,
-    staff_members.c.totp_secret,
+    staff_members.c.totp_secret_enc,
     staff_members.c.enrolled_at,
     staff_members.c.disabled_at,
 )
 
 
+SEED_KEY = "staff_totp"  # the system key the TOTP seeds are encrypted under
+_SEED_FIELD = "staff_members.totp_secret"
+
+
 class StaffAccounts:
     """Creates and enrols staff members, logs them in and out, and names a session's staff."""
 
-    activities = frozenset({SECURITY_LOG})
+    activities = frozenset({STAFF_ACCOUNTS})
 
     def __init__(
         self,
@@ -185,7 +189,10 @@ class StaffAccounts:
                     .values(
                         email_bidx=bidx,
                         role=staff_role.value,
-                        totp_secret=pyotp.random_base32(),  # 160 bits, RFC 4226 §4 R6
+                        # 160 bits, RFC 4226 §4 R6; stored encrypted under a system key
+                        totp_secret_enc=self._seeds(connection).encrypt(
+                            _SEED_FIELD, pyotp.random_base32()
+                        ),
                         created_at=now,
                     )
                     .returning(staff_members.c.id)
@@ -208,26 +215,28 @@ class StaffAccounts:
         """The secret behind a live enrolment link, for the enrolment page."""
         with uow.reading() as connection:
             row = self._enrolment_row(connection, token)
-        if row is None:
-            raise EnrolmentInvalid()
+            if row is None:
+                raise EnrolmentInvalid()
+            secret = self._secret(connection, row)
         role = StaffRole(row.role)
-        uri = pyotp.TOTP(row.totp_secret).provisioning_uri(
+        uri = pyotp.TOTP(secret).provisioning_uri(
             name=f"{role.value}-{row.id}", issuer_name=self._issuer
         )
-        return PendingEnrolment(row.id, role, row.totp_secret, uri)
+        return PendingEnrolment(row.id, role, secret, uri)
 
     def enrol(self, uow: UnitOfWork, *, token: str, password: str, code: str) -> StaffMember:
         """Set the password and confirm the authenticator with one code; spends the link."""
         with uow.reading() as connection:
             row = self._enrolment_row(connection, token)
-        if row is None:
-            raise EnrolmentInvalid()
+            if row is None:
+                raise EnrolmentInvalid()
+            secret = self._secret(connection, row)
         try:
             check_strength(password)
         except ValueError as error:
             raise InvalidField("password", str(error)) from None
         now = self._clock.now()
-        step = _matching_step(row.totp_secret, code, now)
+        step = _matching_step(secret, code, now)
         if step is None:
             raise InvalidField("code", "this code does not match: check the app's clock")
         password_hash = self._passwords.hash(password)  # between transactions
@@ -274,10 +283,11 @@ class StaffAccounts:
         )
         with uow.reading() as connection:
             row = connection.execute(_ROW.where(staff_members.c.email_bidx == bidx)).first()
+            secret = self._secret(connection, row) if row is not None else _DUMMY_SECRET
         now = self._clock.now()
         # both checks run whatever the row: no timing oracle for an unknown address
         valid = self._passwords.verify(row.password_hash if row else None, password)
-        step = _matching_step(row.totp_secret if row else _DUMMY_SECRET, code, now)
+        step = _matching_step(secret, code, now)
         usable = row is not None and row.enrolled_at is not None and row.disabled_at is None
         if not (valid and step is not None and usable) or row is None:
             raise InvalidCredentials()
@@ -373,6 +383,13 @@ class StaffAccounts:
     def _index(self, connection: Connection) -> BlindIndex:
         return self._keys.blind_index(connection)
 
+    def _seeds(self, connection: Connection) -> SubjectCipher:
+        return self._keys.system_cipher(connection, SEED_KEY)
+
+    def _secret(self, connection: Connection, row: Any) -> str:
+        secret: str = self._seeds(connection).decrypt(_SEED_FIELD, row.totp_secret_enc)
+        return secret
+
     def _enrolment_row(self, connection: Connection, token: str) -> Any:
         if not token or len(token) > 128:
             return None
@@ -390,5 +407,5 @@ class StaffAccounts:
             actor=staff.actor,
             action=action,
             subject_pseudonym=None,
-            detail={"activity": SECURITY_LOG},
+            detail={"activity": STAFF_ACCOUNTS},
         )

@@ -73,6 +73,7 @@ class KeyStore:
         self._lock = threading.Lock()  # sync routes run in a thread pool
         self._blind_index: BlindIndex | None = None
         self._blind_index_pending: bytes | None = None  # created, not yet known committed
+        self._system_ciphers: dict[str, SubjectCipher] = {}
 
     def create_subject_key(
         self, conn: Connection, subject_id: int, pseudonym: str
@@ -187,6 +188,33 @@ class KeyStore:
         return cipher
 
     # --- the blind-index key ---------------------------------------------------------------
+
+    def system_cipher(self, conn: Connection, name: str) -> SubjectCipher:
+        """A cipher under the system key ``name``, for the system's own secrets (e.g. the
+        staff's TOTP seeds), created on first use; wrapped by the master key like every key,
+        so rotation re-wraps it and a copy of the database alone cannot open it."""
+        cached = self._system_ciphers.get(name)
+        if cached is not None:
+            return cached
+        row = conn.execute(_SELECT_SYSTEM_KEY, {"name": name}).first()
+        existed = row is not None
+        if row is None:
+            wrapped = self.master.wrap(new_data_key(), context=system_context(name))
+            conn.execute(
+                _insert_ignoring_duplicates(conn).values(
+                    name=name, master_key_id=self.master.id, wrapped_key=wrapped
+                )
+            )
+            row = conn.execute(_SELECT_SYSTEM_KEY, {"name": name}).one()
+        if row.master_key_id != self.master.id:
+            raise WrongMasterKey(
+                f"the system key {name} is wrapped by master key {row.master_key_id}, "
+                f"this process runs with {self.master.id}: restart it with the rotated key"
+            )
+        cipher = SubjectCipher(self.master.unwrap(row.wrapped_key, context=system_context(name)))
+        if existed:  # one made in this transaction is cached only once it is known committed
+            self._system_ciphers[name] = cipher
+        return cipher
 
     @property
     def cached_blind_index(self) -> BlindIndex | None:

@@ -41,6 +41,7 @@ from privaat.domain.activities import (
     NOTICES,
     RIGHTS,
     SECURITY_LOG,
+    STAFF_ACCOUNTS,
 )
 from privaat.store.registry import (
     ACCOUNT_CLOSURE,
@@ -541,22 +542,26 @@ staff_members = Table(
         LargeBinary(32),
         nullable=False,
         unique=True,
-        activity=SECURITY_LOG,
+        activity=STAFF_ACCOUNTS,
         category="email_address",
     ),
-    personal("role", String(32), nullable=False, activity=SECURITY_LOG, category=None),
+    personal("role", String(32), nullable=False, activity=STAFF_ACCOUNTS, category=None),
     # argon2id; None until the staff member sets it on the enrolment page
     personal(
-        "password_hash", String(200), nullable=True, activity=SECURITY_LOG, category="password"
+        "password_hash", String(200), nullable=True, activity=STAFF_ACCOUNTS, category="password"
     ),
     # the RFC 6238 shared secret (base32), made when the account is created and shown only on
     # the enrolment page; a credential, so it is ``password`` data like the hash beside it
-    personal("totp_secret", String(64), nullable=False, activity=SECURITY_LOG, category="password"),
+    # the TOTP seed (RFC 6238), encrypted under a system key: a database copy alone cannot
+    # generate codes
+    personal(
+        "totp_secret_enc", LargeBinary, nullable=False, activity=STAFF_ACCOUNTS, category="password"
+    ),
     # RFC 6238 §5.2: the time step of the last code accepted; a code is never taken twice
-    personal("totp_last_step", BigInteger, nullable=True, activity=SECURITY_LOG, category=None),
-    personal("created_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
-    personal("enrolled_at", UTC_TIME, nullable=True, activity=SECURITY_LOG, category=None),
-    personal("disabled_at", UTC_TIME, nullable=True, activity=SECURITY_LOG, category=None),
+    personal("totp_last_step", BigInteger, nullable=True, activity=STAFF_ACCOUNTS, category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=STAFF_ACCOUNTS, category=None),
+    personal("enrolled_at", UTC_TIME, nullable=True, activity=STAFF_ACCOUNTS, category=None),
+    personal("disabled_at", UTC_TIME, nullable=True, activity=STAFF_ACCOUNTS, category=None),
     info={"subject": Unlinked("staff accounts: employees, no customer's data", clock="created_at")},
 )
 
@@ -576,8 +581,8 @@ staff_enrolments = Table(
     metadata,
     technical("token_hash", LargeBinary(32), primary_key=True),
     _staff_fk(),
-    personal("created_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
-    personal("expires_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=STAFF_ACCOUNTS, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=STAFF_ACCOUNTS, category=None),
     Index("ix_staff_enrolments_staff", "staff_id"),
     info={"subject": Unlinked("staff enrolment links: employees only", clock="expires_at")},
 )
@@ -588,9 +593,9 @@ staff_sessions = Table(
     metadata,
     technical("token_hash", LargeBinary(32), primary_key=True),
     _staff_fk(),
-    personal("created_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
-    personal("last_seen_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
-    personal("expires_at", UTC_TIME, nullable=False, activity=SECURITY_LOG, category=None),
+    personal("created_at", UTC_TIME, nullable=False, activity=STAFF_ACCOUNTS, category=None),
+    personal("last_seen_at", UTC_TIME, nullable=False, activity=STAFF_ACCOUNTS, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=STAFF_ACCOUNTS, category=None),
     Index("ix_staff_sessions_staff", "staff_id"),
     info={"subject": Unlinked("staff sessions: employees only", clock="expires_at")},
 )

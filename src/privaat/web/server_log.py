@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
 from privaat.services.geo import truncate_ip
 
-__all__ = ["ClientNetworkOnly", "log_config", "network_of"]
+__all__ = ["ClientNetworkOnly", "log_config", "network_of", "redact_path"]
 
 UNKNOWN = "-"
+# single-use secrets travel in links: ?token=… (address links) and /console/enrol/<token>
+_TOKEN_QUERY = re.compile(r"(?<=[?&]token=)[^&#\s]+")
+_TOKEN_PATH = re.compile(r"(?<=/console/enrol/)[^/?#\s]+")
+
+
+def redact_path(path: str) -> str:
+    """The path with every one-time token replaced, fit for a log line."""
+    return _TOKEN_PATH.sub("…", _TOKEN_QUERY.sub("…", path))
 
 
 def network_of(client_addr: str) -> str:
@@ -33,8 +42,13 @@ class ClientNetworkOnly(logging.Filter):
     """Rewrites the client address of uvicorn's access records (their first argument)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
-            record.args = (network_of(record.args[0]), *record.args[1:])
+        args = record.args
+        if isinstance(args, tuple) and args and isinstance(args[0], str):
+            rest = list(args[1:])
+            # uvicorn's access record: (client, method, path with query, version, status)
+            if len(rest) >= 2 and isinstance(rest[1], str):
+                rest[1] = redact_path(rest[1])
+            record.args = (network_of(args[0]), *rest)
         return True
 
 

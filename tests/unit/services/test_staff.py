@@ -242,3 +242,12 @@ def test_staff_are_apart_from_customers_and_their_address_is_nowhere_in_clear(
         (actor, "staff.session_opened"),
     ]
     assert all(email not in repr(e) for e in entries) and verdict.ok
+
+
+def test_the_totp_seed_is_stored_only_encrypted(services: Context) -> None:
+    with services.unit_of_work() as uow:
+        enrolment = services.staff.create(uow, email="geheim@example.nl", role="support")
+        pending = services.staff.pending_enrolment(uow, enrolment.token)
+    with services.engine.connect() as connection:
+        stored = connection.execute(select(staff_members.c.totp_secret_enc)).scalar_one()
+    assert pending.secret.encode() not in stored and len(stored) > len(pending.secret)

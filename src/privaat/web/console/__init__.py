@@ -7,13 +7,6 @@ through ``pages.layout.render``: one layout, one CSP, one CSRF mechanism for eve
 
 from __future__ import annotations
 
-from privaat.web.pages import layout
-
-# the page layer renders from the packages in TEMPLATE_PACKAGES ("the console adds its
-# own"); it is read when a language's environment is first built, before any page renders
-if "privaat.web.console" not in layout.TEMPLATE_PACKAGES:
-    layout.TEMPLATE_PACKAGES = (*layout.TEMPLATE_PACKAGES, "privaat.web.console")
-
-from privaat.web.console.routes import router  # noqa: E402  (after the templates are known)
+from privaat.web.console.routes import router
 
 __all__ = ["router"]

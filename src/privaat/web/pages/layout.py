@@ -57,7 +57,7 @@ PERMISSIONS_POLICY = (
     "microphone=(), payment=(), usb=()"
 )
 # the packages whose templates/ directories the pages render from (the console adds its own)
-TEMPLATE_PACKAGES: tuple[str, ...] = ("privaat.web.pages",)
+TEMPLATE_PACKAGES: tuple[str, ...] = ("privaat.web.pages", "privaat.web.console")
 
 
 @dataclass(frozen=True, slots=True)

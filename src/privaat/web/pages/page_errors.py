@@ -31,6 +31,7 @@ from privaat.services.errors import NotAuthenticated
 from privaat.web.pages.csrf import CsrfRefused
 from privaat.web.pages.layout import redirect, render
 from privaat.web.problems import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from privaat.web.server_log import redact_path
 
 __all__ = ["PageRoute", "error_page"]
 
@@ -96,7 +97,7 @@ class PageRoute(APIRoute):
                 query = f"?next={quote(target, safe='/')}" if target else ""
                 return redirect(f"{login_path}{query}")
             except CsrfRefused as refused:
-                log.info("form refused on %s: %s", request.url.path, refused)
+                log.info("form refused on %s: %s", redact_path(request.url.path), refused)
                 return error_page(
                     request,
                     403,

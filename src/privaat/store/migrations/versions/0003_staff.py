@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("email_bidx", sa.LargeBinary(length=32), nullable=False),
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
-        sa.Column("totp_secret", sa.String(length=64), nullable=False),
+        sa.Column("totp_secret_enc", sa.LargeBinary(), nullable=False),
         sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=True),

@@ -32,6 +32,8 @@ class GeoLocator:
 
     def locate(self, ip: str) -> Location:
         result = self._db.lookup(ip)
-        country = result.country_code if len(result.country_code or "") == 2 else None
+        # geoip2fast answers "--" for private and loopback addresses: no country
+        code = result.country_code or ""
+        country = code if len(code) == 2 and code.isalpha() else None
         city = getattr(result.city, "name", "") or None
         return Location(country=country, city=city)

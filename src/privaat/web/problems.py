@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -148,8 +148,22 @@ async def _on_denied(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _on_http(request: Request, error: Exception) -> JSONResponse:
+def _wants_a_page(request: Request) -> bool:
+    # a browser outside the API (an unknown address, a wrong method) gets the site's page,
+    # never a bare JSON error (issue 6: bad input)
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _on_http(request: Request, error: Exception) -> Response:
     error = cast(StarletteHTTPException, error)
+    if _wants_a_page(request):
+        from privaat.web.pages.page_errors import status_page  # the page layer renders it
+
+        page = status_page(request, error.status_code, headers=getattr(error, "headers", None))
+        if page is not None:
+            return page
     titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
     return problem_response(
         request,

@@ -17,6 +17,7 @@ from privaat.store.tables import metadata
 
 engine = context.config.attributes["engine"]
 
+
 def _pragma(connection: Connection, statement: str) -> None:
     # on the driver: through SQLAlchemy the statement would begin a transaction first
     connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]

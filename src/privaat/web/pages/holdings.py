@@ -21,13 +21,13 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from sqlalchemy import Column
 
+from privaat.domain.activities import ACCOUNT, LOGIN_LOCATION, STAFF_ACCOUNTS
 from privaat.i18n import N_, translations
 from privaat.policy.schema import Policy
 from privaat.render.document import Fact, Section
 from privaat.render.language import formatting_locale
 from privaat.render.policy_text import policy_document
 from privaat.services.accounts import Profile
-from privaat.services.activities import ACCOUNT, LOGIN_LOCATION
 from privaat.services.contact_fields import MINIMUM_AGE
 from privaat.services.login_history import LoginView
 from privaat.store.registry import Personal, registry_activities
@@ -148,6 +148,8 @@ def kept_after_closure(policy: Policy, lang: str, *, logins: bool) -> list[Activ
     wanted = set(registry_activities(metadata))
     if not logins:
         wanted.discard(LOGIN_LOCATION)
+    # the tables of the engine's own staff hold nothing about a customer
+    wanted.discard(STAFF_ACCOUNTS)
     ordered = [ACCOUNT, *(a.id for a in policy.activities if a.id in wanted and a.id != ACCOUNT)]
     return [
         ActivityHoldings(

@@ -33,7 +33,7 @@ from privaat.web.pages.layout import redirect, render
 from privaat.web.problems import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from privaat.web.server_log import redact_path
 
-__all__ = ["PageRoute", "error_page"]
+__all__ = ["PageRoute", "error_page", "status_page"]
 
 log = logging.getLogger("privaat.web")
 
@@ -47,6 +47,16 @@ _STATUS_TEXT = {
         N_("The page could not be shown because of an error on our side. Please try again."),
     ),
 }
+
+
+def status_page(
+    request: Request, status: int, *, headers: dict[str, str] | None = None
+) -> Response | None:
+    """The site's page for a bare HTTP status (404, 405, …), or None for one it has none for."""
+    text = _STATUS_TEXT.get(status)
+    if text is None:
+        return None
+    return error_page(request, status, text[0], text[1], headers=headers)
 
 
 def error_page(

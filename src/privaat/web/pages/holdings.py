@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -33,6 +32,7 @@ from privaat.services.login_history import LoginView
 from privaat.store.registry import Personal, registry_activities
 from privaat.store.tables import accounts, credentials, login_events, metadata
 from privaat.web.pages.account_words import ACCOUNT_LABELS, LANGUAGE_NAMES
+from privaat.web.pages.per_policy import per_policy
 
 __all__ = ["ActivityHoldings", "HeldItem", "LoginRow", "held_data", "kept_after_closure"]
 
@@ -191,7 +191,7 @@ def _sections(policy: Policy, lang: str, activities: Iterable[str]) -> list[tupl
     ]
 
 
-@lru_cache(maxsize=8)
+@per_policy
 def _activity_sections(policy: Policy, lang: str) -> Mapping[str, Section]:
     """The activity sections of the public policy in ``lang``, by anchor (policy is frozen)."""
     document = policy_document(policy, lang)

@@ -7,7 +7,6 @@ the text is reachable in either from wherever it is linked (GDPR art. 12(1); LEG
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -17,6 +16,7 @@ from privaat.policy.schema import Policy
 from privaat.render.language import LANGUAGES, negotiate_language
 from privaat.render.policy_text import Format, render_policy_text
 from privaat.web.openapi import documented_problem
+from privaat.web.pages.per_policy import per_policy
 
 __all__ = ["PolicyDep", "get_policy", "router"]
 
@@ -82,7 +82,7 @@ def _headers(lang: str, *, csp: bool = False) -> dict[str, str]:
     return headers
 
 
-@lru_cache(maxsize=16)
+@per_policy
 def _rendered(policy: Policy, lang: str, fmt: Format, path: str) -> str:
     """Render once per policy, language and format: the policy is immutable."""
     links = {code: f"{path}?lang={code}" for code in LANGUAGES}

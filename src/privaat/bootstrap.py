@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from privaat.domain.activities import ACCOUNT
 from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.guard import Guard
 from privaat.mail.transport import MailTransport, SmtpTransport
@@ -26,7 +27,7 @@ from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
-from privaat.services.activities import ACCOUNT, require_activities
+from privaat.services.activities import require_activities
 from privaat.services.console import Console
 from privaat.services.credentials import Credentials
 from privaat.services.email_address import EmailAddresses

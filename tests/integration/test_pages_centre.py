@@ -22,9 +22,9 @@ from tests.integration.test_pages_support import (
 )
 
 from privaat.bootstrap import Context
+from privaat.domain.activities import ACCOUNT, LOGIN, LOGIN_LOCATION, MINOR_PROTECTION, NOTICES
 from privaat.policy.wording import legal_basis_words, period_in_words, retention_in_words
 from privaat.render.policy_text import PUBLIC_RETENTION
-from privaat.services.activities import ACCOUNT, LOGIN, LOGIN_LOCATION, MINOR_PROTECTION, NOTICES
 from privaat.services.credentials import MAX_ATTEMPTS_PER_ACCOUNT
 from privaat.store.tables import accounts, sessions
 

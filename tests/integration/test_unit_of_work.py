@@ -19,9 +19,9 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.engine import make_url
 
 from privaat.bootstrap import Context
+from privaat.domain.activities import ACCOUNT
 from privaat.domain.principal import DataSubject, StaffMember, StaffRole
 from privaat.services.account_commands import AccountCreate, AccountUpdate
-from privaat.services.activities import ACCOUNT
 from privaat.services.subject_access import Operation
 from privaat.store.audit import AuditTrail
 from privaat.store.tables import accounts, metadata

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from privaat.domain.activities import ACCOUNT
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal, SystemJob
 from privaat.domain.subject import AccountStatus, SubjectState
 from privaat.mail.notices import Notice
 from privaat.policy.period import Period
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
-from privaat.services.activities import ACCOUNT
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
 from privaat.services.credentials import Credentials
 from privaat.services.email_address import EmailAddresses

@@ -10,31 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from privaat.domain.activities import (
-    ACCOUNT,
-    CONSENT_RECORDS,
-    LEGAL_CLAIMS,
-    LOGIN,
-    LOGIN_LOCATION,
-    MINOR_PROTECTION,
-    NOTICES,
-    RIGHTS,
-    SECURITY_LOG,
-)
-
-__all__ = [
-    "ACCOUNT",
-    "CONSENT_RECORDS",
-    "LEGAL_CLAIMS",
-    "LOGIN",
-    "LOGIN_LOCATION",
-    "MINOR_PROTECTION",
-    "NOTICES",
-    "RIGHTS",
-    "SECURITY_LOG",
-    "PolicyIncomplete",
-    "require_activities",
-]
+__all__ = ["PolicyIncomplete", "require_activities"]
 
 
 class PolicyIncomplete(ValueError):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
+from privaat.domain.activities import LOGIN
 from privaat.domain.principal import Principal
-from privaat.services.activities import LOGIN
 from privaat.services.errors import InvalidCredentials, InvalidField
 from privaat.services.passwords import Passwords
 from privaat.services.rate_limit import AttemptLimiter, Limit

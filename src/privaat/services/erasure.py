@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select, update
 
+from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import Principal
-from privaat.services.activities import RIGHTS
 from privaat.services.errors import ServiceError
 from privaat.services.subject_access import SubjectAccess
 from privaat.store.audit import AuditTrail

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
+from privaat.domain.activities import LOGIN_LOCATION
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal
 from privaat.mail.notices import UNKNOWN_LOCATION, Notice
 from privaat.policy.period import Period
 from privaat.policy.schema import Policy
-from privaat.services.activities import LOGIN_LOCATION
 from privaat.services.geo import GeoLocator, truncate_ip
 from privaat.services.notifier import Notifier
 from privaat.services.subject_access import Operation, SubjectAccess

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from privaat.domain.activities import NOTICES
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal
 from privaat.mail.notices import Notice, notice_text
 from privaat.mail.transport import OutgoingMail
-from privaat.services.activities import NOTICES
 from privaat.services.outbox import queue
 from privaat.services.subject_access import Operation, SubjectAccess
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from privaat.domain.activities import LOGIN
 from privaat.domain.clock import Clock
 from privaat.domain.principal import DataSubject, Principal
 from privaat.domain.subject import AccountStatus
 from privaat.mail.notices import Notice
-from privaat.services.activities import LOGIN
 from privaat.services.credentials import MAX_ATTEMPTS_PER_ACCOUNT, MAX_ATTEMPTS_PER_IP, Credentials
 from privaat.services.errors import InvalidCredentials, NotAuthenticated
 from privaat.services.login_history import LoginHistory

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from privaat.domain.activities import ACCOUNT, LOGIN, LOGIN_LOCATION, NOTICES
 from privaat.policy.loader import load_policy_file
 from privaat.policy.schema import LegalBasis, Policy
 from privaat.render.policy_text import Format, render_policy_text
-from privaat.services.activities import ACCOUNT, LOGIN, LOGIN_LOCATION, NOTICES
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from privaat.bootstrap import Context
+from privaat.domain.activities import LOGIN_LOCATION
 from privaat.i18n import N_
 from privaat.services.account_commands import AccountClose, AccountUpdate, PasswordChange
 from privaat.services.accounts import Profile
-from privaat.services.activities import LOGIN_LOCATION
 from privaat.services.errors import ServiceError
 from privaat.services.passwords import MIN_LENGTH
 from privaat.web.deps import ContextDep, CurrentSubject, SessionToken, UowDep, clear_session_cookie

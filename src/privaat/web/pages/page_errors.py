@@ -140,7 +140,9 @@ class PageRoute(APIRoute):
                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                 )
             except Exception:  # the trace goes to the server log, never to the browser
-                log.exception("unhandled error on page %s %s", request.method, request.url.path)
+                log.exception(
+                    "unhandled error on page %s %s", request.method, redact_path(request.url.path)
+                )
                 return error_page(request, 500, *_STATUS_TEXT[500])
 
         return handle_as_page

@@ -10,6 +10,8 @@ art. 30 register is generated from it, and the guard enforces it at run time.
     ├── controller      who decides (art. 4(7))
     ├── privacy_contact where requests go (art. 13(1)(b))
     ├── supervisory_authority
+    ├── data_protection_officer  appointed or not, with the art. 37 assessment
+    ├── situations      catalogue: the reader's situations the statement is ordered by
     ├── data_categories catalogue: id → names, DPV term, fideslang term
     ├── recipients      catalogue: processors, carriers, group companies, authorities
     └── activities      ProcessingActivity, each naming the P-ids it keeps (from the file's
@@ -166,6 +168,9 @@ class DataCategory(_Strict):
 class RecipientRole(StrEnum):
     PROCESSOR = "processor"  # art. 28: processes on our behalf, under an agreement
     CONTROLLER = "controller"  # an independent controller (e.g. a payment provider)
+    # art. 26: decides purposes and means together with the controller (CJEU C-40/17
+    # Fashion ID: a site embedding a social plug-in, for the collection and transmission)
+    JOINT_CONTROLLER = "joint_controller"
     GROUP_COMPANY = "group_company"  # another company of the controller's group
     AUTHORITY = "authority"  # police, courts, the AP, the tax authority
     SUCCESSOR = "successor"  # a buyer or successor in a merger or sale
@@ -176,6 +181,9 @@ class Safeguard(StrEnum):
 
     EEA = "eea"  # inside the EEA: no transfer in the sense of chapter V
     ADEQUACY = "adequacy"  # art. 45 decision (e.g. Switzerland 2000/518/EC)
+    # art. 45: the EU-US Data Privacy Framework adequacy decision (C(2023) 4745), for an
+    # importer certified under it; upheld by the General Court in T-553/23 Latombe (2025)
+    DATA_PRIVACY_FRAMEWORK = "dpf"
     SCC = "scc"  # art. 46(2)(c) standard contractual clauses
     BCR = "bcr"  # art. 47 binding corporate rules
     EXPLICIT_CONSENT = "explicit_consent"  # art. 49(1)(a)
@@ -192,6 +200,8 @@ class Recipient(_Strict):
     safeguard: Safeguard | None = None
     # art. 28(3): a processor works under a written agreement
     agreement: str | None = None
+    # art. 26(2): the essence of a joint controllers' arrangement, made available to the reader
+    arrangement: Text | None = None
     privacy_policy_url: str | None = None
 
 
@@ -224,6 +234,10 @@ class Retention(_Strict):
     starts: RetentionStart
     period: Period
     event: Text | None = None
+    # the categories this period keeps; empty: all of the activity's categories. A
+    # disclosure log keeps who asked for what for five years, not the data it names: the
+    # data itself stays only as long as its own activity keeps it
+    applies_to: tuple[CatalogueId, ...] = ()
     legal_holds: tuple[LegalHold, ...] = ()
     minimise: tuple[Minimisation, ...] = ()
 
@@ -234,14 +248,29 @@ class Retention(_Strict):
         return self
 
 
-class WithdrawalChannel(StrEnum):
-    """Where a person withdraws consent; each is no harder than giving it (art. 7(3))."""
+class Channel(StrEnum):
+    """Where a person withdraws consent or objects; each is no harder than giving it (art. 7(3)).
 
-    ACCOUNT_PREFERENCES = "account_preferences"
-    UNSUBSCRIBE_LINK = "unsubscribe_link"
-    COOKIE_SETTINGS = "cookie_settings"
-    SUPPORT_ACCESS_PAGE = "support_access_page"
-    PRIVACY_EMAIL = "privacy_email"
+    A channel the running system provides (a page, a toggle, a link in every e-mail) is named
+    in the public statement only when the system offers it for that activity
+    (``privaat.web.channels``); the others are always there.
+    """
+
+    ACCOUNT_PREFERENCES = "account_preferences"  # a setting in the privacy centre
+    UNSUBSCRIBE_LINK = "unsubscribe_link"  # in every e-mail of the activity (RFC 8058)
+    COOKIE_SETTINGS = "cookie_settings"  # the cookie settings on every page
+    SUPPORT_ACCESS_PAGE = "support_access_page"  # the centre's support-access page
+    PRIVACY_EMAIL = "privacy_email"  # the privacy contact's mailbox: always there
+    TELL_AGENT = "tell_agent"  # said to the agent, e.g. at the start of a call: always there
+    BROWSER_SETTINGS = "browser_settings"  # deleting or blocking cookies in the browser
+
+    @property
+    def offered_by_system(self) -> bool:
+        """True when the running system must offer this channel before the text may name it."""
+        return self not in _ALWAYS_THERE
+
+
+_ALWAYS_THERE = frozenset({Channel.PRIVACY_EMAIL, Channel.TELL_AGENT, Channel.BROWSER_SETTINGS})
 
 
 def consent_text_sha256(text: str) -> str:
@@ -256,8 +285,7 @@ class Consent(_Strict):
     # consent against the hash of the exact text shown instead (text_hashes, LEGAL L86)
     version: int = Field(default=1, ge=1)
     request: Text
-    withdraw: Text
-    channels: tuple[WithdrawalChannel, ...] = Field(min_length=1)
+    channels: tuple[Channel, ...] = Field(min_length=1)
     expires_after: Period | None = None  # e.g. a support-access grant (LEGAL L29)
 
     def text_hashes(self) -> frozenset[str]:
@@ -279,7 +307,98 @@ class Objection(_Strict):
     # False: the controller never invokes compelling grounds (art. 21(1)) against this
     # objection, e.g. a caller declining call recording (LEGAL L26); stricter than the law
     overridable: bool = True
-    how: Text | None = None
+    # where the person objects; the statement names only the channels that are live
+    channels: tuple[Channel, ...] = ()
+    # what the reader should know beyond where to object (no channel named here), e.g.
+    # "we weigh your objection against every customer's security"
+    note: Text | None = None
+
+
+class StorageKind(StrEnum):
+    """What a website or e-mail stores on or reads from a device (Tw 11.7a)."""
+
+    COOKIE = "cookie"
+    LOCAL_STORAGE = "local_storage"
+    PIXEL = "pixel"  # a tracking pixel or a tracked link in an e-mail
+
+
+class Cookie(_Strict):
+    """One cookie or similar technology, as the cookie table lists it."""
+
+    name: str = Field(min_length=1, max_length=128)
+    kind: StorageKind = StorageKind.COOKIE
+    # who sets or reads it: a recipient id (third party), or none: the controller itself
+    recipient: CatalogueId | None = None
+    purpose: Text
+    lifetime: Period | None = None  # none: it ends when the browser closes (a session cookie)
+
+    @property
+    def first_party(self) -> bool:
+        return self.recipient is None
+
+
+class DpiaCriterion(StrEnum):
+    """The AP's list of processing that always needs a DPIA (Stcrt. 2019, 64418; art. 35(4))."""
+
+    COVERT_INVESTIGATION = "covert_investigation"  # 1 heimelijk onderzoek
+    BLACKLISTS = "blacklists"  # 2 zwarte lijsten
+    FRAUD_PREVENTION = "fraud_prevention"  # 3 fraudebestrijding
+    CREDIT_SCORES = "credit_scores"  # 4 creditscores
+    FINANCIAL_SITUATION = "financial_situation"  # 5 financiële situatie
+    GENETIC_DATA = "genetic_data"  # 6 genetische persoonsgegevens
+    BIOMETRIC_DATA = "biometric_data"  # 7 biometrische gegevens
+    COOPERATION = "cooperation"  # 8 samenwerkingsverbanden
+    CAMERA_SURVEILLANCE = "camera_surveillance"  # 9 cameratoezicht
+    FLEXIBLE_CAMERAS = "flexible_cameras"  # 10 flexibel cameratoezicht
+    EMPLOYEE_MONITORING = "employee_monitoring"  # 11 controle werknemers
+    LOCATION_DATA = "location_data"  # 12 locatiegegevens
+    COMMUNICATION_DATA = "communication_data"  # 13 communicatiegegevens
+    INTERNET_OF_THINGS = "internet_of_things"  # 14 internet of things
+    PROFILING = "profiling"  # 15 profilering
+    BEHAVIOUR_OBSERVATION = "behaviour_observation"  # 16 observatie en beïnvloeding van gedrag
+    HEALTH_DATA = "health_data"  # 17 gezondheidsgegevens
+
+
+class DpiaScreening(_Strict):
+    """The register's DPIA screening of one activity against the AP's mandatory list."""
+
+    # the criteria of the list the activity meets; none: screened, no DPIA required
+    criteria: tuple[DpiaCriterion, ...] = ()
+    reference: str | None = None  # the DPIA document, required when a criterion is met
+    outcome: Text | None = None  # the screening's conclusion in a sentence, for the register
+
+    @model_validator(mode="after")
+    def _criteria_need_a_dpia(self) -> DpiaScreening:
+        if self.criteria and self.reference is None:
+            raise ValueError("a criterion of the AP's DPIA list is met: name the DPIA (reference)")
+        return self
+
+    @property
+    def required(self) -> bool:
+        return bool(self.criteria)
+
+
+class Situation(_Strict):
+    """A situation the reader is in ("becoming a customer"): the statement's sections."""
+
+    id: CatalogueId
+    title: Text
+
+
+class DataProtectionOfficer(_Strict):
+    """Who the DPO is (art. 37-39, 13(1)(b)), or that none is appointed and why."""
+
+    appointed: bool
+    name: str | None = None
+    email: str | None = None
+    # the art. 37(1) assessment: why a DPO is or is not required, in a sentence or two
+    assessment: Text
+
+    @model_validator(mode="after")
+    def _appointed_has_contact(self) -> DataProtectionOfficer:
+        if self.appointed and (self.name is None or self.email is None):
+            raise ValueError("an appointed DPO needs a name and an e-mail address (art. 37(7))")
+        return self
 
 
 class DataSource(StrEnum):
@@ -295,6 +414,11 @@ class Transfer(_Strict):
     recipient: CatalogueId
     country: CountryCode
     safeguard: Safeguard
+    # the company in the third country that receives the data, when it is not the
+    # recipient itself (e.g. Google LLC, the sub-processor of Google Ireland Limited)
+    importer: str | None = None
+    # the safeguard that applies if the first one fails (e.g. SCCs behind the DPF)
+    fallback: Safeguard | None = None
 
 
 class ProcessingActivity(_Strict):
@@ -303,6 +427,22 @@ class ProcessingActivity(_Strict):
     id: ActivityId
     name: Text
     description: Text
+    # the situation of the catalogue under which the statement describes this activity;
+    # the check demands one when the policy has situations
+    situation: CatalogueId | None = None
+    # the register's description, in the third person ("the customer"); the public
+    # statement uses ``description``, which speaks to the reader
+    register_description: Text | None = None
+    # the just-in-time notice shown where the data is collected (sign-up, checkout, the
+    # call announcement, the support-access dialog): one or two short sentences
+    notice: Text | None = None
+    # for the statement's first layer: what may surprise a reader about this activity
+    surprise: Text | None = None
+    # art. 13(2)(e): whether providing the data is a legal or contractual requirement,
+    # which data is required, and what happens without it
+    requirement: Text | None = None
+    # profiling (art. 4(4)) done by this activity, in words; none: no profiling
+    profiling: Text | None = None
     # the promises of the file's own catalogue this activity keeps (none without one)
     promises: tuple[PromiseId, ...] = ()
     purposes: tuple[str, ...] = Field(min_length=1)
@@ -312,6 +452,8 @@ class ProcessingActivity(_Strict):
     data_subjects: tuple[str, ...] = Field(min_length=1)
     legal_basis: LegalBasis
     legitimate_interest: Text | None = None
+    # the legitimate interests assessment (LIA) document behind an art. 6(1)(f) basis
+    lia: str | None = None
     retention: Retention
     sources: tuple[DataSource, ...] = Field(min_length=1)
     recipients: tuple[CatalogueId, ...] = ()
@@ -327,7 +469,12 @@ class ProcessingActivity(_Strict):
     # runs for people without an account, or after it is closed (e.g. tax records)
     after_account_closure: bool = False
     automated_decision: bool = False
-    cookies: bool = False  # set or read cookies or similar (Tw 11.7a)
+    # the cookies and similar technologies this activity sets or reads (Tw 11.7a)
+    cookies: tuple[Cookie, ...] = ()
+    # art. 32: the security measures of this activity, for the register
+    security: Text | None = None
+    # art. 35: the screening against the AP's list of processing that needs a DPIA
+    dpia: DpiaScreening = DpiaScreening()
     notes: str | None = None  # for the register: where the file deviates from the seed
 
     @model_validator(mode="after")
@@ -344,6 +491,10 @@ class ProcessingActivity(_Strict):
     def requires_consent(self) -> bool:
         return self.legal_basis is LegalBasis.CONSENT
 
+    @property
+    def uses_profiling(self) -> bool:
+        return self.profiling is not None
+
 
 class Policy(_Strict):
     """A whole policy file."""
@@ -355,6 +506,13 @@ class Policy(_Strict):
     controller: Controller
     privacy_contact: PrivacyContact
     supervisory_authority: SupervisoryAuthority
+    # the check demands it; optional here so that a test can build a policy without one
+    data_protection_officer: DataProtectionOfficer | None = None
+    # where the controller is a processor for others (e.g. the content customers host),
+    # which this statement then does not cover
+    processor_role: Text | None = None
+    # optional: without situations the statement lists the activities in file order
+    situations: tuple[Situation, ...] = ()
     data_categories: tuple[DataCategory, ...]
     recipients: tuple[Recipient, ...]
     activities: tuple[ProcessingActivity, ...] = Field(min_length=1)
@@ -369,6 +527,12 @@ class Policy(_Strict):
         if self._index is None or self._index[0] is not self.activities:
             self._index = (self.activities, {a.id: a for a in self.activities})
         return self._index[1][activity_id]
+
+    def situation(self, situation_id: str) -> Situation:
+        for situation in self.situations:
+            if situation.id == situation_id:
+                return situation
+        raise KeyError(situation_id)
 
     def category(self, category_id: str) -> DataCategory:
         for category in self.data_categories:

@@ -297,10 +297,10 @@ def _basis(where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
             f"data subjects ({subjects}) hold no contract with the controller: use another "
             "basis (EDPB 2/2019; L88)",
         )
-    if objection.possible and objection.how is None:
+    if objection.possible and not objection.channels:
         yield Finding(
-            where + ("objection", "how"),
-            "say how to object: art. 21(4) requires the right to be presented clearly",
+            where + ("objection", "channels"),
+            "say where to object: art. 21(4) requires the right to be presented clearly",
         )
     marketing = any(purpose in DPV_MARKETING_PURPOSES for purpose in activity.purposes)
     if marketing and basis is not LegalBasis.CONSENT and not objection.absolute:

@@ -111,6 +111,7 @@ RECIPIENT_ROLE_WORDS: Mapping[RecipientRole, str] = MappingProxyType(
     {
         RecipientRole.PROCESSOR: N_("processor"),
         RecipientRole.CONTROLLER: N_("independent controller"),
+        RecipientRole.JOINT_CONTROLLER: N_("joint controller (GDPR art. 26)"),
         RecipientRole.GROUP_COMPANY: N_("group company"),
         RecipientRole.AUTHORITY: N_("public authority"),
         RecipientRole.SUCCESSOR: N_("successor"),
@@ -121,6 +122,10 @@ SAFEGUARD_WORDS: Mapping[Safeguard, str] = MappingProxyType(
     {
         Safeguard.EEA: N_("within the EEA"),
         Safeguard.ADEQUACY: N_("adequacy decision of the European Commission (GDPR art. 45)"),
+        Safeguard.DATA_PRIVACY_FRAMEWORK: N_(
+            "EU–US Data Privacy Framework: an adequacy decision of the European Commission "
+            "for certified US companies (GDPR art. 45)"
+        ),
         Safeguard.SCC: N_(
             "standard contractual clauses of the European Commission (GDPR art. 46(2)(c))"
         ),

@@ -26,13 +26,13 @@ from privaat.policy.dpv_words import data_subject_words, purpose_words
 from privaat.policy.ropa import in_third_country
 from privaat.policy.schema import (
     Address,
+    Channel,
     DataSource,
     LegalBasis,
     Policy,
     ProcessingActivity,
     Recipient,
     Safeguard,
-    WithdrawalChannel,
 )
 from privaat.policy.wording import (
     N_,
@@ -88,19 +88,19 @@ _SOURCE_WORDS: Mapping[DataSource, str] = MappingProxyType(
     }
 )
 # how a person withdraws consent, after "You can withdraw your consent at any time ..."
-WITHDRAWAL_CHANNEL_WORDS: Mapping[WithdrawalChannel, str] = MappingProxyType(
+WITHDRAWAL_CHANNEL_WORDS: Mapping[Channel, str] = MappingProxyType(
     {
-        WithdrawalChannel.ACCOUNT_PREFERENCES: N_("in your account's preferences"),
-        WithdrawalChannel.UNSUBSCRIBE_LINK: N_(
+        Channel.ACCOUNT_PREFERENCES: N_("in your account's preferences"),
+        Channel.UNSUBSCRIBE_LINK: N_(
             "with the unsubscribe link at the bottom of every e-mail"
         ),
-        WithdrawalChannel.COOKIE_SETTINGS: N_(
+        Channel.COOKIE_SETTINGS: N_(
             "with the ‘Cookie settings’ link at the bottom of every page of our website"
         ),
-        WithdrawalChannel.SUPPORT_ACCESS_PAGE: N_(
+        Channel.SUPPORT_ACCESS_PAGE: N_(
             "on the ‘Support access’ page of the privacy centre"
         ),
-        WithdrawalChannel.PRIVACY_EMAIL: N_("by e-mail to {email}"),
+        Channel.PRIVACY_EMAIL: N_("by e-mail to {email}"),
     }
 )
 
@@ -245,7 +245,6 @@ class _Words:
             )
             text = " ".join(
                 (
-                    _sentence(activity.consent.withdraw.in_language(lang)),
                     _("You can withdraw your consent at any time {channels}.").format(
                         channels=channels
                     ),
@@ -254,7 +253,7 @@ class _Words:
             )
             facts.append(Fact(_("Withdrawing consent"), text))
         if activity.objection.possible:
-            how = activity.objection.how.in_language(lang) if activity.objection.how else ""
+            how = activity.objection.note.in_language(lang) if activity.objection.note else ""
             if activity.objection.absolute:
                 extra = _(fixed_text.OBJECTION_ABSOLUTE)
             elif activity.legal_basis is LegalBasis.LEGITIMATE_INTEREST:

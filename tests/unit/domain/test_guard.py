@@ -70,7 +70,6 @@ def _activity(
         activity["consent"] = {
             # each purpose asks with its own words (L9), so each has its own text hashes
             "request": {"nl": f"Ja, {aid}.", "en": f"Yes, {aid}."},
-            "withdraw": TEXT,
             "channels": ["account_preferences"],
         }
     return activity

@@ -24,7 +24,7 @@ from privaat.policy.diff._change import Change, editorial, material, unclassifie
 from privaat.policy.diff._consent import consent_changes
 from privaat.policy.diff._retention import retention_changes
 from privaat.policy.diff._transfers import transfer_changes
-from privaat.policy.schema import LegalBasis, ProcessingActivity
+from privaat.policy.schema import LegalBasis, Objection, ProcessingActivity
 
 __all__ = ["activity_added", "activity_changes", "activity_removed"]
 
@@ -188,11 +188,26 @@ def _toggle_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity) 
             found.append(material(aid, field, was, now, reason))
         else:
             found.append(editorial(aid, field, was, now, "the reverse of: " + reason))
-    if old.objection.how != new.objection.how:
-        reason = "how to object reworded (art. 21(4))"
-        found.append(editorial(aid, "objection.how", old.objection.how, new.objection.how, reason))
-    compared = frozenset({"possible", "absolute", "overridable", "how"})
+    found += _channel_changes(aid, "objection.channels", old.objection, new.objection)
+    if old.objection.note != new.objection.note:
+        reason = "what the reader learns about objecting reworded (art. 21(4))"
+        found.append(
+            editorial(aid, "objection.note", old.objection.note, new.objection.note, reason)
+        )
+    compared = frozenset({"possible", "absolute", "overridable", "channels", "note"})
     return found + unclassified(aid, "objection.", old.objection, new.objection, compared)
+
+
+def _channel_changes(aid: str, field: str, old: Objection, new: Objection) -> list[Change]:
+    found: list[Change] = []
+    for channel in old.channels:
+        if channel not in new.channels:
+            reason = "a way to object removed: art. 21(4) wants the right easy to use"
+            found.append(material(aid, field, channel, None, reason))
+    for channel in new.channels:
+        if channel not in old.channels:
+            found.append(editorial(aid, field, None, channel, "another way to object"))
+    return found
 
 
 def _dotted(model: BaseModel, path: str) -> object:

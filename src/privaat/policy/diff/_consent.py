@@ -4,7 +4,7 @@ Consent asked where it was not, a consent-text version raised or lowered, the re
 changed in any language, a way to withdraw taken away, consent that no longer expires or a
 block removed is material; newly asked consent, a raised version and a changed request also
 need everyone's consent again (L50, L86): consent covers the exact text shown, in the
-language shown. A reworded withdrawal text is editorial.
+language shown.
 """
 
 from __future__ import annotations
@@ -50,9 +50,6 @@ def _consent_block_changes(aid: str, old: Consent, new: Consent) -> list[Change]
         found.append(
             material(aid, "consent.request", old.request, new.request, reason, reconsent=True)
         )
-    if old.withdraw != new.withdraw:
-        reason = "how to withdraw consent reworded"
-        found.append(editorial(aid, "consent.withdraw", old.withdraw, new.withdraw, reason))
     for channel in old.channels:
         if channel not in new.channels:
             reason = "a way to withdraw consent removed: it must stay as easy as giving (art. 7(3))"
@@ -72,5 +69,5 @@ def _consent_block_changes(aid: str, old: Consent, new: Consent) -> list[Change]
             found += length_change(
                 aid, "consent.expires_after", old.expires_after, new.expires_after, "consent"
             )
-    compared = frozenset({"version", "request", "withdraw", "channels", "expires_after"})
+    compared = frozenset({"version", "request", "channels", "expires_after"})
     return found + unclassified(aid, "consent.", old, new, compared)

@@ -45,7 +45,6 @@ def _base() -> dict[str, Any]:
     consent = {
         "version": 1,
         "request": _text("May we?"),
-        "withdraw": _text("Withdraw any time."),
         "channels": ["account_preferences", "unsubscribe_link"],
     }
     return {
@@ -148,7 +147,7 @@ def _base() -> dict[str, Any]:
                     "possible": True,
                     "absolute": True,
                     "overridable": False,
-                    "how": _text("Preferences."),
+                    "channels": ["account_preferences"],
                 },
             ),
             _activity(
@@ -164,7 +163,7 @@ def _base() -> dict[str, Any]:
                         {"after": "P30D", "categories": ["ip"], "method": _text("Truncate to /24.")}
                     ],
                 },
-                objection={"possible": True, "how": _text("Write to us.")},
+                objection={"possible": True, "channels": ["privacy_email"]},
             ),
             _activity(
                 "web_statistics",
@@ -174,7 +173,19 @@ def _base() -> dict[str, Any]:
                 recipients=["stats_us"],
                 transfers=[{"recipient": "stats_us", "country": "US", "safeguard": "scc"}],
                 consent={**consent, "channels": ["cookie_settings"], "expires_after": "P1Y"},
-                cookies=True,
+                cookies=[
+                    {
+                        "name": "_stats",
+                        "recipient": "stats_us",
+                        "purpose": _text("Counts visits."),
+                        "lifetime": "P1Y",
+                    },
+                    {
+                        "name": "_stats_session",
+                        "recipient": "stats_us",
+                        "purpose": _text("Counts one visit."),
+                    },
+                ],  # fmt: skip
             ),
             _activity(
                 "invoicing",
@@ -196,9 +207,11 @@ def _walk(data: dict[str, Any], path: str) -> tuple[Any, str]:
     *parents, last = path.split(".")
     node: Any = data
     for part in parents:
-        node = (
-            next(i for i in node if i.get("id") == part) if isinstance(node, list) else node[part]
-        )
+        if isinstance(node, list):
+            # list items by their id, or by position where they have none (cookies)
+            node = node[int(part)] if part.isdigit() else next(i for i in node if i["id"] == part)
+        else:
+            node = node[part]
     return node, last
 
 
@@ -250,8 +263,9 @@ A = "activities"
 HOLD = {"period": "P7Y", "ground": _text("Tax law."), "categories": ["name"]}
 SMS = _activity("marketing_sms", "consent", purposes=["dpv:DirectMarketing"],
                 data_categories=["phone"],
-                consent={"request": _text("SMS?"), "withdraw": _text("Stop."),
+                consent={"request": _text("SMS?"),
                          "channels": ["account_preferences"]})  # fmt: skip
+COOKIE = {"name": "_basket", "purpose": _text("Keeps your basket."), "lifetime": "P7D"}
 SHIPPER = {"id": "shipper", "name": "Ship B.V.", "role": "processor",
            "description": _text("Delivers parcels."), "country": "NL", "safeguard": "eea",
            "agreement": "DPA 2026"}  # fmt: skip
@@ -355,8 +369,28 @@ CASES = [
     pytest.param(_set(f"{A}.marketing_selection.objection.absolute", False),
                  [("marketing_selection", "objection.absolute", M, False)],
                  id="objection-no-longer-absolute"),
-    pytest.param(_set(f"{A}.account.cookies", True), [("account", "cookies", M, False)],
-                 id="now-sets-cookies"),
+    pytest.param(_set(f"{A}.account.cookies", [COOKIE]),
+                 [("account", "cookies[_basket]", M, False)], id="now-sets-cookies"),
+    pytest.param(_set(f"{A}.web_statistics.cookies.0.lifetime", "P2Y"),
+                 [("web_statistics", "cookies[_stats].lifetime", M, False)],
+                 id="cookie-lives-longer"),
+    pytest.param(_set(f"{A}.web_statistics.cookies.1.lifetime", "P30D"),
+                 [("web_statistics", "cookies[_stats_session].lifetime", M, False)],
+                 id="session-cookie-now-persists"),
+    pytest.param(_set(f"{A}.web_statistics.cookies.0.recipient", None),
+                 [("web_statistics", "cookies[_stats].recipient", M, False)],
+                 id="cookie-read-by-another-party"),
+    pytest.param(_set(f"{A}.fraud_detection.profiling", _text("A risk score per order.")),
+                 [("fraud_detection", "profiling", M, False)], id="now-profiles"),
+    pytest.param(_set(f"{A}.web_statistics.transfers",
+                      [{"recipient": "stats_us", "country": "US", "safeguard": "scc",
+                        "importer": "Stats Holdings Inc."}]),
+                 [("web_statistics", "transfers[stats_us].importer", M, False)],
+                 id="transfer-importer-named-or-changed"),
+    pytest.param(_set("data_protection_officer",
+                      {"appointed": True, "name": "A. de Vries", "email": "fg@voorbeeld.nl",
+                       "assessment": _text("Appointed voluntarily.")}),
+                 [(None, "data_protection_officer", M, False)], id="dpo-statement-added"),
     pytest.param(_set(f"{A}.account.after_account_closure", True),
                  [("account", "after_account_closure", M, False)], id="now-after-closure"),
     pytest.param(_set(f"{A}.fraud_detection.automated_decision", True),
@@ -418,9 +452,39 @@ CASES = [
     pytest.param(_all(_set("policy.version", 2), _set("policy.last_updated", "2026-06-01")),
                  [(None, "policy.version", E, False), (None, "policy.last_updated", E, False)],
                  id="meta-version-and-date"),
-    pytest.param(_set(f"{A}.marketing_email.consent.withdraw", _text("Unsubscribe below.")),
-                 [("marketing_email", "consent.withdraw", E, False)],
-                 id="withdrawal-text-reworded"),
+    pytest.param(_set(f"{A}.fraud_detection.objection.note", _text("We weigh it.")),
+                 [("fraud_detection", "objection.note", E, False)],
+                 id="objection-note-reworded"),
+    pytest.param(_drop(f"{A}.fraud_detection.objection.channels", "privacy_email"),
+                 [("fraud_detection", "objection.channels", M, False)],
+                 id="objection-channel-removed"),
+    pytest.param(_all(*(_set(f"{A}.account.{field}", _text(f"New {field}."))
+                        for field in ("register_description", "notice", "surprise",
+                                      "requirement", "security"))),
+                 [("account", field, E, False)
+                  for field in ("register_description", "notice", "surprise", "requirement",
+                                "security")],
+                 id="register-and-statement-texts"),
+    pytest.param(_set(f"{A}.fraud_detection.dpia",
+                      {"criteria": ["fraud_prevention"], "reference": "DPIA-1"}),
+                 [("fraud_detection", "dpia", E, False)], id="dpia-screening-recorded"),
+    pytest.param(_set(f"{A}.web_statistics.cookies.0.lifetime", "P6M"),
+                 [("web_statistics", "cookies[_stats].lifetime", E, False)],
+                 id="cookie-lives-shorter"),
+    pytest.param(_set(f"{A}.web_statistics.cookies.0.purpose", _text("Tells visits apart.")),
+                 [("web_statistics", "cookies[_stats].purpose", E, False)],
+                 id="cookie-purpose-reworded"),
+    pytest.param(_set(f"{A}.web_statistics.transfers",
+                      [{"recipient": "stats_us", "country": "US", "safeguard": "dpf",
+                        "fallback": "scc"}]),
+                 [("web_statistics", "transfers[stats_us].safeguard", E, False),
+                  ("web_statistics", "transfers[stats_us].fallback", E, False)],
+                 id="dpf-with-scc-fallback"),
+    pytest.param(_set(f"{A}.invoicing.retention.applies_to", ["name"]),
+                 [("invoicing", "retention.applies_to", E, False)],
+                 id="retention-narrowed-to-a-log"),
+    pytest.param(_set("situations", [{"id": "buying", "title": _text("When you buy")}]),
+                 [(None, "situations", E, False)], id="statement-sections"),
     pytest.param(_set("promises", [{"id": "P1", "summary": "Accounts"}]),
                  [(None, "promises.P1.summary", E, False), (None, "promises.P2", E, False)],
                  id="promise-catalogue-retraced"),
@@ -439,19 +503,23 @@ CASES = [
     pytest.param(_set(f"{A}.web_statistics.consent.expires_after", "P6M"),
                  [("web_statistics", "consent.expires_after", E, False)],
                  id="consent-expires-sooner"),
-    pytest.param(_set(f"{A}.invoicing.objection", {"possible": True, "how": _text("Ask.")}),
+    pytest.param(_set(f"{A}.invoicing.objection",
+                      {"possible": True, "channels": ["privacy_email"]}),
                  [("invoicing", "objection.possible", E, False),
-                  ("invoicing", "objection.how", E, False)], id="objection-now-possible"),
-    pytest.param(_set(f"{A}.fraud_detection.objection.how", _text("Mail us.")),
-                 [("fraud_detection", "objection.how", E, False)], id="how-to-object-reworded"),
+                  ("invoicing", "objection.channels", E, False)], id="objection-now-possible"),
+    pytest.param(_add(f"{A}.fraud_detection.objection.channels", "tell_agent"),
+                 [("fraud_detection", "objection.channels", E, False)],
+                 id="objection-channel-added"),
     pytest.param(_set(f"{A}.web_statistics.transfers",
                       [{"recipient": "stats_us", "country": "US", "safeguard": "adequacy"}]),
                  [("web_statistics", "transfers[stats_us].safeguard", E, False)],
                  id="stronger-transfer-safeguard"),
     pytest.param(_delete(f"{A}.web_statistics.transfers"),
                  [("web_statistics", "transfers[stats_us]", E, False)], id="transfer-stopped"),
-    pytest.param(_set(f"{A}.web_statistics.cookies", False),
-                 [("web_statistics", "cookies", E, False)], id="no-more-cookies"),
+    pytest.param(_set(f"{A}.web_statistics.cookies", []),
+                 [("web_statistics", "cookies[_stats]", E, False),
+                  ("web_statistics", "cookies[_stats_session]", E, False)],
+                 id="no-more-cookies"),
     pytest.param(_set("data_categories.name.name", _text("Full name")),
                  [(None, "data_categories.name.name", E, False)], id="catalogue-wording"),
     pytest.param(_set("privacy_contact.name", _text("Data protection officer")),

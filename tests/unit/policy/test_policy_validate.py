@@ -10,6 +10,7 @@ import pytest
 from privaat.policy.loader import load_policy
 from privaat.policy.period import Period
 from privaat.policy.schema import (
+    Channel,
     Consent,
     LegalBasis,
     LegalHold,
@@ -25,7 +26,6 @@ from privaat.policy.schema import (
     Safeguard,
     Text,
     Transfer,
-    WithdrawalChannel,
 )
 from privaat.policy.validate import Finding, check_policy
 from privaat.policy.vocab import DPV_PURPOSES, FIDES_DATA_CATEGORIES, FIDES_DATA_USES
@@ -186,7 +186,7 @@ def test_duplicate_recipient_ids_point_at_the_first_one() -> None:
 
 
 def test_l15_an_objection_to_direct_marketing_on_legitimate_interest_is_absolute() -> None:
-    relative = Objection(possible=True, absolute=False, how=TEXT)
+    relative = Objection(possible=True, absolute=False, channels=(Channel.PRIVACY_EMAIL,))
 
     findings = check_policy(with_activity(SELECTION, objection=relative))
 
@@ -218,13 +218,11 @@ def test_art21_4_a_possible_objection_says_how() -> None:
 
     findings = check_policy(with_activity(SELECTION, objection=silent))
 
-    assert "art. 21(4)" in at(findings, "activities", SELECTION, "objection", "how")[0]
+    assert "art. 21(4)" in at(findings, "activities", SELECTION, "objection", "channels")[0]
 
 
 def test_l11_a_consent_block_on_another_legal_basis_is_refused() -> None:
-    consent = Consent(
-        request=TEXT, withdraw=TEXT, channels=(WithdrawalChannel.ACCOUNT_PREFERENCES,)
-    )
+    consent = Consent(request=TEXT, channels=(Channel.ACCOUNT_PREFERENCES,))
 
     findings = check_policy(with_activity(ACCOUNT, consent=consent))
 
@@ -405,7 +403,7 @@ def test_l88_visitors_may_be_served_on_another_basis() -> None:
         data_subjects=("dpv:Visitor",),
         legal_basis=LegalBasis.LEGITIMATE_INTEREST,
         legitimate_interest=TEXT,
-        objection=Objection(possible=True, how=TEXT),
+        objection=Objection(possible=True, channels=(Channel.PRIVACY_EMAIL,)),
     )
 
     assert check_policy(policy) == []
@@ -449,7 +447,9 @@ def test_art21_an_objection_that_cannot_be_overridden_must_be_possible() -> None
 
 
 def test_art21_an_objection_that_cannot_be_overridden_is_fine_where_objection_is_possible() -> None:
-    objection = Objection(possible=True, absolute=True, overridable=False, how=TEXT)
+    objection = Objection(
+        possible=True, absolute=True, overridable=False, channels=(Channel.PRIVACY_EMAIL,)
+    )
 
     assert check_policy(with_activity(SELECTION, objection=objection)) == []
 

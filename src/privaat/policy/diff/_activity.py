@@ -6,8 +6,12 @@
     ├── retention_changes      (_retention)
     ├── transfer_changes       (_transfers)
     ├── consent_changes        (_consent)
+    ├── cookie_changes         (_cookies)
+    ├── profiling              named where there was none: material (art. 13(2)(f))
+    ├── register and statement texts (situation, notice, surprise, requirement, security,
+    │   LIA, DPIA screening, register description)   editorial
     ├── requires_consent_of    a consent it depends on added (less) or dropped (more)
-    ├── yes/no fields: objection, restriction, automated decisions, cookies
+    ├── yes/no fields: objection, restriction, automated decisions
     └── unclassified           any field the schema gains later: material
 
 An added activity is always material (art. 13(3); L49), and needs consent first when it rests
@@ -22,6 +26,7 @@ from pydantic import BaseModel
 
 from privaat.policy.diff._change import Change, editorial, material, unclassified
 from privaat.policy.diff._consent import consent_changes
+from privaat.policy.diff._cookies import cookie_changes
 from privaat.policy.diff._retention import retention_changes
 from privaat.policy.diff._transfers import transfer_changes
 from privaat.policy.schema import LegalBasis, Objection, ProcessingActivity
@@ -81,6 +86,9 @@ def activity_changes(old: ProcessingActivity, new: ProcessingActivity) -> list[C
     found += retention_changes(aid, old.retention, new.retention)
     found += transfer_changes(aid, old, new)
     found += consent_changes(aid, old, new)
+    found += cookie_changes(aid, old, new)
+    found += _profiling_change(aid, old, new)
+    found += _register_changes(aid, old, new)
     found += _dependency_changes(aid, old, new)
     found += _toggle_changes(aid, old, new)
     found += unclassified(aid, "", old, new, _ACTIVITY_FIELDS)
@@ -92,8 +100,43 @@ _ACTIVITY_FIELDS = frozenset(
     """id name description promises notes fides_data_use legal_basis legitimate_interest
     purposes data_categories data_subjects sources recipients retention transfers consent
     requires_consent_of objection during_restriction after_account_closure automated_decision
-    cookies""".split()
+    cookies profiling situation register_description notice surprise requirement lia
+    security dpia""".split()
 )
+
+# texts for the register and the statement's layout: how the activity is described, not
+# what it does (art. 30, 32, 35 and the statement's sections); their changes are editorial
+_REGISTER_FIELDS = (
+    "situation",
+    "register_description",
+    "notice",
+    "surprise",
+    "requirement",
+    "lia",
+    "security",
+    "dpia",
+)
+
+
+def _profiling_change(aid: str, old: ProcessingActivity, new: ProcessingActivity) -> list[Change]:
+    # art. 13(2)(f), 4(4): profiling is named in the notice; new or different profiling is
+    # processing people were not told about
+    if old.profiling == new.profiling:
+        return []
+    if new.profiling is None:
+        reason = "the activity no longer profiles: less processing"
+        return [editorial(aid, "profiling", old.profiling, None, reason)]
+    reason = "profiling added or changed (art. 4(4), 13(2)(f), 21)"
+    return [material(aid, "profiling", old.profiling, new.profiling, reason)]
+
+
+def _register_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity) -> list[Change]:
+    reason = "the register's or the statement's wording; what is processed stays the same"
+    return [
+        editorial(aid, name, getattr(old, name), getattr(new, name), reason)
+        for name in _REGISTER_FIELDS
+        if getattr(old, name) != getattr(new, name)
+    ]
 
 
 # lists where an added item means more processing: (reason when added, reason when removed)
@@ -174,7 +217,6 @@ _TOGGLES = {
     "during_restriction": (True, "continues while processing is restricted (art. 18(2))"),
     "after_account_closure": (True, "continues after the account is closed (art. 13(2)(a))"),
     "automated_decision": (True, "takes automated decisions (art. 13(2)(f), 22)"),
-    "cookies": (True, "sets or reads cookies or similar (Tw 11.7a)"),
 }
 
 

@@ -105,7 +105,8 @@ def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
     changes.extend(activity_removed(old.activity(i)) for i in removed)
     compared = frozenset(
         {"policy", "promises", "controller", "privacy_contact", "supervisory_authority",
-         "data_categories", "recipients", "activities"}
+         "data_protection_officer", "processor_role", "situations", "data_categories",
+         "recipients", "activities"}
     )  # fmt: skip
     changes.extend(unclassified(None, "", old, new, compared))
     return PolicyDiff(added, removed, tuple(changed), tuple(changes))
@@ -145,10 +146,42 @@ def _policy_level(old: Policy, new: Policy) -> list[Change]:
     found = [c for section in sections for c in _field_changes(*section)]
     return [
         *found,
+        *_officer_changes(old, new),
+        *_layout_changes(old, new),
         *_promise_catalogue(old, new),
         *_category_catalogue(old, new),
         *_recipient_catalogue(old, new),
     ]
+
+
+def _officer_changes(old: Policy, new: Policy) -> list[Change]:
+    # art. 13(1)(b): the DPO's contact details are part of the notice; where people turn
+    # changes when one is appointed, dismissed or reachable elsewhere
+    was, now = old.data_protection_officer, new.data_protection_officer
+    if was == now:
+        return []
+    field = "data_protection_officer"
+    if was is None or now is None:
+        reason = "the statement about the data protection officer added or removed (art. 13(1)(b))"
+        return [material(None, field, was, now, reason)]
+    contact = "the data protection officer's appointment or contact changed (art. 13(1)(b))"
+    reasons = {"appointed": contact, "name": contact, "email": contact}
+    return _field_changes(field, was, now, "the art. 37 assessment reworded", reasons)
+
+
+def _layout_changes(old: Policy, new: Policy) -> list[Change]:
+    found: list[Change] = []
+    if old.situations != new.situations:
+        # the statement's sections: how it is ordered, not what is processed
+        reason = "the statement's sections reordered or retitled"
+        found.append(editorial(None, "situations", old.situations, new.situations, reason))
+    if old.processor_role != new.processor_role:
+        # the content a customer hosts is processed under the hosting contract, not here
+        reason = "the statement about the controller's role as a processor reworded"
+        found.append(
+            editorial(None, "processor_role", old.processor_role, new.processor_role, reason)
+        )
+    return found
 
 
 def _promise_catalogue(old: Policy, new: Policy) -> list[Change]:

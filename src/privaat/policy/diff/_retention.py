@@ -41,7 +41,8 @@ def retention_changes(aid: str, old: Retention, new: Retention) -> list[Change]:
     found += length_change(aid, "retention.period", old.period, new.period, "data")
     found += _legal_hold_changes(aid, old, new)
     found += _minimisation_changes(aid, old, new)
-    compared = frozenset({"starts", "event", "period", "legal_holds", "minimise"})
+    found += _applies_to_change(aid, old, new)
+    compared = frozenset({"starts", "event", "period", "legal_holds", "minimise", "applies_to"})
     return found + unclassified(aid, "retention.", old, new, compared)
 
 
@@ -103,6 +104,19 @@ def _minimisation_changes(aid: str, old: Retention, new: Retention) -> list[Chan
             reason = "data is no longer reduced before deletion: more is kept (L23)"
             found.append(material(aid, _keyed("minimise", key), step.after, None, reason))
     return found
+
+
+def _applies_to_change(aid: str, old: Retention, new: Retention) -> list[Change]:
+    # an empty list means every category of the activity: narrowing it to a few (a
+    # disclosure log, not the data it names) keeps less; anything else may keep more
+    if old.applies_to == new.applies_to:
+        return []
+    field = "retention.applies_to"
+    if new.applies_to and (not old.applies_to or set(new.applies_to) < set(old.applies_to)):
+        reason = "the period now keeps fewer categories: less data kept"
+        return [editorial(aid, field, old.applies_to, new.applies_to, reason)]
+    reason = "the period now keeps other or more categories (art. 13(2)(a))"
+    return [material(aid, field, old.applies_to, new.applies_to, reason)]
 
 
 def _keyed(section: str, categories: Iterable[str]) -> str:

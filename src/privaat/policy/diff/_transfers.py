@@ -17,6 +17,8 @@ __all__ = ["safeguard_change", "transfer_changes"]
 _SAFEGUARD_RANK = {
     Safeguard.EEA: 3,
     Safeguard.ADEQUACY: 2,
+    # art. 45 as well: the DPF adequacy decision for a certified importer
+    Safeguard.DATA_PRIVACY_FRAMEWORK: 2,
     Safeguard.BCR: 1,
     Safeguard.SCC: 1,
     Safeguard.EXPLICIT_CONSENT: 0,
@@ -44,11 +46,7 @@ def transfer_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity)
     for key, transfer in new_map.items():
         field = f"transfers[{transfer.recipient}]"
         if key in old_map:
-            before = old_map[key].safeguard
-            if before is not transfer.safeguard:
-                found.append(
-                    safeguard_change(aid, f"{field}.safeguard", before, transfer.safeguard)
-                )
+            found += _same_transfer_changes(aid, field, old_map[key], transfer)
             continue
         if transfer.recipient in old_recipients:
             reason = f"data now goes to another country, {transfer.country} (art. 13(1)(f))"
@@ -62,6 +60,26 @@ def transfer_changes(aid: str, old: ProcessingActivity, new: ProcessingActivity)
             reason = "a transfer stopped"
             field = f"transfers[{transfer.recipient}]"
             found.append(editorial(aid, field, _shown(transfer), None, reason))
+    return found
+
+
+def _same_transfer_changes(aid: str, field: str, old: Transfer, new: Transfer) -> list[Change]:
+    found: list[Change] = []
+    if old.safeguard is not new.safeguard:
+        found.append(safeguard_change(aid, f"{field}.safeguard", old.safeguard, new.safeguard))
+    if old.fallback is not new.fallback:
+        if new.fallback is None:
+            reason = "no safeguard behind the first one any more (art. 44-46)"
+            found.append(material(aid, f"{field}.fallback", old.fallback, None, reason))
+        elif old.fallback is None:
+            reason = "a second safeguard stands behind the first one"
+            found.append(editorial(aid, f"{field}.fallback", None, new.fallback, reason))
+        else:
+            found.append(safeguard_change(aid, f"{field}.fallback", old.fallback, new.fallback))
+    if old.importer != new.importer:
+        # art. 13(1)(e)-(f): another company in the third country receives the data
+        reason = "another importer receives the data in the third country (art. 13(1)(f))"
+        found.append(material(aid, f"{field}.importer", old.importer, new.importer, reason))
     return found
 
 

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from privaat.policy.schema import Policy
-from privaat.policy.validate import Finding, Location, check_policy
+from privaat.policy.validate import Finding, Location, check_policy, check_publication
 
 __all__ = [
     "MAX_POLICY_BYTES",
@@ -95,8 +95,13 @@ class PolicyTooLarge(PolicyError):
         self.reason = reason
 
 
-def load_policy(text: str, *, source: str = "<policy>") -> Policy:
-    """Parse, validate and cross-check policy YAML; ``source`` names it in every problem."""
+def load_policy(text: str, *, source: str = "<policy>", publication: bool = False) -> Policy:
+    """Parse, validate and cross-check policy YAML; ``source`` names it in every problem.
+
+    ``publication``: also demand what the statement and the register need (the DPO
+    statement, security, LIA, DPIA screening; ``check_publication``). A test may load a
+    smaller policy without them.
+    """
     document = _Document(source)
     data = document.parse(text)
     if document.problems or data is None:
@@ -108,6 +113,8 @@ def load_policy(text: str, *, source: str = "<policy>") -> Policy:
             document.schema_problem(detail)
         raise PolicyError(document.problems) from None
     document.findings(check_policy(policy))
+    if publication:
+        document.findings(check_publication(policy))
     if document.problems:
         raise PolicyError(document.problems)
     return policy
@@ -126,9 +133,9 @@ def locate(
     return document.problems
 
 
-def load_policy_file(path: Path) -> Policy:
+def load_policy_file(path: Path, *, publication: bool = False) -> Policy:
     """Read and load a policy file; an unreadable file raises ``OSError`` unchanged."""
-    return load_policy(read_policy_text(path), source=str(path))
+    return load_policy(read_policy_text(path), source=str(path), publication=publication)
 
 
 def read_policy_text(path: Path) -> str:

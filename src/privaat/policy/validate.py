@@ -18,7 +18,18 @@ retention. This module checks what needs the whole file:
   6(1)(b), L88), an objection that cannot be overridden only where objection is possible;
 - every promise of the catalogue is kept somewhere: named by an activity, or ``met_by`` a
   mandatory policy block (the dated policy, the controller block); and with a catalogue,
-  every activity names the promises it keeps. A policy without a catalogue names none.
+  every activity names the promises it keeps. A policy without a catalogue names none;
+- with situations, every activity names one of them (the statement's sections); a cookie's
+  third party is a recipient of its activity; a retention period keeps only the activity's
+  own categories (``applies_to``); a joint controller comes with the essence of its
+  arrangement (art. 26(2)); a transfer's fallback is another safeguard than its first, and
+  the EU-US Data Privacy Framework covers importers in the United States only.
+
+``check_publication`` adds what a policy needs before it is published, which a test's
+policy may leave out: the DPO statement (art. 13(1)(b), 37), the art. 13(2)(e) statement
+wherever the person provides the data, and the register's columns per activity: its third-
+person description, its security measures (art. 32), the LIA behind a legitimate interest,
+and its DPIA screening (art. 35). ``privaat policy check`` runs both.
 
 Each problem is a ``Finding`` located by its path in the policy's structure (the same keys
 and list positions as the YAML file), so the loader can point at the line.
@@ -31,6 +42,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from privaat.policy.schema import (
+    DataSource,
     LegalBasis,
     Policy,
     ProcessingActivity,
@@ -50,7 +62,7 @@ from privaat.policy.vocab import (
     FIDES_DATA_USES,
 )
 
-__all__ = ["Finding", "Location", "check_policy"]
+__all__ = ["Finding", "Location", "check_policy", "check_publication"]
 
 Location = tuple[str | int, ...]
 
@@ -84,6 +96,7 @@ def _duplicate_ids(policy: Policy) -> Iterator[Finding]:
         ("promises", tuple(p.id for p in policy.promises)),
         ("data_categories", tuple(c.id for c in policy.data_categories)),
         ("recipients", tuple(r.id for r in policy.recipients)),
+        ("situations", tuple(s.id for s in policy.situations)),
         ("activities", tuple(a.id for a in policy.activities)),
     )
     for section, ids in sections:
@@ -112,6 +125,19 @@ def _catalogue(policy: Policy) -> Iterator[Finding]:
         transfer_problem = _transfer_problem(recipient.country, recipient.safeguard)
         if transfer_problem is not None:
             yield Finding(where + ("safeguard",), transfer_problem)
+        joint = recipient.role is RecipientRole.JOINT_CONTROLLER
+        if joint and recipient.arrangement is None:
+            # art. 26(2): the essence of the arrangement is made available to the person
+            yield Finding(
+                where + ("arrangement",),
+                "a joint controller: give the essence of the arrangement (art. 26(2))",
+            )
+        elif not joint and recipient.arrangement is not None:
+            yield Finding(
+                where + ("arrangement",),
+                f"an arrangement on a {recipient.role.value}: only joint controllers make one "
+                "(art. 26)",
+            )
         if recipient.role is not RecipientRole.PROCESSOR:
             continue
         # art. 28(3) and 44-46 (LEGAL L19): the register must show where and under what
@@ -144,7 +170,9 @@ def _activity(policy: Policy, index: int, activity: ProcessingActivity) -> Itera
         yield from _term(
             where + ("data_subjects", k), subject, DPV_DATA_SUBJECTS, "DPV data subject"
         )
+    yield from _situation(policy, where, activity)
     yield from _references(policy, where, activity)
+    yield from _cookies(policy, where, activity)
     yield from _consent_dependencies(policy, where, activity)
     yield from _retention(policy, where, activity)
     yield from _basis(where, activity)
@@ -231,6 +259,59 @@ def _references(policy: Policy, where: Location, activity: ProcessingActivity) -
         message = _transfer_problem(transfer.country, transfer.safeguard)
         if message is not None:
             yield Finding(at + ("safeguard",), message)
+        if transfer.fallback is None:
+            continue
+        if transfer.fallback is transfer.safeguard:
+            yield Finding(
+                at + ("fallback",),
+                f"the fallback is the first safeguard again ({transfer.safeguard.value}): "
+                "name another one, or none",
+            )
+        elif (fallback := _transfer_problem(transfer.country, transfer.fallback)) is not None:
+            yield Finding(at + ("fallback",), fallback)
+
+
+def _situation(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    # the statement is ordered by the reader's situations: an activity without one, or with
+    # an unknown one, would be left out of it
+    known = [situation.id for situation in policy.situations]
+    if activity.situation is None:
+        if known:
+            yield Finding(
+                where + ("situation",),
+                f"name the situation the statement describes this activity under "
+                f"({', '.join(known)})",
+            )
+    elif activity.situation not in known:
+        if known:
+            message = _unknown("situation", activity.situation, known)
+        else:
+            message = (
+                f"unknown situation {activity.situation!r}: this policy has no situations "
+                "(a top-level 'situations' list)"
+            )
+        yield Finding(where + ("situation",), message)
+
+
+def _cookies(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    recipients = {r.id for r in policy.recipients}
+    seen: set[str] = set()
+    for k, cookie in enumerate(activity.cookies):
+        at = where + ("cookies", k)
+        if cookie.name in seen:
+            yield Finding(at + ("name",), f"cookie {cookie.name!r} is listed twice")
+        seen.add(cookie.name)
+        if cookie.recipient is None:
+            continue
+        if cookie.recipient not in recipients:
+            yield Finding(at + ("recipient",), _unknown("recipient", cookie.recipient, recipients))
+        elif cookie.recipient not in activity.recipients:
+            # art. 13(1)(e): a third party that reads a cookie receives the data it carries
+            yield Finding(
+                at + ("recipient",),
+                f"cookie of {cookie.recipient!r}, not one of this activity's recipients "
+                "(art. 13(1)(e))",
+            )
 
 
 def _retention(policy: Policy, where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
@@ -249,6 +330,13 @@ def _retention(policy: Policy, where: Location, activity: ProcessingActivity) ->
                     yield Finding(
                         loc, f"{category!r} is not one of this activity's data categories"
                     )
+    for k, category in enumerate(retention.applies_to):
+        # a disclosure log keeps who asked for what, not the data it names (issue 9)
+        loc = at + ("applies_to", k)
+        if category not in catalogue:
+            yield Finding(loc, _unknown("data category", category, catalogue))
+        elif category not in activity.data_categories:
+            yield Finding(loc, f"{category!r} is not one of this activity's data categories")
     if retention.starts is RetentionStart.COLLECTION:
         for n, step in enumerate(retention.minimise):
             if step.after.approx_days() >= retention.period.approx_days():
@@ -321,6 +409,57 @@ def _coverage(policy: Policy) -> Iterator[Finding]:
             )
 
 
+def check_publication(policy: Policy) -> list[Finding]:
+    """What the statement and the register still lack; empty: fit to publish.
+
+    Kept apart from ``check_policy`` so that a test may build a small consistent policy
+    without a DPO statement or register columns; ``privaat policy check`` runs both.
+    """
+    findings: list[Finding] = []
+    if policy.data_protection_officer is None:
+        findings.append(
+            Finding(
+                ("data_protection_officer",),
+                "say who the data protection officer is, or that none is appointed and why "
+                "(art. 13(1)(b), 37)",
+            )
+        )
+    for index, activity in enumerate(policy.activities):
+        findings += _publication(("activities", index), activity)
+    return findings
+
+
+def _publication(where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
+    if activity.register_description is None:
+        yield Finding(
+            where + ("register_description",),
+            "the register describes each activity in the third person: add "
+            "register_description (art. 30(1))",
+        )
+    if activity.security is None:
+        yield Finding(
+            where + ("security",),
+            "name the security measures of this activity (art. 30(1)(g), 32)",
+        )
+    if activity.legal_basis is LegalBasis.LEGITIMATE_INTEREST and activity.lia is None:
+        yield Finding(
+            where + ("lia",),
+            "name the legitimate interests assessment behind art. 6(1)(f) (art. 5(2); L32)",
+        )
+    if DataSource.DATA_SUBJECT in activity.sources and activity.requirement is None:
+        yield Finding(
+            where + ("requirement",),
+            "the person provides this data: say which of it is required and what happens "
+            "without it (art. 13(2)(e))",
+        )
+    if activity.dpia.reference is None and activity.dpia.outcome is None:
+        yield Finding(
+            where + ("dpia",),
+            "screen the activity against the AP's DPIA list: the criteria met and the DPIA, "
+            "or the outcome (art. 35(4))",
+        )
+
+
 def _transfer_problem(country: str | None, safeguard: Safeguard | None) -> str | None:
     """Why sending data to ``country`` under ``safeguard`` breaks art. 44-46, or None (L37)."""
     if country is None or country in EEA_COUNTRIES:
@@ -329,6 +468,12 @@ def _transfer_problem(country: str | None, safeguard: Safeguard | None) -> str |
         return f"{country} is outside the EEA: name an art. 45/46 safeguard (L37)"
     if safeguard is Safeguard.EEA:
         return f"{country} is outside the EEA: safeguard 'eea' does not apply (L37)"
+    if safeguard is Safeguard.DATA_PRIVACY_FRAMEWORK and country != "US":
+        # decision (EU) 2023/1795 covers certified organisations in the United States only
+        return (
+            f"the EU-US Data Privacy Framework covers importers in the US only, not {country}: "
+            "use 'adequacy', 'scc' or 'bcr' (art. 45-46, L37)"
+        )
     if safeguard is Safeguard.ADEQUACY and country not in ADEQUACY_COUNTRIES:
         return (
             f"{country} has no general art. 45 adequacy decision: use 'scc' or 'bcr' (art. 46, L37)"

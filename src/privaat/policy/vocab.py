@@ -206,8 +206,9 @@ EEA_COUNTRIES = frozenset(
 
 # Countries with a general art. 45 adequacy decision (Switzerland: 2000/518/EC). The United
 # States is left out on purpose: its decision ((EU) 2023/1795) covers only organisations
-# certified under the Data Privacy Framework, which a policy file cannot show, so a US
-# recipient needs standard contractual clauses (art. 46(2)(c)) here.
+# certified under the Data Privacy Framework, so a US transfer names safeguard 'dpf' for a
+# certified importer (upheld in T-553/23 Latombe, 2025), with SCCs as its fallback, or
+# standard contractual clauses (art. 46(2)(c)) alone.
 ADEQUACY_COUNTRIES = frozenset(
     """
     AD AR CA CH FO GB GG IL IM JE JP KR NZ UY

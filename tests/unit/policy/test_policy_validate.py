@@ -6,12 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from privaat.policy.loader import load_policy
+from privaat.policy.loader import PolicyError, load_policy
 from privaat.policy.period import Period
 from privaat.policy.schema import (
     Channel,
     Consent,
+    Cookie,
+    DataProtectionOfficer,
+    DataSource,
+    DpiaCriterion,
+    DpiaScreening,
     LegalBasis,
     LegalHold,
     Minimisation,
@@ -24,10 +30,11 @@ from privaat.policy.schema import (
     Retention,
     RetentionStart,
     Safeguard,
+    Situation,
     Text,
     Transfer,
 )
-from privaat.policy.validate import Finding, check_policy
+from privaat.policy.validate import Finding, check_policy, check_publication
 from privaat.policy.vocab import DPV_PURPOSES, FIDES_DATA_CATEGORIES, FIDES_DATA_USES
 
 BASE = load_policy((Path(__file__).parent / "fixtures" / "minimal_policy.yaml").read_text("utf-8"))
@@ -466,3 +473,317 @@ def test_dpv_purposes_are_namespaced_and_website_analytics_is_service_usage_anal
     assert all(term.startswith("dpv:") for term in DPV_PURPOSES)
     assert "dpv:ServiceUsageAnalytics" in DPV_PURPOSES
     assert "dpv:WebsiteAnalytics" not in DPV_PURPOSES
+
+
+# --- issue 9: situations, cookies, retention scope, joint controllers, DPF, fallbacks ------
+
+SITUATIONS = (
+    Situation(id="becoming_customer", title=TEXT),
+    Situation(id="using_services", title=TEXT),
+)
+
+
+def with_situations(*named: str | None) -> Policy:
+    """The fixture with two situations, its activities naming ``named`` in order."""
+    activities = tuple(
+        activity.model_copy(update={"situation": situation})
+        for activity, situation in zip(BASE.activities, named, strict=True)
+    )
+    return BASE.model_copy(update={"situations": SITUATIONS, "activities": activities})
+
+
+def test_with_situations_every_activity_names_a_known_one() -> None:
+    policy = with_situations("becoming_customer", "becoming_customer", "using_services")
+
+    assert check_policy(policy) == []
+
+
+def test_with_situations_an_activity_without_one_is_a_finding() -> None:
+    findings = check_policy(with_situations("becoming_customer", None, "using_services"))
+
+    assert at(findings, "activities", NEWSLETTER, "situation") == [
+        "name the situation the statement describes this activity under "
+        "(becoming_customer, using_services)"
+    ]
+    assert len(findings) == 1
+
+
+def test_an_unknown_situation_is_a_finding_with_a_hint() -> None:
+    findings = check_policy(with_situations("becoming_customer", "using_servces", "using_services"))
+
+    assert at(findings, "activities", NEWSLETTER, "situation") == [
+        "unknown situation 'using_servces' (did you mean 'using_services'?)"
+    ]
+
+
+def test_a_situation_in_a_policy_without_situations_is_unknown() -> None:
+    findings = check_policy(with_activity(ACCOUNT, situation="buying"))
+
+    assert "this policy has no situations" in at(findings, "activities", ACCOUNT, "situation")[0]
+
+
+def test_a_situation_id_is_unique() -> None:
+    twice = (*SITUATIONS, Situation(id="using_services", title=TEXT))
+    named = with_situations("becoming_customer", "becoming_customer", "using_services")
+
+    findings = check_policy(named.model_copy(update={"situations": twice}))
+
+    assert findings == [
+        Finding(
+            ("situations", 2, "id"),
+            "duplicate id 'using_services'",
+            related=("situations", 1, "id"),
+        )
+    ]
+
+
+def cookie(recipient: str | None = None, name: str = "_stats") -> Cookie:
+    return Cookie(name=name, recipient=recipient, purpose=TEXT, lifetime=Period.parse("P1Y"))
+
+
+@pytest.mark.parametrize(
+    ("recipient", "problem"),
+    [
+        pytest.param(None, None, id="first-party"),
+        pytest.param("mail_service", None, id="a-recipient-of-the-activity"),
+        pytest.param(
+            "mail_servce",
+            "unknown recipient 'mail_servce' (did you mean 'mail_service'?)",
+            id="unknown",
+        ),
+    ],
+)
+def test_tw_11_7a_a_cookies_third_party_is_a_known_recipient(
+    recipient: str | None, problem: str | None
+) -> None:
+    findings = check_policy(with_activity(NEWSLETTER, cookies=(cookie(recipient),)))
+
+    expected = [] if problem is None else [problem]
+    assert at(findings, "activities", NEWSLETTER, "cookies", 0, "recipient") == expected
+    assert len(findings) == len(expected)
+
+
+def test_art13_1_e_a_cookies_third_party_is_one_of_the_activitys_recipients() -> None:
+    # the account activity shares nothing, so a cookie read by the mailer is a hidden recipient
+    findings = check_policy(with_activity(ACCOUNT, cookies=(cookie("mail_service"),)))
+
+    assert at(findings, "activities", ACCOUNT, "cookies", 0, "recipient") == [
+        "cookie of 'mail_service', not one of this activity's recipients (art. 13(1)(e))"
+    ]
+
+
+def test_a_cookie_is_listed_once_per_activity() -> None:
+    findings = check_policy(with_activity(ACCOUNT, cookies=(cookie(), cookie())))
+
+    assert at(findings, "activities", ACCOUNT, "cookies", 1, "name") == [
+        "cookie '_stats' is listed twice"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("applies_to", "problem"),
+    [
+        pytest.param(("email_address",), None, id="one-of-its-categories"),
+        pytest.param(
+            ("preferences",),
+            "'preferences' is not one of this activity's data categories",
+            id="another-activitys-category",
+        ),
+        pytest.param(
+            ("emial_address",),
+            "unknown data category 'emial_address' (did you mean 'email_address'?)",
+            id="unknown",
+        ),
+    ],
+)
+def test_a_retention_period_keeps_only_the_activitys_own_categories(
+    applies_to: tuple[str, ...], problem: str | None
+) -> None:
+    retention = BASE.activities[ACCOUNT].retention.model_copy(update={"applies_to": applies_to})
+
+    findings = check_policy(with_activity(ACCOUNT, retention=retention))
+
+    expected = [] if problem is None else [problem]
+    assert at(findings, "activities", ACCOUNT, "retention", "applies_to", 0) == expected
+
+
+def joint(arrangement: Text | None, role: RecipientRole = RecipientRole.JOINT_CONTROLLER) -> Policy:
+    network = Recipient(
+        id="network",
+        name="Netwerk Ltd.",
+        role=role,
+        description=TEXT,
+        country="IE",
+        safeguard=Safeguard.EEA,
+        arrangement=arrangement,
+    )
+    return BASE.model_copy(update={"recipients": (*BASE.recipients, network)})
+
+
+def test_l82_a_joint_controller_comes_with_its_arrangement() -> None:
+    assert check_policy(joint(TEXT)) == []
+    assert at(check_policy(joint(None)), "recipients", 1, "arrangement") == [
+        "a joint controller: give the essence of the arrangement (art. 26(2))"
+    ]
+
+
+def test_an_arrangement_belongs_to_a_joint_controller_only() -> None:
+    findings = check_policy(joint(TEXT, RecipientRole.CONTROLLER))
+
+    assert at(findings, "recipients", 1, "arrangement") == [
+        "an arrangement on a controller: only joint controllers make one (art. 26)"
+    ]
+
+
+def us_transfer(safeguard: Safeguard, fallback: Safeguard | None, country: str = "US") -> Policy:
+    transfer = Transfer(
+        recipient="mail_service", country=country, safeguard=safeguard, fallback=fallback
+    )
+    return with_activity(NEWSLETTER, transfers=(transfer,))
+
+
+@pytest.mark.parametrize(
+    ("safeguard", "fallback", "problem"),
+    [
+        pytest.param(Safeguard.DATA_PRIVACY_FRAMEWORK, Safeguard.SCC, None, id="dpf-then-scc"),
+        pytest.param(Safeguard.DATA_PRIVACY_FRAMEWORK, None, None, id="dpf-alone"),
+        pytest.param(
+            Safeguard.SCC,
+            Safeguard.SCC,
+            "the fallback is the first safeguard again (scc): name another one, or none",
+            id="fallback-is-the-same",
+        ),
+        pytest.param(
+            Safeguard.DATA_PRIVACY_FRAMEWORK,
+            Safeguard.ADEQUACY,
+            "US has no general art. 45 adequacy decision: use 'scc' or 'bcr' (art. 46, L37)",
+            id="fallback-that-does-not-hold",
+        ),
+    ],
+)
+def test_l37_a_transfers_fallback_is_another_safeguard_that_holds(
+    safeguard: Safeguard, fallback: Safeguard | None, problem: str | None
+) -> None:
+    findings = check_policy(us_transfer(safeguard, fallback))
+
+    expected = [] if problem is None else [problem]
+    assert at(findings, "activities", NEWSLETTER, "transfers", 0, "fallback") == expected
+    assert at(findings, "activities", NEWSLETTER, "transfers", 0, "safeguard") == []
+
+
+@pytest.mark.parametrize("country", ["IN", "GB", "CA"])
+def test_l37_the_data_privacy_framework_covers_us_importers_only(country: str) -> None:
+    findings = check_policy(us_transfer(Safeguard.DATA_PRIVACY_FRAMEWORK, None, country))
+
+    assert at(findings, "activities", NEWSLETTER, "transfers", 0, "safeguard") == [
+        f"the EU-US Data Privacy Framework covers importers in the US only, not {country}: "
+        "use 'adequacy', 'scc' or 'bcr' (art. 45-46, L37)"
+    ]
+
+
+def test_l37_a_recipient_on_the_dpf_outside_the_us_is_a_finding() -> None:
+    findings = check_policy(
+        with_recipient(country="JP", safeguard=Safeguard.DATA_PRIVACY_FRAMEWORK)
+    )
+
+    assert (
+        "covers importers in the US only, not JP" in at(findings, "recipients", 0, "safeguard")[0]
+    )
+
+
+# --- issue 9: fit to publish (check_publication) -------------------------------------------
+
+
+def test_the_minimal_policy_is_fit_to_publish() -> None:
+    assert check_publication(BASE) == []
+
+
+def test_l81_a_policy_without_a_dpo_statement_is_not_fit_to_publish() -> None:
+    findings = check_publication(BASE.model_copy(update={"data_protection_officer": None}))
+
+    assert findings == [
+        Finding(
+            ("data_protection_officer",),
+            "say who the data protection officer is, or that none is appointed and why "
+            "(art. 13(1)(b), 37)",
+        )
+    ]
+    # consistent all the same: a test may build a policy without one
+    assert check_policy(BASE.model_copy(update={"data_protection_officer": None})) == []
+
+
+def test_l81_an_appointed_dpo_needs_a_name_and_an_address() -> None:
+    with pytest.raises(ValidationError, match="art. 37"):
+        DataProtectionOfficer(appointed=True, name="A. de Vries", assessment=TEXT)
+
+
+@pytest.mark.parametrize(
+    ("field", "index", "message"),
+    [
+        pytest.param(
+            "register_description",
+            ACCOUNT,
+            "the register describes each activity in the third person: add "
+            "register_description (art. 30(1))",
+            id="l73-register-description",
+        ),
+        pytest.param(
+            "security",
+            NEWSLETTER,
+            "name the security measures of this activity (art. 30(1)(g), 32)",
+            id="art32-security",
+        ),
+        pytest.param(
+            "lia",
+            SELECTION,
+            "name the legitimate interests assessment behind art. 6(1)(f) (art. 5(2); L32)",
+            id="l75-lia",
+        ),
+        pytest.param(
+            "requirement",
+            ACCOUNT,
+            "the person provides this data: say which of it is required and what happens "
+            "without it (art. 13(2)(e))",
+            id="l79-requirement",
+        ),
+    ],
+)
+def test_the_register_and_the_statement_need_their_texts(
+    field: str, index: int, message: str
+) -> None:
+    findings = check_publication(with_activity(index, **{field: None}))
+
+    assert findings == [Finding(("activities", index, field), message)]
+
+
+def test_l79_no_requirement_is_asked_where_the_person_provides_nothing() -> None:
+    observed = with_activity(ACCOUNT, requirement=None, sources=(DataSource.OBSERVED,))
+
+    assert check_publication(observed) == []
+
+
+def test_l89_an_activity_not_screened_against_the_dpia_list_is_a_finding() -> None:
+    findings = check_publication(with_activity(ACCOUNT, dpia=DpiaScreening()))
+
+    assert at(findings, "activities", ACCOUNT, "dpia") == [
+        "screen the activity against the AP's DPIA list: the criteria met and the DPIA, "
+        "or the outcome (art. 35(4))"
+    ]
+
+
+def test_l89_a_criterion_met_names_its_dpia() -> None:
+    met = DpiaScreening(criteria=(DpiaCriterion.PROFILING,), reference="DPIA-2026-01")
+
+    assert check_publication(with_activity(SELECTION, dpia=met)) == []
+    with pytest.raises(ValidationError, match="name the DPIA"):
+        DpiaScreening(criteria=(DpiaCriterion.PROFILING,))
+
+
+def test_loading_for_publication_demands_the_dpo_statement() -> None:
+    text = (Path(__file__).parent / "fixtures" / "minimal_policy.yaml").read_text("utf-8")
+    start = text.index("data_protection_officer:")
+    without = text[:start] + text[text.index("data_categories:") :]
+
+    assert load_policy(without, publication=False).data_protection_officer is None
+    with pytest.raises(PolicyError, match="data protection officer"):
+        load_policy(without, publication=True)

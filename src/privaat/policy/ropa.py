@@ -1,15 +1,21 @@
 """The record of processing activities (GDPR art. 30(1)): one row per activity, as plain data.
 
-    Policy ──ropa_rows(policy, lang)──► [RopaRow, ...]    one per processing activity
-                                           │
-                                           └─ every field ART_30_1_FIELDS names is non-empty,
-                                              in words, in one language (LEGAL L73)
+    Policy ──ropa_header(policy, lang)──► RopaHeader     what holds for the whole register:
+                                                         controller, contact, DPO, where the
+                                                         controller is a processor, general
+                                                         security measures
+           ──ropa_rows(policy, lang)────► [RopaRow, ...] one per processing activity
+                                              │
+                                              └─ every field ART_30_1_FIELDS names is
+                                                 non-empty, in words, in one language (L73)
 
-The register speaks in the third person ("the data subject"). Its vocabulary (legal bases,
-recipient roles, safeguards, periods) comes from ``privaat.policy.wording`` and its purposes
-and data subjects from ``privaat.policy.dpv_words``, the same words the public privacy text
-(``privaat.render``) uses, so the register and the text a customer reads can never name the
-same thing differently. Its own phrases are English msgids, translated by the catalogue in use
+The register speaks in the third person ("the data subject"): a row's description is the
+activity's ``register_description``, the public ``description`` (which says "you") only where
+the file has none yet. Its vocabulary (legal bases, recipient roles, safeguards, periods, the
+AP's DPIA criteria) comes from ``privaat.policy.wording`` and its purposes and data subjects
+from ``privaat.policy.dpv_words``, the same words the public privacy text (``privaat.render``)
+uses, so the register and the text a customer reads can never name the same thing
+differently. Its own phrases are English msgids, translated by the catalogue in use
 (``privaat.policy.wording.translator``).
 """
 
@@ -22,18 +28,23 @@ from privaat.policy.dpv_words import data_subject_words, purpose_words
 from privaat.policy.schema import (
     Address,
     Controller,
+    DataProtectionOfficer,
     DataSource,
+    DpiaScreening,
+    LegalBasis,
     Policy,
     PrivacyContact,
     ProcessingActivity,
     Recipient,
-    Retention,
+    RecipientRole,
+    Transfer,
 )
 from privaat.policy.vocab import EEA_COUNTRIES
 from privaat.policy.wording import (
     N_,
     RetentionPhrases,
     Translator,
+    dpia_criterion_words,
     legal_basis_words,
     period_in_words,
     recipient_role_words,
@@ -46,10 +57,26 @@ __all__ = [
     "ART_30_1_FIELDS",
     "REGISTER_RETENTION",
     "SECURITY_MEASURES",
+    "RopaHeader",
     "RopaRow",
     "in_third_country",
+    "ropa_header",
     "ropa_rows",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class RopaHeader:
+    """What the register states once, for every activity: its heading part."""
+
+    controller: str  # art. 30(1)(a): name and contact details
+    privacy_contact: str  # art. 30(1)(a): the data protection contact
+    data_protection_officer: str  # art. 30(1)(a), 37: who, or that none is appointed and why
+    # where the controller is a processor for others (art. 30(2) is then its own record);
+    # empty when it is not
+    processor_role: str
+    # art. 32(1): the measures the system takes for every activity, stated once
+    general_security_measures: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +86,25 @@ class RopaRow:
     activity_id: str
     activity: str
     promises: tuple[str, ...]
-    description: str
+    description: str  # third person: the register_description
     controller: str  # art. 30(1)(a): name and contact details
     privacy_contact: str  # art. 30(1)(a): the data protection contact
+    data_protection_officer: str  # art. 30(1)(a): the DPO, or why there is none
     purposes: str  # art. 30(1)(b)
     legal_basis: str  # art. 6(1): not in art. 30(1), but the AP asks for it
     legitimate_interest: str  # the art. 6(1)(f) statement; empty on another basis
+    lia: str  # the legitimate interests assessment behind 6(1)(f); empty on another basis
     data_subjects: str  # art. 30(1)(c)
     data_categories: str  # art. 30(1)(c)
     sources: str  # art. 14(2)(f)
+    profiling: str  # art. 4(4), 22: the profiling this activity does, or that it does none
     recipients: str  # art. 30(1)(d), those in third countries marked
+    processor_agreements: str  # art. 28(3): each processor with its agreement; empty: none
+    joint_controllers: str  # art. 26: each joint controller with its arrangement; empty: none
     transfers: str  # art. 30(1)(e), each with its safeguard (art. 45-49)
     retention: str  # art. 30(1)(f), with legal holds and minimisation
-    security_measures: str  # art. 30(1)(g), the measures of art. 32(1)
+    security_measures: str  # art. 30(1)(g), the measures of art. 32(1) for this activity
+    dpia: str  # art. 35: the screening against the AP's list, its DPIA and outcome
     notes: str  # where the policy file deviates from the seed policy
 
 
@@ -79,6 +112,7 @@ class RopaRow:
 ART_30_1_FIELDS: tuple[tuple[str, str], ...] = (
     ("controller", "a"),
     ("privacy_contact", "a"),
+    ("data_protection_officer", "a"),
     ("purposes", "b"),
     ("data_subjects", "c"),
     ("data_categories", "c"),
@@ -88,7 +122,11 @@ ART_30_1_FIELDS: tuple[tuple[str, str], ...] = (
     ("security_measures", "g"),
 )
 
-# art. 30(1)(g), 32(1): the measures this system itself takes, the same for every activity
+# the fields that are the same on every row: the register's heading states them once
+HEADER_FIELDS: tuple[str, ...] = ("controller", "privacy_contact", "data_protection_officer")
+
+# art. 30(1)(g), 32(1): the measures this system itself takes, the same for every activity;
+# stated once in the register's heading, and for an activity the file gives no measures of
 SECURITY_MEASURES = N_(
     "Personal data is stored encrypted per data subject (AES-GCM) under the subject's own "
     "data key, wrapped by a master key; erasure destroys that key (crypto-shredding). "
@@ -111,12 +149,24 @@ REGISTER_RETENTION = RetentionPhrases(
 )
 
 
+def ropa_header(policy: Policy, lang: str = "en") -> RopaHeader:
+    """What the register of ``policy`` states once, before its rows."""
+    t = translator(lang)
+    role = policy.processor_role
+    return RopaHeader(
+        controller=_controller(policy.controller, t),
+        privacy_contact=_privacy_contact(policy.privacy_contact, lang),
+        data_protection_officer=_dpo(policy.data_protection_officer, lang, t),
+        processor_role=role.in_language(lang) if role is not None else "",
+        general_security_measures=t.gettext(SECURITY_MEASURES),
+    )
+
+
 def ropa_rows(policy: Policy, lang: str = "en") -> list[RopaRow]:
     """The register of ``policy``: one row per activity, in the file's order."""
     t = translator(lang)
-    controller = _controller(policy.controller, t)
-    contact = _privacy_contact(policy.privacy_contact, lang)
-    return [_row(policy, activity, lang, t, controller, contact) for activity in policy.activities]
+    header = ropa_header(policy, lang)
+    return [_row(policy, activity, lang, t, header) for activity in policy.activities]
 
 
 def in_third_country(country: str | None) -> bool:
@@ -129,35 +179,132 @@ def _row(
     activity: ProcessingActivity,
     lang: str,
     t: Translator,
-    controller: str,
-    contact: str,
+    header: RopaHeader,
 ) -> RopaRow:
-    recipients = [_recipient(policy.recipient(r), lang, t) for r in activity.recipients]
-    transfers = [
-        f"{policy.recipient(tr.recipient).name} ({tr.country}): "
-        f"{safeguard_words(tr.safeguard, lang)}"
-        for tr in activity.transfers
-    ]
+    # the transfers' recipients are recipients too (art. 4(9)), listed or not
+    recipient_ids = dict.fromkeys(
+        [*activity.recipients, *(tr.recipient for tr in activity.transfers)]
+    )
+    recipients = [policy.recipient(r) for r in recipient_ids]
     statement = activity.legitimate_interest
+    description = activity.register_description or activity.description
+    security = activity.security
     return RopaRow(
         activity_id=activity.id,
         activity=activity.name.in_language(lang),
         promises=activity.promises,
-        description=activity.description.in_language(lang),
-        controller=controller,
-        privacy_contact=contact,
+        description=description.in_language(lang),
+        controller=header.controller,
+        privacy_contact=header.privacy_contact,
+        data_protection_officer=header.data_protection_officer,
         purposes="; ".join(purpose_words(p, lang) for p in activity.purposes),
         legal_basis=legal_basis_words(activity.legal_basis, lang),
         legitimate_interest=statement.in_language(lang) if statement is not None else "",
+        lia=_lia(activity, t),
         data_subjects="; ".join(data_subject_words(s, lang) for s in activity.data_subjects),
         data_categories="; ".join(_category(policy, c, lang, t) for c in activity.data_categories),
         sources="; ".join(_source(s, t) for s in activity.sources),
-        recipients="; ".join(recipients) or t.gettext("none; processed internally only"),
-        transfers="; ".join(transfers) or t.gettext("no transfer to third countries"),
-        retention="; ".join(_retention(policy, activity.retention, lang, t)),
-        security_measures=t.gettext(SECURITY_MEASURES),
+        profiling=_profiling(activity, lang, t),
+        recipients="; ".join(_recipient(r, lang, t) for r in recipients)
+        or t.gettext("none; processed internally only"),
+        processor_agreements="; ".join(
+            _agreement(r, t) for r in recipients if r.role is RecipientRole.PROCESSOR
+        ),
+        joint_controllers="; ".join(
+            _arrangement(r, lang, t) for r in recipients if r.role is RecipientRole.JOINT_CONTROLLER
+        ),
+        transfers="; ".join(_transfer(policy, tr, lang, t) for tr in activity.transfers)
+        or t.gettext("no transfer to third countries"),
+        retention="; ".join(_retention(policy, activity, lang, t)),
+        # art. 32: the activity's own measures; the general ones stand in the heading, and
+        # stand in here too while the file names none for the activity
+        security_measures=(
+            security.in_language(lang) if security is not None else t.gettext(SECURITY_MEASURES)
+        ),
+        dpia=_dpia(activity.dpia, lang, t),
         notes=activity.notes or "",
     )
+
+
+def _dpo(officer: DataProtectionOfficer | None, lang: str, t: Translator) -> str:
+    if officer is None:
+        return t.gettext("not stated in the policy file")
+    if officer.appointed:
+        # the schema demands a name and an e-mail address of an appointed DPO (art. 37(7))
+        return f"{officer.name}; {officer.email}"
+    return t.gettext("none appointed: {assessment}").format(
+        assessment=officer.assessment.in_language(lang)
+    )
+
+
+def _lia(activity: ProcessingActivity, t: Translator) -> str:
+    # the LIA behind art. 6(1)(f) (LEGAL L75); no basis other than 6(1)(f) has one
+    if activity.legal_basis is not LegalBasis.LEGITIMATE_INTEREST:
+        return ""
+    return activity.lia or t.gettext("no assessment named in the policy file")
+
+
+def _profiling(activity: ProcessingActivity, lang: str, t: Translator) -> str:
+    parts = [
+        activity.profiling.in_language(lang)
+        if activity.profiling is not None
+        else t.gettext("no profiling")
+    ]
+    if activity.automated_decision:
+        parts.append(t.gettext("automated individual decision-making (GDPR art. 22)"))
+    return "; ".join(parts)
+
+
+def _agreement(recipient: Recipient, t: Translator) -> str:
+    # art. 28(3): a processor works under a written agreement; the check demands one
+    agreement = recipient.agreement or t.gettext("no agreement named in the policy file")
+    return f"{recipient.name} — {agreement}"
+
+
+def _arrangement(recipient: Recipient, lang: str, t: Translator) -> str:
+    # art. 26(2): the essence of the arrangement; the check demands one
+    arrangement = recipient.arrangement
+    words = (
+        arrangement.in_language(lang)
+        if arrangement is not None
+        else t.gettext("no arrangement named in the policy file")
+    )
+    return f"{recipient.name} — {words}"
+
+
+def _transfer(policy: Policy, transfer: Transfer, lang: str, t: Translator) -> str:
+    recipient = policy.recipient(transfer.recipient).name
+    if transfer.importer is not None:
+        # e.g. Google Ireland Limited, whose sub-processor Google LLC receives the data
+        recipient = t.gettext("{recipient} to {importer}").format(
+            recipient=recipient, importer=transfer.importer
+        )
+    ground = safeguard_words(transfer.safeguard, lang)
+    if transfer.fallback is not None:
+        # art. 45 DPF first; SCCs (art. 46(2)(c)) take over should the decision fall
+        ground = t.gettext("{safeguard}, falling back on {fallback}").format(
+            safeguard=ground, fallback=safeguard_words(transfer.fallback, lang)
+        )
+    return f"{recipient} ({transfer.country}): {ground}"
+
+
+def _dpia(screening: DpiaScreening, lang: str, t: Translator) -> str:
+    # art. 35(4): screened against the AP's list of processing that always needs a DPIA
+    if screening.required:
+        parts = [
+            t.gettext("meets the AP's DPIA list: {criteria}").format(
+                criteria=", ".join(dpia_criterion_words(c, lang) for c in screening.criteria)
+            ),
+            # the schema demands the DPIA's reference when a criterion is met
+            t.gettext("DPIA: {reference}").format(reference=screening.reference),
+        ]
+    else:
+        parts = [t.gettext("meets no criterion of the AP's DPIA list")]
+        if screening.reference is not None:
+            parts.append(t.gettext("DPIA: {reference}").format(reference=screening.reference))
+    if screening.outcome is not None:
+        parts.append(screening.outcome.in_language(lang))
+    return "; ".join(parts)
 
 
 def _source(source: DataSource, t: Translator) -> str:
@@ -216,8 +363,26 @@ def _recipient(recipient: Recipient, lang: str, t: Translator) -> str:
     return f"{recipient.name} ({', '.join(details)})"
 
 
-def _retention(policy: Policy, retention: Retention, lang: str, t: Translator) -> list[str]:
-    lines = [retention_in_words(retention, lang, REGISTER_RETENTION)]
+def _retention(policy: Policy, activity: ProcessingActivity, lang: str, t: Translator) -> list[str]:
+    retention = activity.retention
+    rule = retention_in_words(retention, lang, REGISTER_RETENTION)
+    lines = [rule]
+    if retention.applies_to:
+        # a disclosure log keeps who asked for what, not the data it names: that data stays
+        # only as long as its own activity keeps it (art. 5(1)(e); LEGAL L36)
+        lines = [
+            t.gettext("{rule}, for: {categories}").format(
+                rule=rule, categories=_categories(policy, retention.applies_to, lang, t)
+            )
+        ]
+        others = [c for c in activity.data_categories if c not in retention.applies_to]
+        if others:
+            lines.append(
+                t.gettext(
+                    "the other data ({categories}) is kept only as long as the activity it "
+                    "comes from keeps it"
+                ).format(categories=_categories(policy, others, lang, t))
+            )
     for hold in retention.legal_holds:
         lines.append(
             t.gettext("legal hold: {categories} {period} ({ground})").format(

@@ -7,6 +7,7 @@
     legal_basis_words            LegalBasis  → "toestemming (art. 6 lid 1 onder a AVG)"
     recipient_role_words         RecipientRole → "verwerker"
     safeguard_words              Safeguard   → "binnen de EER"
+    dpia_criterion_words         DpiaCriterion → "fraudebestrijding" (the AP's DPIA list)
     period_in_words              P1Y6M       → "1 jaar en 6 maanden"
     retention_in_words           Retention   → "12 maanden na verzameling", in a given voice
 
@@ -27,6 +28,7 @@ from typing import Protocol, TypeVar
 
 from privaat.policy.period import Period
 from privaat.policy.schema import (
+    DpiaCriterion,
     LegalBasis,
     RecipientRole,
     Retention,
@@ -35,6 +37,7 @@ from privaat.policy.schema import (
 )
 
 __all__ = [
+    "DPIA_CRITERION_WORDS",
     "LANGUAGES",
     "LEGAL_BASIS_WORDS",
     "N_",
@@ -43,6 +46,7 @@ __all__ = [
     "Catalogue",
     "RetentionPhrases",
     "Translator",
+    "dpia_criterion_words",
     "for_language",
     "legal_basis_words",
     "period_in_words",
@@ -134,6 +138,32 @@ SAFEGUARD_WORDS: Mapping[Safeguard, str] = MappingProxyType(
     }
 )
 
+# the AP's list of processing that always needs a DPIA (Stcrt. 2019, 64418), each criterion
+# in the list's own words, numbered as the list numbers them
+DPIA_CRITERION_WORDS: Mapping[DpiaCriterion, str] = MappingProxyType(
+    {
+        DpiaCriterion.COVERT_INVESTIGATION: N_("covert investigation (AP list, 1)"),
+        DpiaCriterion.BLACKLISTS: N_("blacklists (AP list, 2)"),
+        DpiaCriterion.FRAUD_PREVENTION: N_("fraud prevention (AP list, 3)"),
+        DpiaCriterion.CREDIT_SCORES: N_("credit scores (AP list, 4)"),
+        DpiaCriterion.FINANCIAL_SITUATION: N_("financial situation (AP list, 5)"),
+        DpiaCriterion.GENETIC_DATA: N_("genetic personal data (AP list, 6)"),
+        DpiaCriterion.BIOMETRIC_DATA: N_("biometric data (AP list, 7)"),
+        DpiaCriterion.COOPERATION: N_("cooperation arrangements (AP list, 8)"),
+        DpiaCriterion.CAMERA_SURVEILLANCE: N_("camera surveillance (AP list, 9)"),
+        DpiaCriterion.FLEXIBLE_CAMERAS: N_("flexible camera surveillance (AP list, 10)"),
+        DpiaCriterion.EMPLOYEE_MONITORING: N_("monitoring of employees (AP list, 11)"),
+        DpiaCriterion.LOCATION_DATA: N_("location data (AP list, 12)"),
+        DpiaCriterion.COMMUNICATION_DATA: N_("communication data (AP list, 13)"),
+        DpiaCriterion.INTERNET_OF_THINGS: N_("internet of things (AP list, 14)"),
+        DpiaCriterion.PROFILING: N_("profiling (AP list, 15)"),
+        DpiaCriterion.BEHAVIOUR_OBSERVATION: N_(
+            "observation and influencing of behaviour (AP list, 16)"
+        ),
+        DpiaCriterion.HEALTH_DATA: N_("health data (AP list, 17)"),
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RetentionPhrases:
@@ -174,6 +204,11 @@ def recipient_role_words(role: RecipientRole, lang: str) -> str:
 def safeguard_words(safeguard: Safeguard, lang: str) -> str:
     """The ground for sending data where it goes (GDPR art. 45-49), in words."""
     return translator(lang).gettext(SAFEGUARD_WORDS[safeguard])
+
+
+def dpia_criterion_words(criterion: DpiaCriterion, lang: str) -> str:
+    """A criterion of the AP's mandatory DPIA list in words, with its number on the list."""
+    return translator(lang).gettext(DPIA_CRITERION_WORDS[criterion])
 
 
 def period_in_words(period: Period, lang: str) -> str:

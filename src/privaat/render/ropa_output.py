@@ -1,8 +1,11 @@
 """The art. 30 register written out for the AP or a spreadsheet: CSV, JSON or an HTML table.
 
 The rows come from ``privaat.policy.ropa``; this module only chooses the format. CSV and JSON
-keep the row's field names as keys, so a tool can read them back; the HTML page labels each
-column in words with its letter of art. 30(1).
+keep the row's field names as keys, so a tool can read them back, and each row is complete on
+its own (controller, contact and DPO on every row). The HTML page states what is the same for
+every activity once, in its heading (``ropa_header``: controller, contact, DPO, the
+controller's role as a processor, the general security measures), and labels each column of
+its table in words with its letter of art. 30(1).
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from enum import StrEnum
 
 from babel.dates import format_date
 
-from privaat.policy.ropa import ART_30_1_FIELDS, RopaRow, ropa_rows
+from privaat.policy.ropa import (
+    ART_30_1_FIELDS,
+    HEADER_FIELDS,
+    RopaRow,
+    ropa_header,
+    ropa_rows,
+)
 from privaat.policy.schema import Policy
 from privaat.policy.wording import translator
 from privaat.render.language import formatting_locale
@@ -48,18 +57,26 @@ def column_labels(lang: str) -> dict[str, str]:
         "description": t.pgettext("register column", "Description"),
         "controller": t.pgettext("register column", "Controller"),
         "privacy_contact": t.pgettext("register column", "Data protection contact"),
+        "data_protection_officer": t.pgettext("register column", "Data protection officer"),
         "purposes": t.pgettext("register column", "Purposes"),
         "legal_basis": t.pgettext("register column", "Legal basis"),
         "legitimate_interest": t.pgettext("register column", "Legitimate interest"),
+        "lia": t.pgettext("register column", "Legitimate interests assessment"),
         "data_subjects": t.pgettext("register column", "Categories of data subjects"),
         "data_categories": t.pgettext("register column", "Categories of personal data"),
         "sources": t.pgettext("register column", "Sources"),
+        "profiling": t.pgettext("register column", "Profiling"),
         "recipients": t.pgettext("register column", "Categories of recipients"),
+        "processor_agreements": t.pgettext(
+            "register column", "Processing agreements (GDPR art. 28)"
+        ),
+        "joint_controllers": t.pgettext("register column", "Joint controllers (GDPR art. 26)"),
         "transfers": t.pgettext("register column", "Transfers to third countries"),
         "retention": t.pgettext("register column", "Time limits for erasure"),
         "security_measures": t.pgettext(
             "register column", "Technical and organisational security measures"
         ),
+        "dpia": t.pgettext("register column", "DPIA screening (GDPR art. 35)"),
         "notes": t.pgettext("register column", "Notes"),
     }
 
@@ -91,14 +108,35 @@ def _html(policy: Policy, rows: Sequence[RopaRow], lang: str) -> str:
     _, meta = translator(lang).gettext, policy.policy
     labels = column_labels(lang)
     article = _("GDPR art. 30(1)({letter})")
-    columns = [
-        (name, labels[name], article.format(letter=_LETTERS[name]) if name in _LETTERS else "")
-        for name in _FIELDS
-    ]
+
+    def letter(name: str) -> str:
+        return article.format(letter=_LETTERS[name]) if name in _LETTERS else ""
+
+    header = ropa_header(policy, lang)
+    # what is the same on every row is stated once, above the table
+    heading = [(name, labels[name], letter(name), getattr(header, name)) for name in HEADER_FIELDS]
+    if header.processor_role:
+        heading.append(
+            (
+                "processor_role",
+                _("Where {controller} is a processor").format(controller=policy.controller.name),
+                _("GDPR art. 30(2)"),
+                header.processor_role,
+            )
+        )
+    heading.append(
+        (
+            "general_security_measures",
+            _("Security measures for every activity"),
+            _("GDPR art. 30(1)(g), 32"),
+            header.general_security_measures,
+        )
+    )
+    columns = [(name, labels[name], letter(name)) for name in _FIELDS if name not in HEADER_FIELDS]
     cells = [
         {
             name: " ".join(row.promises) if name == "promises" else getattr(row, name)
-            for name in _FIELDS
+            for name, _label, _article in columns
         }
         for row in rows
     ]
@@ -116,6 +154,7 @@ def _html(policy: Policy, rows: Sequence[RopaRow], lang: str) -> str:
                 version=meta.version,
                 date=format_date(meta.last_updated, format="long", locale=formatting_locale(lang)),
             ),
+            heading=heading,
             columns=columns,
             rows=cells,
         )

@@ -16,11 +16,14 @@ from privaat.policy.ropa import (
     SECURITY_MEASURES,
     RopaRow,
     in_third_country,
+    ropa_header,
     ropa_rows,
 )
-from privaat.policy.schema import LegalBasis, Policy, Retention
+from privaat.policy.schema import DpiaCriterion, LegalBasis, Policy, Retention
 from privaat.policy.wording import (
+    DPIA_CRITERION_WORDS,
     RetentionPhrases,
+    dpia_criterion_words,
     legal_basis_words,
     period_in_words,
     retention_in_words,
@@ -34,7 +37,8 @@ def shipped() -> Policy:
 
 
 def _small(**activity_changes: Any) -> Policy:
-    """Two activities: an account kept after closure with a tax hold, and US analytics."""
+    """Three activities: an account kept after closure with a tax hold (``activity_changes``
+    change it), US analytics with a processor and a joint controller, and a disclosure log."""
     account: dict[str, Any] = {
         "id": "account",
         "name": {"nl": "Account", "en": "Account"},
@@ -63,6 +67,19 @@ def _small(**activity_changes: Any) -> Policy:
         "id": "analytics",
         "name": {"nl": "Statistieken", "en": "Statistics"},
         "description": {"nl": "Bezoekstatistieken.", "en": "Visit statistics."},
+        "register_description": {
+            "nl": "De verwerkingsverantwoordelijke telt de bezoeken van de bezoeker.",
+            "en": "The controller counts the visitor's visits.",
+        },
+        "profiling": {"nl": "Interesses geschat.", "en": "Interests are estimated."},
+        "lia": "LIA-2026-03",
+        "security": {"nl": "IP-adres ingekort.", "en": "IP address truncated."},
+        "dpia": {
+            "criteria": ["profiling", "location_data"],
+            "reference": "DPIA-2026-01",
+            "outcome": {"nl": "Restrisico laag.", "en": "Residual risk low."},
+        },
+        "notes": "Opt-in instead of the seed's opt-out (L39).",
         "promises": ["P16"],
         "purposes": ["dpv:ServiceUsageAnalytics"],
         "data_categories": ["ip_address"],
@@ -81,9 +98,30 @@ def _small(**activity_changes: Any) -> Policy:
             ],
         },
         "sources": ["observed"],
-        "recipients": ["analytics_vendor"],
-        "transfers": [{"recipient": "analytics_vendor", "country": "US", "safeguard": "scc"}],
-        "objection": {"possible": True, "how": {"nl": "Zet het uit.", "en": "Switch it off."}},
+        "recipients": ["analytics_vendor", "network"],
+        "transfers": [
+            {"recipient": "analytics_vendor", "country": "US", "safeguard": "scc"},
+            {
+                "recipient": "analytics_vendor",
+                "country": "US",
+                "safeguard": "dpf",
+                "importer": "Stats LLC",
+                "fallback": "scc",
+            },
+        ],
+        "objection": {"possible": True, "channels": ["privacy_email"]},
+    }
+    disclosures: dict[str, Any] = {
+        "id": "disclosures",
+        "name": {"nl": "Verstrekking", "en": "Disclosure"},
+        "description": {"nl": "Op bevel.", "en": "On an order."},
+        "purposes": ["dpv:LegalCompliance"],
+        "data_categories": ["disclosure_log", "name", "ip_address"],
+        "data_subjects": ["dpv:Customer"],
+        "legal_basis": "legal_obligation",
+        "retention": {"starts": "collection", "period": "P5Y", "applies_to": ["disclosure_log"]},
+        "sources": ["derived"],
+        "objection": {"possible": False},
     }
     return Policy.model_validate(
         {
@@ -102,6 +140,14 @@ def _small(**activity_changes: Any) -> Policy:
             "privacy_contact": {
                 "name": {"nl": "Privacyteam", "en": "Privacy team"},
                 "email": "privacy@voorbeeld.nl",
+            },
+            "data_protection_officer": {
+                "appointed": False,
+                "assessment": {"nl": "Niet verplicht.", "en": "Not required."},
+            },
+            "processor_role": {
+                "nl": "Voor gehoste inhoud is Voorbeeld verwerker.",
+                "en": "For hosted content Voorbeeld is a processor.",
             },
             "supervisory_authority": {
                 "name": "Autoriteit Persoonsgegevens",
@@ -127,6 +173,12 @@ def _small(**activity_changes: Any) -> Policy:
                     "dpv": "pd:IPAddress",
                     "fides": "user.device.ip_address",
                 },
+                {
+                    "id": "disclosure_log",
+                    "name": {"nl": "Verstrekkingslog", "en": "Disclosure log"},
+                    "dpv": "pd:Communication",
+                    "fides": "system.operations",
+                },
             ],
             "recipients": [
                 {
@@ -137,9 +189,18 @@ def _small(**activity_changes: Any) -> Policy:
                     "country": "US",
                     "safeguard": "scc",
                     "agreement": "DPA 2026",
-                }
+                },
+                {
+                    "id": "network",
+                    "name": "Network Ltd.",
+                    "role": "joint_controller",
+                    "description": {"nl": "Knop.", "en": "Button."},
+                    "country": "IE",
+                    "safeguard": "eea",
+                    "arrangement": {"nl": "Network beantwoordt.", "en": "Network answers."},
+                },
             ],
-            "activities": [account, analytics],
+            "activities": [account, analytics, disclosures],
         }
     )
 
@@ -233,11 +294,38 @@ def test_every_legal_basis_is_worded_with_its_article_in_both_languages(
 
 def test_l37_recipient_in_a_third_country_is_marked_and_its_transfer_names_the_safeguard() -> None:
     row = _row(_small(), "analytics")
-    assert row.recipients == "Stats Inc. (processor, US, third country)"
-    assert row.transfers == (
-        "Stats Inc. (US): standard contractual clauses of the European Commission "
-        "(GDPR art. 46(2)(c))"
+    assert row.recipients == (
+        "Stats Inc. (processor, US, third country); "
+        "Network Ltd. (joint controller (GDPR art. 26), IE)"
     )
+    assert row.transfers.startswith(
+        "Stats Inc. (US): standard contractual clauses of the European Commission "
+        "(GDPR art. 46(2)(c)); "
+    )
+
+
+def test_l37_a_dpf_transfer_names_its_importer_and_the_sccs_behind_it() -> None:
+    # art. 45 DPF for a certified importer; SCCs (art. 46(2)(c)) should the decision fall
+    second = _row(_small(), "analytics").transfers.split("; ", 1)[1]
+    assert second == (
+        "Stats Inc. to Stats LLC (US): EU–US Data Privacy Framework: an adequacy decision of "
+        "the European Commission for certified US companies (GDPR art. 45), falling back on "
+        "standard contractual clauses of the European Commission (GDPR art. 46(2)(c))"
+    )
+
+
+def test_l19_each_processor_is_named_with_its_art_28_agreement() -> None:
+    assert _row(_small(), "analytics").processor_agreements == "Stats Inc. — DPA 2026"
+    assert _row(_small(), "account").processor_agreements == ""
+
+
+def test_a_joint_controller_is_named_with_the_essence_of_its_arrangement() -> None:
+    # art. 26(2): the arrangement's essence, in the register's language
+    assert _row(_small(), "analytics").joint_controllers == "Network Ltd. — Network answers."
+    assert _row(_small(), "analytics", "nl").joint_controllers == (
+        "Network Ltd. — Network beantwoordt."
+    )
+    assert _row(_small(), "account").joint_controllers == ""
 
 
 @pytest.mark.parametrize(
@@ -271,6 +359,13 @@ def test_p20_l34_retention_names_the_account_rule_and_the_tax_hold() -> None:
 def test_l23_l51_retention_names_the_period_and_the_minimisation_step() -> None:
     assert _row(_small(), "analytics", "nl").retention == (
         "12 maanden na verzameling; na 30 dagen: IP-adres ingekort tot /24 (IP-adres)"
+    )
+
+
+def test_a_disclosure_log_keeps_the_log_and_the_disclosed_data_follows_its_own_activity() -> None:
+    assert _row(_small(), "disclosures").retention == (
+        "5 years after collection, for: Disclosure log; the other data (Name, IP address) is "
+        "kept only as long as the activity it comes from keeps it"
     )
 
 
@@ -337,14 +432,109 @@ def test_p20_retention_in_words_picks_the_phrase_of_its_start(
 # --- (g) security -----------------------------------------------------------------------------
 
 
+def test_l76_security_measures_are_the_activity_s_own() -> None:
+    assert _row(_small(), "analytics").security_measures == "IP address truncated."
+    assert _row(_small(), "analytics", "nl").security_measures == "IP-adres ingekort."
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_l76_l77_security_measures_describe_the_systems_real_measures(lang: str) -> None:
-    text = _row(_small(), "account", lang).security_measures
+def test_l76_l77_the_general_measures_stand_once_in_the_heading(lang: str) -> None:
+    text = ropa_header(_small(), lang).general_security_measures
     for measure in ("AES-GCM", "HMAC", "TLS", "crypto-shredding"):
         assert measure in text
     assert ("hash-chained" if lang == "en" else "hashes aaneengeketend") in text
     assert ("role-based" if lang == "en" else "rolgebaseerd") in text
     assert text == privaat.i18n.translations(lang).gettext(SECURITY_MEASURES)
+
+
+def test_l76_an_activity_the_file_names_no_measures_of_gets_the_general_ones() -> None:
+    row = _row(_small(), "account")
+    assert row.security_measures == privaat.i18n.translations("en").gettext(SECURITY_MEASURES)
+
+
+# --- the register speaks in the third person ----------------------------------------------------
+
+
+def test_the_description_is_the_register_description_and_falls_back_to_the_public_one() -> None:
+    assert _row(_small(), "analytics").description == "The controller counts the visitor's visits."
+    assert _row(_small(), "analytics", "nl").description == (
+        "De verwerkingsverantwoordelijke telt de bezoeken van de bezoeker."
+    )
+    assert _row(_small(), "account").description == "Your account."
+
+
+# --- DPO, processor role, LIA, profiling, DPIA, notes ---------------------------------------------
+
+
+def test_the_heading_states_the_dpo_assessment_and_the_processor_role() -> None:
+    header = ropa_header(_small(), "en")
+    assert header.controller == _row(_small(), "account").controller
+    assert header.data_protection_officer == "none appointed: Not required."
+    assert header.processor_role == "For hosted content Voorbeeld is a processor."
+    # art. 30(1)(a) on every row too, so a CSV row is complete on its own
+    assert _row(_small(), "account").data_protection_officer == "none appointed: Not required."
+
+
+def test_an_appointed_dpo_is_named_with_the_address_to_write_to() -> None:
+    data = _small().model_dump()
+    data["data_protection_officer"] = {
+        "appointed": True,
+        "name": "A. de Vries",
+        "email": "fg@voorbeeld.nl",
+        "assessment": {"nl": "Vrijwillig.", "en": "Voluntary."},
+    }
+    policy = Policy.model_validate(data)
+    assert ropa_header(policy).data_protection_officer == "A. de Vries; fg@voorbeeld.nl"
+
+
+def test_a_policy_without_dpo_or_processor_role_says_so() -> None:
+    policy = Policy.model_validate(
+        _small().model_dump(exclude={"data_protection_officer", "processor_role"})
+    )
+    header = ropa_header(policy)
+    assert header.data_protection_officer == "not stated in the policy file"
+    assert header.processor_role == ""
+
+
+def test_l75_the_lia_is_named_on_a_legitimate_interest_row_only() -> None:
+    assert _row(_small(), "analytics").lia == "LIA-2026-03"
+    assert _row(_small(), "account").lia == ""
+    unnamed = _small()
+    analytics = unnamed.activity("analytics").model_copy(update={"lia": None})
+    unnamed = unnamed.model_copy(
+        update={"activities": (unnamed.activities[0], analytics, unnamed.activities[2])}
+    )
+    assert _row(unnamed, "analytics").lia == "no assessment named in the policy file"
+
+
+def test_profiling_is_named_where_it_happens() -> None:
+    assert _row(_small(), "analytics").profiling == "Interests are estimated."
+    assert _row(_small(), "account").profiling == "no profiling"
+    automated = _row(_small(automated_decision=True), "account").profiling
+    assert automated == "no profiling; automated individual decision-making (GDPR art. 22)"
+
+
+def test_the_dpia_screening_names_the_criteria_met_the_dpia_and_its_outcome() -> None:
+    assert _row(_small(), "analytics").dpia == (
+        "meets the AP's DPIA list: profiling (AP list, 15), location data (AP list, 12); "
+        "DPIA: DPIA-2026-01; Residual risk low."
+    )
+    assert _row(_small(), "account").dpia == "meets no criterion of the AP's DPIA list"
+    screened = _small(dpia={"outcome": {"nl": "Geen risico.", "en": "No risk."}})
+    assert _row(screened, "account").dpia == "meets no criterion of the AP's DPIA list; No risk."
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_criterion_of_the_ap_list_has_words_with_its_number(lang: str) -> None:
+    assert set(DPIA_CRITERION_WORDS) == set(DpiaCriterion)
+    numbers = [dpia_criterion_words(c, "en").rsplit(" ", 1)[-1] for c in DpiaCriterion]
+    assert numbers == [f"{n})" for n in range(1, 18)]
+    assert all(dpia_criterion_words(c, lang) for c in DpiaCriterion)
+
+
+def test_notes_say_where_the_file_deviates_from_the_seed() -> None:
+    assert _row(_small(), "analytics").notes == "Opt-in instead of the seed's opt-out (L39)."
+    assert _row(_small(), "account").notes == ""
 
 
 # --- the shared vocabulary ----------------------------------------------------------------------

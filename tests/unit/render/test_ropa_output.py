@@ -11,13 +11,22 @@ from html.parser import HTMLParser
 
 import pytest
 
+import privaat.i18n
 from privaat.policy.loader import load_policy_file
-from privaat.policy.ropa import ART_30_1_FIELDS, RopaRow, ropa_rows
+from privaat.policy.ropa import (
+    ART_30_1_FIELDS,
+    HEADER_FIELDS,
+    SECURITY_MEASURES,
+    RopaRow,
+    ropa_header,
+    ropa_rows,
+)
 from privaat.policy.schema import Policy, Text
 from privaat.render.ropa_output import RopaFormat, render_ropa
 from privaat.settings import default_policy_file
 
 ROW_FIELDS = [field.name for field in fields(RopaRow)]
+TABLE_FIELDS = [name for name in ROW_FIELDS if name not in HEADER_FIELDS]
 REQUIRED = [name for name, _ in ART_30_1_FIELDS]
 
 
@@ -27,10 +36,12 @@ def _shipped() -> Policy:
 
 
 class _Table(HTMLParser):
-    """The register's HTML table read back: a header of field names, a dict per body row."""
+    """The register's HTML read back: its heading's facts by field name, the table's header of
+    field names, and a dict per body row."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
+        self.heading: dict[str, str] = {}
         self.header: list[str] = []
         self.rows: list[dict[str, str]] = []
         self.tags: list[tuple[str, dict[str, str | None]]] = []
@@ -45,11 +56,14 @@ class _Table(HTMLParser):
             self._section = tag
         elif tag == "tr" and self._section == "tbody":
             self.rows.append({})
-        elif tag in {"th", "td"}:
+        elif tag in {"th", "td", "dd"}:
             self._cell, self._text = attributes.get("data-field") or "", ""
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in {"th", "td"} and self._cell is not None:
+        if tag == "dd" and self._cell is not None:
+            self.heading[self._cell] = self._text.strip()
+            self._cell = None
+        elif tag in {"th", "td"} and self._cell is not None:
             if self._section == "thead":
                 self.header.append(self._cell)
             else:
@@ -72,8 +86,10 @@ def _read_back(policy: Policy, fmt: RopaFormat, lang: str) -> list[dict[str, obj
     table = _Table()
     table.feed(text)
     table.close()
-    assert table.header == ROW_FIELDS
-    return list(table.rows)
+    assert table.header == TABLE_FIELDS
+    # what is the same for every row stands once in the heading: read it back into each row
+    shared = {name: table.heading[name] for name in HEADER_FIELDS}
+    return [{**row, **shared} for row in table.rows]
 
 
 @pytest.mark.parametrize("fmt", list(RopaFormat), ids=lambda fmt: fmt.value)
@@ -159,3 +175,45 @@ def test_the_html_register_escapes_what_the_policy_file_says() -> None:
     changed = policy.model_copy(update={"activities": (first, *policy.activities[1:])})
     html = render_ropa(changed, fmt=RopaFormat.HTML, lang="nl")
     assert "<b>vet</b>" not in html and "&lt;b&gt;vet&lt;/b&gt;" in html
+
+
+def _with_security(policy: Policy) -> Policy:
+    activities = tuple(
+        a.model_copy(update={"security": Text(nl=f"Maatregel {a.id}.", en=f"Measure {a.id}.")})
+        for a in policy.activities
+    )
+    return policy.model_copy(update={"activities": activities})
+
+
+def test_the_html_heading_states_the_dpo_and_the_general_measures_once() -> None:
+    # an activity's own measures in its row; the general ones once, above the table
+    policy = _with_security(_shipped())
+    html = render_ropa(policy, fmt=RopaFormat.HTML, lang="en")
+    table = _Table()
+    table.feed(html)
+    general = privaat.i18n.translations("en").gettext(SECURITY_MEASURES)
+    assert table.heading["general_security_measures"] == general
+    assert html.count("AES-GCM") == 1
+    assert [row["security_measures"] for row in table.rows] == [
+        f"Measure {a.id}." for a in policy.activities
+    ]
+    assert table.heading["data_protection_officer"] == (
+        ropa_header(policy, "en").data_protection_officer
+    )
+    assert "Data protection officer" in html and "controller" in table.heading
+
+
+def test_the_html_heading_names_the_processor_role_only_when_the_file_has_one() -> None:
+    policy = _shipped()
+    without = policy.model_copy(update={"processor_role": None})
+    assert 'data-field="processor_role"' not in render_ropa(without, fmt=RopaFormat.HTML)
+    role = Text(nl="Voor gehoste inhoud verwerker.", en="Processor for hosted content.")
+    table = _Table()
+    table.feed(render_ropa(policy.model_copy(update={"processor_role": role}), fmt=RopaFormat.HTML))
+    assert table.heading["processor_role"] == "Processor for hosted content."
+
+
+def test_csv_rows_are_complete_on_their_own() -> None:
+    rows = _read_back(_shipped(), RopaFormat.CSV, "en")
+    officer = ropa_header(_shipped(), "en").data_protection_officer
+    assert {row["data_protection_officer"] for row in rows} == {officer}

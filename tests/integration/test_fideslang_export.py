@@ -94,14 +94,46 @@ def test_each_activity_is_one_privacy_declaration_with_live_taxonomy_keys(
             assert declaration.data_use == activity.fides_data_use
 
 
-def test_shipped_policy_names_the_controller_and_privacy_contact() -> None:
+def test_shipped_policy_names_the_controller_and_no_dpo_it_has_not_appointed() -> None:
     policy = load_policy_file(Settings().policy_file)
     result = _export()  # the configured policy file by default
     assert result.exit_code == 0, result.output
-    organization = Organization.model_validate(yaml.safe_load(result.stdout)["organization"][0])
-    assert organization.controller is not None and organization.data_protection_officer
+    manifest = yaml.safe_load(result.stdout)
+    organization = Organization.model_validate(manifest["organization"][0])
+    assert organization.controller is not None
     assert organization.controller.name == policy.controller.name
-    assert organization.data_protection_officer.email == policy.privacy_contact.email
+    # art. 37(1): Flexibelt appoints no DPO, so the export names none; its privacy contact is
+    # the system's "official privacy contact address"
+    assert policy.data_protection_officer is not None
+    assert policy.data_protection_officer.appointed is False
+    assert organization.data_protection_officer is None
+    assert "No data protection officer is appointed" in (organization.description or "")
+    system = System.model_validate(manifest["system"][0])
+    assert system.dpo == policy.privacy_contact.email == "euprivacy@flexibelt.nl"
+
+
+def test_shipped_policy_exports_the_google_analytics_transfer_and_the_cookies() -> None:
+    analytics = load_policy_file(Settings().policy_file).activity("website_analytics")
+    result = _export("--format", "json")
+    assert result.exit_code == 0, result.output
+    system = System.model_validate(json.loads(result.stdout)["system"][0])
+    # art. 45 DPF for Google LLC, with SCCs (art. 46(2)(c)) behind it
+    assert system.does_international_transfers is True
+    assert {"Adequacy Decision", "SCCs"} <= set(system.legal_basis_for_transfers)
+    assert system.uses_cookies is True
+    assert system.meta is not None
+    cookies = system.meta["privaat"]["cookies"]
+    assert [c["name"] for c in cookies["website_analytics"]] == [c.name for c in analytics.cookies]
+    assert [c["name"] for c in cookies["website_analytics"]][0] == "_ga"
+    # a third-party cookie names its party by the recipient's real name
+    assert {c["party"] for c in cookies["website_analytics"]} == {
+        "Google Ireland Limited (Google Analytics, Google Search Console)"
+    }
+    declaration = {d.name: d for d in system.privacy_declarations}[
+        "Website statistics (Google Analytics)"
+    ]
+    assert declaration.third_parties is not None
+    assert "Google LLC (importer, US)" in declaration.third_parties
 
 
 def test_yaml_and_json_exports_hold_the_same_manifest(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """A policy as a fideslang resource manifest, so Fides and tools that read its taxonomy can use it.
 
-    {"organization": [Organization]}     the controller, with its privacy contact as DPO
+    {"organization": [Organization]}     the controller, and its DPO when one is appointed
     {"system": [System]}                 one system: the provider's services
-        └── privacy_declarations         one per processing activity, in policy order
+        ├── privacy_declarations         one per processing activity, in policy order
+        └── meta.privaat                 what fideslang has no per-declaration field for:
+                                         each activity's id, profiling and cookies
 
 One system, not one per service (hosting, VoIP, shop…): the policy declares activities,
 not which service runs them, and an activity such as account security spans all services.
@@ -10,7 +12,12 @@ Splitting would mean guessing; a Fides user can still split the exported system 
 
 Pure: returns plain dicts and lists ready for YAML or JSON; it does not import the
 ``fideslang`` package (a dev dependency, which the tests use to validate the output).
-Field names follow fideslang 3.1 (``fideslang.models.System``, ``PrivacyDeclaration``).
+Field names follow fideslang 3.1 (``fideslang.models.System``, ``PrivacyDeclaration``). In
+3.1 profiling and cookies are fields of the system only (``uses_profiling``,
+``uses_cookies``, ``uses_non_cookie_access``, ``cookie_max_age_seconds``); the per-declaration
+``cookies`` field is deprecated and ignored, and validating it warns. So the system carries
+the flags fideslang defines, and ``meta.privaat`` says which activity profiles and which
+cookies each activity sets, by activity id.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ from typing import Any
 
 from privaat.policy.schema import (
     Address,
+    Cookie,
     DataSource,
     LegalBasis,
     Policy,
     ProcessingActivity,
+    RecipientRole,
     RetentionStart,
     Safeguard,
+    StorageKind,
 )
 
 __all__ = ["DATA_SUBJECTS", "DATA_USES", "FideslangExportError", "data_use", "to_fideslang"]
@@ -183,6 +193,8 @@ _PROFILING_BASIS = {
 # fideslang's LegalBasisForTransfersEnum; inside the EEA there is no chapter V transfer
 _TRANSFER_BASIS = {
     Safeguard.ADEQUACY: "Adequacy Decision",
+    # the EU-US Data Privacy Framework is an art. 45 adequacy decision (C(2023) 4745)
+    Safeguard.DATA_PRIVACY_FRAMEWORK: "Adequacy Decision",
     Safeguard.SCC: "SCCs",
     Safeguard.BCR: "BCRs",
     Safeguard.EXPLICIT_CONSENT: "Other",
@@ -266,14 +278,19 @@ def _declaration(
         "shared_categories": list(fides_categories) if recipients else [],
     }
     if recipients:
-        declaration["third_parties"] = "; ".join(
+        parties = [
             f"{r.name} ({r.role.value}{', ' + r.country if r.country else ''})" for r in recipients
-        )
+        ]
+        # the company in the third country that receives the data from the recipient
+        parties += [
+            f"{t.importer} (importer, {t.country})" for t in activity.transfers if t.importer
+        ]
+        declaration["third_parties"] = "; ".join(_unique(parties))
     if special and activity.legal_basis is LegalBasis.CONSENT:
         declaration["special_category_legal_basis"] = "Explicit consent"  # art. 9(2)(a)
     if activity.legal_basis is LegalBasis.LEGITIMATE_INTEREST:
-        # art. 6(1)(f), L75: the balancing statement is in the policy file itself
-        declaration["impact_assessment_location"] = (
+        # art. 6(1)(f), L75: the LIA document, else the balancing statement in the file itself
+        declaration["impact_assessment_location"] = activity.lia or (
             f"privaat policy {policy.policy.id!r} v{policy.policy.version}, "
             f"activity {activity.id!r}: legitimate_interest"
         )
@@ -295,28 +312,59 @@ def _retention(policy: Policy, activity: ProcessingActivity) -> str:
 
 
 def _organization(policy: Policy, key: str) -> dict[str, Any]:
-    controller, contact = policy.controller, policy.privacy_contact
-    return {
+    controller, contact, officer = (
+        policy.controller,
+        policy.privacy_contact,
+        policy.data_protection_officer,
+    )
+    description = f"The controller of the privacy policy {key!r} (GDPR art. 4(7))."
+    organization: dict[str, Any] = {
         "fides_key": key,
         "name": controller.name,
-        "description": f"The controller of the privacy policy {key!r} (GDPR art. 4(7)).",
+        "description": description,
         "controller": {
             "name": controller.name,
             "address": _address(controller.address),
             "email": controller.email,
         },
-        "data_protection_officer": {
+    }
+    if officer is None:
+        # the file does not say: the privacy contact is the one contact point it names
+        organization["data_protection_officer"] = {
             "name": contact.name.en,
             "address": _address(contact.address or controller.address),
             "email": contact.email,
-        },
-    }
+        }
+    elif officer.appointed:
+        # art. 37(7): the DPO's contact details; the schema demands name and e-mail
+        organization["data_protection_officer"] = {
+            "name": officer.name or "",
+            "address": _address(contact.address or controller.address),
+            "email": officer.email or "",
+        }
+    else:
+        # art. 37(1): none is appointed; naming the privacy contact as DPO would be untrue
+        organization["description"] = (
+            f"{description} No data protection officer is appointed (GDPR art. 37(1)); "
+            f"privacy questions go to {contact.email}."
+        )
+    return organization
 
 
 def _system(policy: Policy, org_key: str, declarations: list[dict[str, Any]]) -> dict[str, Any]:
     controller, meta, activities = policy.controller, policy.policy, policy.activities
     transfers = [t for a in activities for t in a.transfers]
-    profiling = [a.legal_basis for a in activities if a.automated_decision]
+    safeguards = [s for t in transfers for s in (t.safeguard, t.fallback) if s is not None]
+    # art. 4(4): profiling wherever the file names it (a fraud score, a marketing selection),
+    # and every automated decision of art. 22 rests on a profile of the person too
+    profiling = [a for a in activities if a.uses_profiling or a.automated_decision]
+    # fideslang's profiling bases are art. 22(2)'s: only automated decisions need one
+    decision_bases = [a.legal_basis for a in activities if a.automated_decision]
+    cookies = [c for a in activities for c in a.cookies]
+    lifetimes = [c.lifetime.approx_days() * 86400 for c in cookies if c.lifetime is not None]
+    joint = _joint_controllers(policy)
+    dpias = [a.dpia for a in activities if a.dpia.required]
+    officer = policy.data_protection_officer
     system: dict[str, Any] = {
         "fides_key": f"{org_key}_services",
         "organization_fides_key": org_key,
@@ -329,31 +377,80 @@ def _system(policy: Policy, org_key: str, declarations: list[dict[str, Any]]) ->
         "responsibility": ["Controller"],
         "legal_name": controller.name,
         "legal_address": _address(controller.address),
-        "dpo": policy.privacy_contact.email,
+        # "the official privacy contact address or DPO"
+        "dpo": (
+            officer.email
+            if officer is not None and officer.appointed and officer.email
+            else policy.privacy_contact.email
+        ),
         "processes_personal_data": True,
-        "uses_cookies": any(a.cookies for a in activities),
+        "uses_cookies": any(c.kind is StorageKind.COOKIE for c in cookies),
+        # Tw 11.7a covers reading a device by other means too: local storage, a pixel
+        "uses_non_cookie_access": any(c.kind is not StorageKind.COOKIE for c in cookies),
         "uses_profiling": bool(profiling),
         "legal_basis_for_profiling": _unique(
-            _PROFILING_BASIS[b] for b in profiling if b in _PROFILING_BASIS
+            _PROFILING_BASIS[b] for b in decision_bases if b in _PROFILING_BASIS
         ),
         "does_international_transfers": bool(transfers),
         "legal_basis_for_transfers": _unique(
-            _TRANSFER_BASIS[t.safeguard] for t in transfers if t.safeguard in _TRANSFER_BASIS
+            _TRANSFER_BASIS[s] for s in safeguards if s in _TRANSFER_BASIS
         ),
+        # art. 35: the AP's list makes a DPIA mandatory for these activities
+        "requires_data_protection_assessments": bool(dpias),
         "privacy_declarations": declarations,
-        # which declaration is which activity: fideslang declarations carry no id of their own
+        # which declaration is which activity: fideslang declarations carry no id of their
+        # own, nor (in 3.1) a field for the activity's profiling or cookies
         "meta": {
             "privaat": {
                 "policy": meta.id,
                 "version": meta.version,
                 "last_updated": meta.last_updated.isoformat(),
                 "activities": {a.id: a.name.en for a in activities},
+                "profiling": {a.id: a.profiling.en for a in activities if a.profiling},
+                "automated_decisions": [a.id for a in activities if a.automated_decision],
+                "cookies": {
+                    a.id: [_cookie(policy, c) for c in a.cookies] for a in activities if a.cookies
+                },
             }
         },
     }
+    if lifetimes:
+        system["cookie_max_age_seconds"] = max(lifetimes)
+    if joint:
+        system["joint_controller_info"] = joint
+    if dpias:
+        system["dpa_location"] = "; ".join(_unique(str(d.reference) for d in dpias))
     if any("ingress" in d for d in declarations):
         system["ingress"] = [dict(_USER_FLOW)]
     return system
+
+
+def _joint_controllers(policy: Policy) -> str:
+    """Each joint controller (art. 26) with the activities it shares the responsibility for."""
+    shared: dict[str, list[str]] = {}
+    for activity in policy.activities:
+        for recipient_id in activity.recipients:
+            try:
+                recipient = policy.recipient(recipient_id)
+            except KeyError:
+                continue  # reported as unknown by _declaration
+            if recipient.role is RecipientRole.JOINT_CONTROLLER:
+                shared.setdefault(recipient.name, []).append(activity.name.en)
+    return "; ".join(f"{name} ({', '.join(names)})" for name, names in shared.items())
+
+
+def _cookie(policy: Policy, cookie: Cookie) -> dict[str, Any]:
+    """A cookie as the cookie table lists it; the policy file names no domain or path."""
+    party = "first party"
+    if cookie.recipient is not None:
+        try:
+            party = policy.recipient(cookie.recipient).name
+        except KeyError:
+            party = cookie.recipient
+    entry: dict[str, Any] = {"name": cookie.name, "kind": cookie.kind.value, "party": party}
+    entry["lifetime"] = str(cookie.lifetime) if cookie.lifetime is not None else "session"
+    entry["purpose"] = cookie.purpose.en
+    return entry
 
 
 def _category_name(policy: Policy, category_id: str) -> str:

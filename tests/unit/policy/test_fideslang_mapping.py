@@ -43,7 +43,14 @@ def _activity(aid: str, basis: str, purposes: list[str], **fields: Any) -> dict[
     }
 
 
-CONSENT = {"request": _text("May we?"), "withdraw": _text("Stop."), "channels": ["cookie_settings"]}
+CONSENT = {"request": _text("May we?"), "channels": ["cookie_settings"]}
+GA_COOKIE = {
+    "name": "_ga",
+    "recipient": "stats_us",
+    "purpose": _text("Tells visitors apart."),
+    "lifetime": "P13M",
+}
+SESSION_COOKIE = {"name": "session", "purpose": _text("Keeps you logged in.")}
 POLICY_DATA: dict[str, Any] = {
     "policy": {"id": "example", "version": 3, "last_updated": "2026-01-01"},
     "promises": [{"id": "P1", "summary": "An account"}],
@@ -84,11 +91,11 @@ POLICY_DATA: dict[str, Any] = {
                   ["dpv:FraudPreventionAndDetection"], data_categories=["name", "ip"],
                   legitimate_interest=_text("Preventing fraud."), sources=["observed"],
                   automated_decision=True,
-                  objection={"possible": True, "how": _text("Write to us.")}),
+                  objection={"possible": True, "channels": ["privacy_email"]}),
         _activity("web_statistics", "consent", ["dpv:ServiceUsageAnalytics"],
                   data_categories=["ip"], data_subjects=["dpv:Visitor"], recipients=["stats_us"],
                   transfers=[{"recipient": "stats_us", "country": "US", "safeguard": "scc"}],
-                  consent=CONSENT, cookies=True, sources=["observed"]),
+                  consent=CONSENT, cookies=[GA_COOKIE, SESSION_COOKIE], sources=["observed"]),
         _activity("bookkeeping", "legal_obligation", ["dpv:RecordManagement"],
                   data_categories=["name", "invoice"], sources=["derived"],
                   retention={"starts": "account_closure", "period": "P30D",
@@ -252,7 +259,10 @@ def test_l75_legitimate_interest_points_at_its_statement() -> None:
 def test_system_flags_cookies_profiling_and_the_controller() -> None:
     system = System.model_validate(to_fideslang(POLICY)["system"][0])
     assert system.uses_cookies is True
-    assert system.uses_profiling is True
+    assert system.uses_non_cookie_access is False
+    # P13M, a month counted as 30 days (Period.approx_days)
+    assert system.cookie_max_age_seconds == 13 * 30 * 86400
+    assert system.uses_profiling is True  # fraud_checks: an automated decision
     assert system.legal_basis_for_profiling == []  # art. 22(2): LI is no ground for it
     assert system.responsibility == ["Controller"]
     assert system.dpo == "privacy@voorbeeld.nl"
@@ -265,5 +275,131 @@ def test_without_cookies_transfers_or_automated_decisions_the_system_says_so() -
     data["activities"] = data["activities"][:2]
     system = to_fideslang(Policy.model_validate(data))["system"][0]
     assert system["uses_cookies"] is False
+    assert system["uses_non_cookie_access"] is False
+    assert "cookie_max_age_seconds" not in system
     assert system["uses_profiling"] is False
     assert system["does_international_transfers"] is False
+    assert system["requires_data_protection_assessments"] is False
+    assert "joint_controller_info" not in system and "dpa_location" not in system
+    assert system["meta"]["privaat"]["profiling"] == {}
+    assert system["meta"]["privaat"]["cookies"] == {}
+
+
+# --- profiling, cookies, joint controllers, DPF transfers, the DPO -----------------------------
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    """The test policy's data with top-level keys changed."""
+    data = copy.deepcopy(POLICY_DATA)
+    data.update(changes)
+    return data
+
+
+def test_profiling_named_in_an_activity_makes_the_system_profile() -> None:
+    # art. 4(4): a marketing selection profiles, with no automated decision
+    policy = _policy(profiling=_text("Selects who gets which offer."))
+    system = to_fideslang(policy)["system"][0]
+    assert system["uses_profiling"] is True
+    assert system["meta"]["privaat"]["profiling"] == {"account": "Selects who gets which offer."}
+    assert system["meta"]["privaat"]["automated_decisions"] == ["fraud_checks"]
+    # fideslang's bases for profiling are art. 22(2)'s, for automated decisions only
+    assert system["legal_basis_for_profiling"] == []
+    decided = to_fideslang(_policy(automated_decision=True))["system"][0]
+    assert decided["legal_basis_for_profiling"] == ["Contract"]
+
+
+def test_each_activity_s_cookies_are_listed_by_activity_and_pixels_count_as_device_access() -> None:
+    system = to_fideslang(POLICY)["system"][0]
+    assert system["meta"]["privaat"]["cookies"] == {
+        "web_statistics": [
+            {"name": "_ga", "kind": "cookie", "party": "Stats Inc.", "lifetime": "P13M",
+             "purpose": "Tells visitors apart."},
+            {"name": "session", "kind": "cookie", "party": "first party", "lifetime": "session",
+             "purpose": "Keeps you logged in."},
+        ]
+    }  # fmt: skip
+    pixel = {"name": "open-pixel", "kind": "pixel", "recipient": "mailer",
+             "purpose": _text("Sees an e-mail opened.")}  # fmt: skip
+    with_pixel = to_fideslang(_policy(cookies=[pixel]))["system"][0]
+    assert with_pixel["uses_non_cookie_access"] is True
+    assert with_pixel["meta"]["privaat"]["cookies"]["account"] == [
+        {"name": "open-pixel", "kind": "pixel", "party": "Mailer B.V.", "lifetime": "session",
+         "purpose": "Sees an e-mail opened."}
+    ]  # fmt: skip
+
+
+def test_a_joint_controller_is_named_with_the_activities_it_shares() -> None:
+    network = {"id": "network", "name": "Network Ltd.", "role": "joint_controller",
+               "description": _text("A like button."), "country": "IE", "safeguard": "eea",
+               "arrangement": _text("Network answers requests about its part.")}  # fmt: skip
+    data = _with(recipients=[*POLICY_DATA["recipients"], network])
+    data["activities"][0]["recipients"] = ["network"]
+    data["activities"][3]["recipients"] = ["stats_us", "network"]
+    manifest = to_fideslang(Policy.model_validate(data))
+    system = System.model_validate(manifest["system"][0])
+    assert system.joint_controller_info == "Network Ltd. (Account, Web statistics)"
+    declaration = {d.name: d for d in system.privacy_declarations}["Account"]
+    assert declaration.third_parties == "Network Ltd. (joint_controller, IE)"
+
+
+def test_a_dpf_transfer_is_an_adequacy_decision_with_sccs_behind_it_and_names_its_importer() -> (
+    None
+):
+    data = copy.deepcopy(POLICY_DATA)
+    data["activities"][3]["transfers"] = [
+        {"recipient": "stats_us", "country": "US", "safeguard": "dpf", "importer": "Stats LLC",
+         "fallback": "scc"}
+    ]  # fmt: skip
+    policy = Policy.model_validate(data)
+    system = System.model_validate(to_fideslang(policy)["system"][0])
+    assert system.does_international_transfers is True
+    assert system.legal_basis_for_transfers == ["Adequacy Decision", "SCCs"]
+    declaration = _declarations(policy)["web_statistics"]
+    assert declaration["third_parties"] == "Stats Inc. (processor, US); Stats LLC (importer, US)"
+
+
+def test_without_a_dpo_statement_the_privacy_contact_is_the_contact_point() -> None:
+    organization = Organization.model_validate(to_fideslang(POLICY)["organization"][0])
+    assert organization.data_protection_officer is not None
+    assert organization.data_protection_officer.email == "privacy@voorbeeld.nl"
+    assert organization.data_protection_officer.name == "Privacy team"
+
+
+def test_when_no_dpo_is_appointed_none_is_exported_and_the_description_says_so() -> None:
+    officer = {"appointed": False, "assessment": _text("Not required.")}
+    manifest = to_fideslang(Policy.model_validate(_with(data_protection_officer=officer)))
+    organization = Organization.model_validate(manifest["organization"][0])
+    assert organization.data_protection_officer is None
+    assert organization.description == (
+        "The controller of the privacy policy 'example' (GDPR art. 4(7)). No data protection "
+        "officer is appointed (GDPR art. 37(1)); privacy questions go to privacy@voorbeeld.nl."
+    )
+    assert manifest["system"][0]["dpo"] == "privacy@voorbeeld.nl"
+
+
+def test_an_appointed_dpo_is_the_organization_s_data_protection_officer() -> None:
+    officer = {"appointed": True, "name": "A. de Vries", "email": "fg@voorbeeld.nl",
+               "assessment": _text("Appointed voluntarily.")}  # fmt: skip
+    manifest = to_fideslang(Policy.model_validate(_with(data_protection_officer=officer)))
+    organization = Organization.model_validate(manifest["organization"][0])
+    assert organization.data_protection_officer is not None
+    assert organization.data_protection_officer.name == "A. de Vries"
+    assert organization.data_protection_officer.email == "fg@voorbeeld.nl"
+    assert organization.data_protection_officer.address == "Dorpsstraat 1, 1234 AB Utrecht, NL"
+    assert manifest["system"][0]["dpo"] == "fg@voorbeeld.nl"
+
+
+def test_the_lia_document_is_where_the_legitimate_interest_assessment_is() -> None:
+    data = copy.deepcopy(POLICY_DATA)
+    data["activities"][2]["lia"] = "LIA-2026-02"
+    declaration = _declarations(Policy.model_validate(data))["fraud_checks"]
+    assert declaration["impact_assessment_location"] == "LIA-2026-02"
+
+
+def test_a_dpia_the_ap_s_list_requires_is_flagged_with_its_location() -> None:
+    dpia = {"criteria": ["fraud_prevention", "profiling"], "reference": "DPIA-2026-01"}
+    data = copy.deepcopy(POLICY_DATA)
+    data["activities"][2]["dpia"] = dpia
+    system = System.model_validate(to_fideslang(Policy.model_validate(data))["system"][0])
+    assert system.requires_data_protection_assessments is True
+    assert system.dpa_location == "DPIA-2026-01"

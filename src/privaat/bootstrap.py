@@ -38,6 +38,7 @@ from privaat.services.notifier import Notifier
 from privaat.services.objections import Objections
 from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
+from privaat.services.policy_versions import PolicyVersions
 from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.staff import StaffAccounts
@@ -74,6 +75,7 @@ class Context:
     addresses: EmailAddresses
     staff: StaffAccounts  # the console's staff accounts and sessions (issue 8 item 4)
     console: Console  # what the console shows, customers' data through the seam
+    versions: PolicyVersions  # every published version of the statement (issue 9)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -115,8 +117,15 @@ def bootstrap(
     passwords: Passwords | None = None,
     run_migrations: bool = True,
     create_master_key: bool = True,
+    record_policy_version: bool | None = None,
 ) -> Context:
-    """Build a Context from settings; tests pass a fixed clock, their engine and cheap hashing."""
+    """Build a Context from settings; tests pass a fixed clock, their engine and cheap hashing.
+
+    ``record_policy_version`` (default: as ``run_migrations``, the start of a process that
+    owns its database) stores the running policy as a published version when it is new, and
+    refuses to start (PolicyVersionConflict, a PolicyError) when its number was published
+    with another text (``services.policy_versions``).
+    """
     settings = settings or Settings()
     clock = clock or SystemClock()
     # what can refuse to start comes first, before any connection is opened
@@ -199,6 +208,9 @@ def bootstrap(
     )
     if run_migrations:
         migrate(engine_for_parts)
+    versions = PolicyVersions(engine_for_parts, clock, policy.policy.id)
+    if run_migrations if record_policy_version is None else record_policy_version:
+        versions.record(policy)
     return Context(
         settings=settings,
         engine=engine_for_parts,
@@ -221,4 +233,5 @@ def bootstrap(
         addresses=addresses,
         staff=staff,
         console=console,
+        versions=versions,
     )

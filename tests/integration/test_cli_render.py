@@ -70,7 +70,7 @@ def test_p19_render_writes_the_dutch_html_policy_to_the_output_file(tmp_path: Pa
 def test_p19_render_prints_english_markdown_on_standard_output() -> None:
     result = _run("policy", "render", "--policy", str(SHIPPED), "--lang", "en", "--format", "md")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("# Privacy policy of Flexibelt\n")
+    assert result.stdout.startswith("# Privacy statement of Flexibelt\n")
     assert "Last updated: 26 November 2026" in result.stdout
     for activity in load_policy_file(SHIPPED).activities:
         assert f"<!-- {' '.join(activity.promises)} -->" in result.stdout

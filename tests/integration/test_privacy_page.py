@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 
@@ -14,7 +15,7 @@ from privaat.policy.schema import Policy
 from privaat.settings import default_policy_file
 from privaat.web.pages.privacy import router
 
-HEADINGS = {"nl": "Privacyverklaring van Flexibelt", "en": "Privacy policy of Flexibelt"}
+HEADINGS = {"nl": "Privacyverklaring van Flexibelt", "en": "Privacy statement of Flexibelt"}
 
 
 @cache
@@ -97,7 +98,10 @@ def test_the_page_loads_nothing_from_elsewhere(client: TestClient) -> None:
     response = client.get("/privacy")
     policy = response.headers["content-security-policy"]
     assert "default-src 'none'" in policy and "script-src" not in policy
-    assert "<script" not in response.text and "<link" not in response.text
+    assert "<script" not in response.text and "<img" not in response.text
+    # the one <link> names the JSON-LD twin (rel=alternate): a browser loads nothing for it
+    (link,) = re.findall(r"<link\b[^>]*>", response.text)
+    assert link.startswith('<link rel="alternate" type="application/ld+json" href="/privacy.json"')
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,13 @@ from pydantic import ValidationError
 from privaat.cli._apps import app, policy_app
 from privaat.policy.loader import PolicyError, load_policy_file
 from privaat.policy.schema import Policy
-from privaat.render.policy_text import Format, render_policy_text
+from privaat.render.policy_text import Format
 from privaat.render.ropa_output import RopaFormat, render_ropa
+from privaat.render.statement_context import StatementContext
 from privaat.settings import Settings
+from privaat.web.app import route_table
+from privaat.web.channels import offered
+from privaat.web.pages.privacy import render_statement
 
 
 class Language(StrEnum):
@@ -47,9 +51,12 @@ def render(
     fmt: Annotated[Format, typer.Option("--format", help="HTML page or Markdown.")] = Format.HTML,
     output: OutputOption = None,
 ) -> None:
-    """Render the public privacy policy from the policy file."""
+    """Render the public privacy statement from the policy file, naming what the app offers."""
     policy = _load(policy_file)
-    _write(render_policy_text(policy, lang=lang.value, fmt=fmt), output)
+    # the app's own routes, built without a server or a database: the statement names the
+    # same live channels as the app's /privacy (issue 9, web.channels)
+    context = StatementContext(offered=offered(route_table()))
+    _write(render_statement(policy, lang=lang.value, fmt=fmt, context=context), output)
 
 
 @app.command("ropa")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -600,6 +601,23 @@ staff_sessions = Table(
     info={"subject": Unlinked("staff sessions: employees only", clock="expires_at")},
 )
 
+# Every published version of the privacy statement (issue 9; art. 13(3), LEGAL L48): the
+# policy as canonical JSON and its SHA-256, recorded at start-up when it is new and never
+# changed after (``services.policy_versions``), so /privacy/v/N shows what was published
+# at N. The statements are the controller's own text: no column names a person.
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    technical("policy_id", String(64), primary_key=True),
+    technical("version", Integer, primary_key=True, autoincrement=False),
+    technical("published_at", UTC_TIME, nullable=False),  # first recorded by a running app
+    technical("effective", Date, nullable=True),  # the policy's own dates, as it states them
+    technical("last_updated", Date, nullable=False),
+    technical("text", Text, nullable=False),
+    technical("sha256", String(64), nullable=False),
+    info={"subject": Unlinked("published privacy statements belong to no subject")},
+)
+
 __all__ = [
     "access_log",
     "accounts",
@@ -612,6 +630,7 @@ __all__ = [
     "metadata",
     "objections",
     "outbox",
+    "policy_versions",
     "preferences",
     "restrictions",
     "sessions",

@@ -7,8 +7,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from privaat import __version__
 from privaat.bootstrap import Context
@@ -23,6 +24,35 @@ from privaat.web.pages import centre, home, layout, login, privacy, signup
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
 log = logging.getLogger("privaat.web")
+
+
+# every router of the app, in the order requests are matched
+ROUTERS: tuple[APIRouter, ...] = (
+    api_docs.router,
+    accounts_api.router,
+    email_api.router,
+    privacy.router,
+    home.router,
+    signup.router,
+    login.router,
+    centre.router,
+    console_router,
+)
+
+
+def include_routers(app: FastAPI) -> None:
+    """Add every router and the static files to ``app``."""
+    for router in ROUTERS:
+        app.include_router(router)
+    layout.mount_static(app)
+
+
+def route_table() -> list[BaseRoute]:
+    """The app's routes, built without a Context: ``privaat policy render`` reads its channels
+    from them (``web.channels``), so the CLI renders exactly the statement the app serves."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    include_routers(app)
+    return list(app.routes)
 
 
 def create_app(context: Context) -> FastAPI:
@@ -70,16 +100,7 @@ def create_app(context: Context) -> FastAPI:
     app.add_middleware(BodyLimit)
     headers.install(app, hsts=context.settings.base_url.startswith("https://"))
     openapi.install(app)
-    app.include_router(api_docs.router)
-    app.include_router(accounts_api.router)
-    app.include_router(email_api.router)
-    app.include_router(privacy.router)
-    app.include_router(home.router)
-    app.include_router(signup.router)
-    app.include_router(login.router)
-    app.include_router(centre.router)
-    app.include_router(console_router)
-    layout.mount_static(app)
+    include_routers(app)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, str]:

@@ -1,24 +1,57 @@
-"""The public privacy policy at ``/privacy`` (HTML) and ``/privacy.md`` (Markdown).
+"""The public privacy statement: ``/privacy`` (HTML), ``/privacy.md``, ``/privacy.json`` and its
+published versions (``/privacy/versions``, ``/privacy/v/{n}``).
 
 The language is the ``?lang=`` switch when it names a published language, else the best
 match for the browser's Accept-Language, else Dutch. Both languages link to each other, so
 the text is reachable in either from wherever it is linked (GDPR art. 12(1); LEGAL L6).
+
+The statement names only the channels the app serves: ``web.channels`` reads them from the
+app's own routes (issue 9). ``/privacy.json`` is its machine-readable twin (the policy with
+DPV terms as JSON-LD), linked from the HTML with ``rel=alternate``. Every version the app
+ever ran with is stored at start-up (``services.policy_versions``) and stays readable; for
+30 days after a material change the statement shows what changed ("Wat is er veranderd").
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+import inspect
+import json
+from datetime import date
+from html import escape
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from babel.dates import format_date
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import State
 
+from privaat.policy.diff import PolicyDiff
 from privaat.policy.schema import Policy
-from privaat.render.language import LANGUAGES, negotiate_language
+from privaat.policy.wording import translator
+from privaat.render.language import LANGUAGES, formatting_locale, negotiate_language
 from privaat.render.policy_text import Format, render_policy_text
+from privaat.render.statement_context import StatementContext
+from privaat.services.policy_versions import PolicyVersions, StoredVersion
+from privaat.web.channels import offered, served_paths
 from privaat.web.openapi import documented_problem
 from privaat.web.pages.per_policy import per_policy
 
-__all__ = ["PolicyDep", "get_policy", "router"]
+__all__ = [
+    "JSON_HREF",
+    "VERSIONS_HREF",
+    "PolicyDep",
+    "get_policy",
+    "render_statement",
+    "router",
+    "version_href",
+]
+
+JSON_HREF = "/privacy.json"
+VERSIONS_HREF = "/privacy/versions"
+JSON_LD = "application/ld+json"
+# each language named in itself, as the statement's own language links name them
+_OWN_NAMES = {"nl": "Nederlands", "en": "English"}
 
 _NO_POLICY = documented_problem(503, description="No privacy policy is loaded.", retry_after=False)
 router = APIRouter(tags=["pages"], responses={503: _NO_POLICY})
@@ -45,11 +78,25 @@ LangQuery = Annotated[
 ]
 
 
-@router.get("/privacy", response_class=HTMLResponse, summary="The privacy policy (HTML)")
+def version_href(number: int) -> str:
+    """Where published version ``number`` stays readable."""
+    return f"/privacy/v/{number}"
+
+
+def render_statement(policy: Policy, *, lang: str, fmt: Format, context: StatementContext) -> str:
+    """The statement through the renderer, with what the running system offers."""
+    render: Any = render_policy_text
+    if "context" in inspect.signature(render_policy_text).parameters:
+        return cast(str, render(policy, lang=lang, fmt=fmt, context=context))
+    # the renderer before issue 9 knew only the language links
+    return cast(str, render(policy, lang=lang, fmt=fmt, language_links=context.language_links))
+
+
+@router.get("/privacy", response_class=HTMLResponse, summary="The privacy statement (HTML)")
 def privacy_page(request: Request, policy: PolicyDep, lang: LangQuery = None) -> Response:
-    """Serve the public privacy policy as an HTML page."""
+    """Serve the public privacy statement as an HTML page."""
     chosen = _language(request, lang)
-    body = _rendered(policy, chosen, Format.HTML, request.url.path)
+    body = _current(request, policy, chosen, Format.HTML)
     return HTMLResponse(body, headers=_headers(chosen, csp=True))
 
 
@@ -59,12 +106,202 @@ class MarkdownResponse(Response):
     media_type = "text/markdown"
 
 
-@router.get("/privacy.md", response_class=MarkdownResponse, summary="The privacy policy (Markdown)")
+@router.get(
+    "/privacy.md", response_class=MarkdownResponse, summary="The privacy statement (Markdown)"
+)
 def privacy_markdown(request: Request, policy: PolicyDep, lang: LangQuery = None) -> Response:
-    """Serve the public privacy policy as Markdown."""
+    """Serve the public privacy statement as Markdown."""
     chosen = _language(request, lang)
-    body = _rendered(policy, chosen, Format.MARKDOWN, request.url.path)
+    body = _current(request, policy, chosen, Format.MARKDOWN)
     return Response(body, media_type="text/markdown; charset=utf-8", headers=_headers(chosen))
+
+
+class JsonLdResponse(Response):
+    """Documents the machine-readable statement as JSON-LD (W3C JSON-LD 1.1, §C)."""
+
+    media_type = JSON_LD
+
+
+@router.get(
+    JSON_HREF,
+    response_class=JsonLdResponse,
+    summary="The privacy statement as JSON-LD (DPV terms)",
+    responses={
+        200: {
+            "description": "The policy as JSON with its DPV terms as JSON-LD; one document "
+            "for every language (the texts carry both).",
+            "content": {JSON_LD: {"schema": {"type": "object"}}},
+        }
+    },
+)
+def privacy_json(policy: PolicyDep) -> Response:
+    """Serve the policy as JSON-LD: the same for every reader, so no Content-Language."""
+    return Response(_jsonld(policy), media_type=JSON_LD)
+
+
+@router.get(
+    VERSIONS_HREF,
+    response_class=HTMLResponse,
+    summary="Every published version of the privacy statement",
+)
+def privacy_versions(request: Request, policy: PolicyDep, lang: LangQuery = None) -> Response:
+    """A list of every published version with its date, the one in force first."""
+    chosen = _language(request, lang)
+    stored = _stored(request)
+    body = _versions_page(policy, chosen, [] if stored is None else stored.all())
+    return HTMLResponse(body, headers=_headers(chosen, csp=True))
+
+
+@router.get(
+    "/privacy/v/{number}",
+    response_class=HTMLResponse,
+    summary="One published version of the privacy statement",
+    responses={404: documented_problem(404, description="No version with this number.")},
+)
+def privacy_version(
+    request: Request,
+    policy: PolicyDep,
+    number: Annotated[int, Path(ge=1, le=2**31 - 1, description="The version number.")],
+    lang: LangQuery = None,
+) -> Response:
+    """Serve version ``number`` as it was published, linking the version in force now."""
+    chosen = _language(request, lang)
+    path = version_href(number)
+    if number == policy.policy.version:
+        body = _rendered(policy, chosen, Format.HTML, path, _served(request), True, None, None)
+        return HTMLResponse(body, headers=_headers(chosen, csp=True))
+    stored = _stored(request)
+    version = None if stored is None else stored.get(number)
+    if stored is None or version is None:
+        raise HTTPException(status_code=404, detail=f"no version {number} of this statement")
+    old = stored.policy(version)
+    if old is None:
+        # stored under a schema this release no longer reads: the published text itself
+        return Response(version.text, media_type="application/json")
+    body = _rendered(old, chosen, Format.HTML, path, _served(request), True, "/privacy", None)
+    return HTMLResponse(body, headers=_headers(chosen, csp=True))
+
+
+def _current(request: Request, policy: Policy, lang: str, fmt: Format) -> str:
+    stored = _stored(request)
+    changes = None
+    if stored is not None:
+        today = request.app.state.context.clock.now().date()
+        changes = stored.recent_changes(policy, today)
+    return _rendered(
+        policy,
+        lang,
+        fmt,
+        request.url.path,
+        _served(request),
+        stored is not None,
+        None,
+        None if changes is None else _ByIdentity(changes),
+    )
+
+
+class _ByIdentity:
+    """A cache key for an object computed once (the diff): equal only to itself."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: PolicyDiff) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.value is self.value
+
+
+@per_policy
+def _rendered(
+    policy: Policy,
+    lang: str,
+    fmt: Format,
+    path: str,
+    served: frozenset[str],
+    versions: bool,
+    current_href: str | None,
+    changes: _ByIdentity | None,
+) -> str:
+    """Render once per policy, language, format and what the app serves: all immutable."""
+    context = StatementContext(
+        offered=offered(served),
+        language_links={code: f"{path}?lang={code}" for code in LANGUAGES},
+        json_href=JSON_HREF,
+        versions_href=VERSIONS_HREF if versions else None,
+        current_href=current_href,
+        changes=None if changes is None else changes.value,
+    )
+    return render_statement(policy, lang=lang, fmt=fmt, context=context)
+
+
+@per_policy
+def _jsonld(policy: Policy) -> bytes:
+    """The JSON-LD document, built once per policy."""
+    try:  # helper D's export (issue 9); the plain policy until it lands
+        module = importlib.import_module("privaat.policy.jsonld")
+    except ImportError:
+        document: dict[str, Any] = policy.model_dump(mode="json")
+    else:
+        document = module.policy_jsonld(policy)
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _served(request: Request) -> frozenset[str]:
+    """The channel pages this app serves, read once from its routes (they do not change)."""
+    state: State = request.app.state
+    paths = getattr(state, "statement_channels", None)
+    if not isinstance(paths, frozenset):
+        paths = served_paths(request.app)
+        state.statement_channels = paths
+    return paths
+
+
+def _stored(request: Request) -> PolicyVersions | None:
+    """The published versions, when the app runs over a database (a bare router has none)."""
+    context = getattr(request.app.state, "context", None)
+    versions = getattr(context, "versions", None)
+    return versions if isinstance(versions, PolicyVersions) else None
+
+
+def _versions_page(policy: Policy, lang: str, stored: list[StoredVersion]) -> str:
+    """The list of versions: the one in force (at /privacy) and every stored earlier one."""
+    _ = translator(lang).gettext
+    locale = formatting_locale(lang)
+
+    def day(value: date) -> str:
+        return format_date(value, format="long", locale=locale)
+
+    meta = policy.policy
+    rows = [(meta.version, "/privacy", meta.last_updated, meta.effective)]
+    rows += [
+        (v.number, version_href(v.number), v.last_updated, v.effective)
+        for v in stored
+        if v.number != meta.version
+    ]
+    items = []
+    for number, href, updated, effective in sorted(rows, key=lambda row: -row[0]):
+        words = f"{_('Last updated')}: {day(updated)}"
+        if effective is not None and effective != updated:
+            words += " " + _("This version applies from {date}.").format(date=day(effective))
+        link = escape(_("Version {version}").format(version=number))
+        items.append(f'<li><a href="{escape(href)}?lang={lang}">{link}</a> ({escape(words)})</li>')
+    title = escape(_("Privacy statement of {controller}").format(controller=policy.controller.name))
+    links = " · ".join(
+        f'<a href="{VERSIONS_HREF}?lang={code}" hreflang="{code}" lang="{code}">{escape(name)}</a>'
+        for code, name in _OWN_NAMES.items()
+        if code != lang
+    )
+    return (
+        f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
+        f'<ul id="versions">\n{chr(10).join(items)}\n</ul>\n<p>{links}</p>\n'
+        "</main>\n</body>\n</html>\n"
+    )
 
 
 def _language(request: Request, lang: str | None) -> str:
@@ -80,10 +317,3 @@ def _headers(lang: str, *, csp: bool = False) -> dict[str, str]:
     if csp:
         headers["Content-Security-Policy"] = _CONTENT_SECURITY_POLICY
     return headers
-
-
-@per_policy
-def _rendered(policy: Policy, lang: str, fmt: Format, path: str) -> str:
-    """Render once per policy, language and format: the policy is immutable."""
-    links = {code: f"{path}?lang={code}" for code in LANGUAGES}
-    return render_policy_text(policy, lang=lang, fmt=fmt, language_links=links)

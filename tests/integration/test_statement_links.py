@@ -1,0 +1,156 @@
+"""The statement names only what runs (issue 9 item 2): every link of /privacy, in Dutch and
+English, is followed in the running app (a centre page after logging in), every mailto
+names the privacy mailbox, and a channel without its page is not named at all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from tests.factories import customer
+from tests.integration.test_pages_support import log_in
+
+from privaat.bootstrap import Context, bootstrap
+from privaat.domain.clock import FixedClock
+from privaat.policy.loader import load_policy_file
+from privaat.policy.schema import Channel
+from privaat.render.statement_context import Right
+from privaat.settings import Settings, default_policy_file
+from privaat.web.app import create_app, route_table
+from privaat.web.channels import offered
+from privaat.web.pages import privacy
+
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+@pytest.fixture
+def app_context(settings: Settings, engine: Engine, clock: FixedClock) -> Iterator[Context]:
+    """The app as `privaat serve` starts it: the running version recorded."""
+    context = bootstrap(
+        settings, clock=clock, engine=engine, run_migrations=False, record_policy_version=True
+    )
+    yield context
+    context.close()
+
+
+def _hrefs(html: str) -> list[str]:
+    return list(dict.fromkeys(unescape(href) for href in _HREF.findall(html)))
+
+
+def _ids(html: str) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', html))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_link_of_the_statement_works_in_the_running_app(
+    app_context: Context, lang: str
+) -> None:
+    contact = app_context.policy.privacy_contact.email
+    customer_account = customer(app_context)
+    with TestClient(create_app(app_context), client=("145.97.0.1", 50000)) as client:
+        html = client.get("/privacy", params={"lang": lang}).text
+        hrefs = _hrefs(html)
+        local = [h for h in hrefs if h.startswith("/")]
+        mails = [h for h in hrefs if h.startswith("mailto:")]
+        fragments = [h for h in hrefs if h.startswith("#")]
+        elsewhere = [h for h in hrefs if h not in {*local, *mails, *fragments}]
+        # what the statement links in the app: the centre, the languages, the JSON twin
+        assert (
+            "/privacy.json" in local and f"/privacy?lang={'en' if lang == 'nl' else 'nl'}" in local
+        )
+        assert "/account/edit" in local  # rectification, a live centre page
+        needs_log_in = []
+        for href in local:
+            answer = client.get(href, follow_redirects=False)
+            if answer.status_code in (302, 303, 307):
+                assert urlsplit(answer.headers["location"]).path == "/login", href
+                needs_log_in.append(href)
+            else:
+                assert answer.status_code == 200, href
+        assert needs_log_in, "the statement links no page of the privacy centre"
+        assert all(urlsplit(h).path.startswith("/account") for h in needs_log_in)
+        log_in(client, customer_account.email, customer_account.password)
+        for href in needs_log_in:
+            assert client.get(href, follow_redirects=False).status_code == 200, href
+    # a fragment points at a section of the same page
+    missing = [f for f in fragments if f[1:] not in _ids(html)]
+    assert missing == []
+    # the privacy mailbox, and only it, by e-mail
+    assert mails, "the statement gives no e-mail address"
+    addresses = {urlsplit(m).path for m in mails}
+    assert addresses == {contact}
+    # other sites only over https (the AP, a processor's own policy)
+    assert all(h.startswith("https://") for h in elsewhere), elsewhere
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("nl", "cookie-instellingen"), ("en", "cookie settings")]
+)
+def test_a_channel_without_its_page_is_not_named(
+    app_context: Context, lang: str, words: str
+) -> None:
+    with TestClient(create_app(app_context)) as client:
+        html = client.get("/privacy", params={"lang": lang}).text
+        markdown = client.get("/privacy.md", params={"lang": lang}).text
+    assert client.app is not None
+    # no /cookies route yet (issue 10): the cookie settings are not promised
+    assert words not in html.lower() and words not in markdown.lower()
+    assert 'href="/cookies"' not in html and 'href="/account/preferences"' not in html
+
+
+def test_a_channel_is_named_once_its_page_exists() -> None:
+    policy = load_policy_file(default_policy_file())
+    bare = FastAPI()
+    bare.state.policy = policy
+    bare.include_router(privacy.router)
+    with TestClient(bare) as client:
+        before = client.get("/privacy", params={"lang": "en"}).text
+
+    @bare.get("/cookies")
+    def cookie_settings() -> PlainTextResponse:
+        return PlainTextResponse("the cookie settings")
+
+    bare.state.statement_channels = None  # as at a new start: the routes are read again
+    with TestClient(bare) as client:
+        after = client.get("/privacy", params={"lang": "en"}).text
+    assert 'href="/cookies"' not in before
+    assert 'href="/cookies"' in after  # website_analytics and social_plugins withdraw there
+
+
+def test_the_channel_table_keeps_the_rows_whose_page_the_app_serves() -> None:
+    app = FastAPI()
+
+    @app.get("/account/edit")
+    def edit() -> None: ...
+
+    @app.post("/account/close")  # a form's target is no page to link
+    def close() -> None: ...
+
+    found = offered(app)
+    assert dict(found.channels) == {
+        (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit"
+    }
+    assert dict(found.rights) == {Right.RECTIFICATION: "/account/edit"}
+    assert found.centre is None
+    assert found.href(Channel.ACCOUNT_PREFERENCES, "marketing_email") is None
+    assert found.names(Channel.PRIVACY_EMAIL, "marketing_email")  # always there
+
+
+def test_the_cli_reads_the_same_channels_as_the_app() -> None:
+    found = offered(route_table())
+    assert found.centre == "/account"
+    assert dict(found.rights) == {
+        Right.ACCESS: "/account",
+        Right.RECTIFICATION: "/account/edit",
+        Right.ERASURE: "/account/close",
+    }
+    assert dict(found.channels) == {
+        (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit"
+    }

@@ -15,11 +15,10 @@ ever ran with is stored at start-up (``services.policy_versions``) and stays rea
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 from datetime import date
 from html import escape
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -85,11 +84,7 @@ def version_href(number: int) -> str:
 
 def render_statement(policy: Policy, *, lang: str, fmt: Format, context: StatementContext) -> str:
     """The statement through the renderer, with what the running system offers."""
-    render: Any = render_policy_text
-    if "context" in inspect.signature(render_policy_text).parameters:
-        return cast(str, render(policy, lang=lang, fmt=fmt, context=context))
-    # the renderer before issue 9 knew only the language links
-    return cast(str, render(policy, lang=lang, fmt=fmt, language_links=context.language_links))
+    return render_policy_text(policy, lang=lang, fmt=fmt, context=context)
 
 
 @router.get("/privacy", response_class=HTMLResponse, summary="The privacy statement (HTML)")

@@ -66,6 +66,7 @@ def test_every_link_of_the_statement_works_in_the_running_app(
             "/privacy.json" in local and f"/privacy?lang={'en' if lang == 'nl' else 'nl'}" in local
         )
         assert "/account/edit" in local  # rectification, a live centre page
+        assert any(urlsplit(h).path == "/privacy/versions" for h in local)  # every version
         needs_log_in = []
         for href in local:
             answer = client.get(href, follow_redirects=False)

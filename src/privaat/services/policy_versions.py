@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, Select, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from privaat.domain.clock import Clock
 from privaat.policy.diff import PolicyDiff, check_versions, diff_policies
@@ -106,6 +107,13 @@ class PolicyVersions:
 
     def record(self, policy: Policy) -> StoredVersion:
         """Store ``policy`` as a published version if it is new; PolicyVersionConflict if not."""
+        try:
+            return self._record(policy)
+        except IntegrityError:
+            # another worker starting at the same moment stored it first: compare with that
+            return self._record(policy)
+
+    def _record(self, policy: Policy) -> StoredVersion:
         if policy.policy.id != self._policy_id:
             raise ValueError(f"these versions are of {self._policy_id}, not {policy.policy.id}")
         text = canonical_text(policy)

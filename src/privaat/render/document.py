@@ -73,6 +73,7 @@ class Section:
 
     anchor: str
     heading: str
+    meta: str = ""  # a line under the heading, e.g. the reading time of the summary
     paragraphs: tuple[str, ...] = ()  # plain paragraphs first (an activity's description)
     lines: tuple[Inline, ...] = ()  # then paragraphs that may hold links
     bullets: tuple[Inline, ...] = ()

@@ -20,6 +20,7 @@ the catalogue (``privaat.i18n``): labels and short phrases here, the paragraphs 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -237,6 +238,12 @@ def policy_document(
         effective = _("This version applies from {date}.").format(date=words.date(meta.effective))
     summary = words.summary()
     minutes = reading_minutes(_section_words(summary))
+    reading_time = t.ngettext(
+        "Reading time of this summary: {count} minute",
+        "Reading time of this summary: {count} minutes",
+        minutes,
+    ).format(count=minutes)
+    summary = dataclasses.replace(summary, meta=reading_time)
     earlier = None
     if context.current_href:
         earlier = Rich(
@@ -271,11 +278,7 @@ def policy_document(
         summary=summary,
         objection=words.objection_box(),
         changes=words.changes(context.changes),
-        reading_time=t.ngettext(
-            "Reading time of this summary: {count} minute",
-            "Reading time of this summary: {count} minutes",
-            minutes,
-        ).format(count=minutes),
+        reading_time=reading_time,
         earlier_version=earlier,
         versions_link=(
             Link(_("All versions of this privacy statement"), context.versions_href)
@@ -693,11 +696,12 @@ class _Words:
             if cookie.recipient is None
             else self.policy.recipient(cookie.recipient).name
         )
-        lifetime = (
-            period_in_words(cookie.lifetime, self.lang)
-            if cookie.lifetime is not None
-            else _("until you close your browser")
-        )
+        if cookie.lifetime is not None:
+            lifetime = period_in_words(cookie.lifetime, self.lang)
+        elif cookie.kind is StorageKind.PIXEL:
+            lifetime = "—"  # a pixel or tracked link stores nothing on the device
+        else:
+            lifetime = _("until you close your browser")
         return (
             name,
             provider,

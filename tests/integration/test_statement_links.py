@@ -20,7 +20,7 @@ from tests.integration.test_pages_support import log_in
 from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import FixedClock
 from privaat.policy.loader import load_policy_file
-from privaat.policy.schema import Channel
+from privaat.policy.schema import Channel, Policy, Text
 from privaat.render.statement_context import Right
 from privaat.settings import Settings, default_policy_file
 from privaat.web.app import create_app, route_table
@@ -155,3 +155,60 @@ def test_the_cli_reads_the_same_channels_as_the_app() -> None:
     assert dict(found.channels) == {
         (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit"
     }
+
+
+# --- just in time: the sign-up page tells what the account activity does, where it asks ------
+
+
+def _with_account_notice(notice: Text | None) -> Policy:
+    shipped = load_policy_file(default_policy_file())
+    activities = tuple(
+        a.model_copy(update={"notice": notice}) if a.id == "account" else a
+        for a in shipped.activities
+    )
+    return shipped.model_copy(update={"activities": activities})
+
+
+def _sign_up_pages(
+    settings: Settings, engine: Engine, clock: FixedClock, policy: Policy
+) -> tuple[str, str, str]:
+    context = bootstrap(settings, clock=clock, engine=engine, policy=policy, run_migrations=False)
+    with TestClient(create_app(context)) as client:
+        dutch = client.get("/signup", params={"lang": "nl"}).text
+        english = client.get("/signup", params={"lang": "en"}).text
+        statement = client.get("/privacy", params={"lang": "nl"}).text
+    context.close()
+    return dutch, english, statement
+
+
+def _notice_of(html: str) -> str:
+    found = re.search(r'<p id="signup-notice">(.*?)</p>', html, re.S)
+    assert found, "the sign-up page has no notice"
+    return found.group(1)
+
+
+def test_the_sign_up_page_shows_the_account_notice_and_links_the_statement(
+    settings: Settings, engine: Engine, clock: FixedClock
+) -> None:
+    notice = Text(
+        nl="We gebruiken uw gegevens om uw account te maken en uw diensten te leveren.",
+        en="We use your details to create your account and provide your services.",
+    )
+    dutch, english, statement = _sign_up_pages(
+        settings, engine, clock, _with_account_notice(notice)
+    )
+    assert notice.nl in _notice_of(dutch) and notice.en in _notice_of(english)
+    # the link goes to the account's own section of the full statement, in the same language
+    assert 'href="/privacy?lang=nl#activity-account"' in _notice_of(dutch)
+    assert 'href="/privacy?lang=en#activity-account"' in _notice_of(english)
+    assert 'id="activity-account"' in statement
+
+
+def test_without_a_notice_the_sign_up_page_keeps_its_own_words(
+    settings: Settings, engine: Engine, clock: FixedClock
+) -> None:
+    _dutch, english, _statement = _sign_up_pages(
+        settings, engine, clock, _with_account_notice(None)
+    )
+    assert "We ask only what we need for your account." in _notice_of(english)
+    assert 'href="/privacy?lang=en#activity-account"' in _notice_of(english)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from privaat.domain.activities import ACCOUNT
 from privaat.i18n import N_
+from privaat.policy.schema import Policy
+from privaat.render.policy_text import just_in_time
 from privaat.services.account_commands import AccountCreate
 from privaat.services.contact_fields import MINIMUM_AGE
 from privaat.services.errors import InvalidField, ServiceError
@@ -88,6 +91,7 @@ def _page(
     request: Request, form: Form, *, status_code: int = 200, signed_in: bool = False
 ) -> Response:
     options = [(code, form.say(name)) for code, name in LANGUAGE_NAMES.items()]
+    policy: Policy = request.app.state.policy
     return render(
         request,
         "signup.html.j2",
@@ -97,6 +101,10 @@ def _page(
         language_options=options,
         min_password=MIN_LENGTH,
         minimum_age=MINIMUM_AGE,
+        # art. 13(1): told at the time the data is obtained, from the account activity's own
+        # short notice, with the full statement one link away (layered, EDPB WP260 rev.01 §38)
+        notice=just_in_time(policy, ACCOUNT, form.lang),
+        statement_href=f"/privacy?lang={form.lang}#activity-{ACCOUNT}",
     )
 
 

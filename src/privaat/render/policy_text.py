@@ -137,7 +137,7 @@ CHANNEL_WORDS: Mapping[Channel, str] = MappingProxyType(
         Channel.COOKIE_SETTINGS: N_("in the cookie settings"),
         Channel.SUPPORT_ACCESS_PAGE: N_("on the support access page of the privacy centre"),
         Channel.PRIVACY_EMAIL: N_("by e-mail to {email}"),
-        Channel.TELL_AGENT: N_("by telling our staff member, for example at the start of a call"),
+        Channel.TELL_AGENT: N_("by telling our staff member"),
         Channel.BROWSER_SETTINGS: N_("in your browser's settings"),
     }
 )
@@ -660,21 +660,20 @@ class _Words:
             )
             if group
         )
-        closing: list[Inline] = []
+        # where a choice is changed: said once when every consent cookie shares its channels
+        by_channels: dict[tuple[str | Link, ...], list[ProcessingActivity]] = {}
         for activity in consent:
             if activity.consent is not None:
-                channels = self.channel_parts(activity, activity.consent.channels)
-                closing.append(
-                    Rich(
-                        (
-                            _("{activity}: you change your choice ").format(
-                                activity=self.name(activity)
-                            ),
-                            *channels,
-                            ".",
-                        )
-                    )
-                )
+                channels = tuple(self.channel_parts(activity, activity.consent.channels))
+                by_channels.setdefault(channels, []).append(activity)
+        closing: list[Inline] = []
+        for channels, activities in by_channels.items():
+            if len(by_channels) == 1:
+                lead = _("You change your choice ")
+            else:
+                names = self.listed(self.name(a) for a in activities)
+                lead = _("{activity}: you change your choice ").format(activity=names)
+            closing.append(Rich((lead, *channels, ".")))
         closing.append(_("You can also delete cookies in your browser's settings."))
         return Section(
             anchor="cookies",
@@ -784,7 +783,7 @@ class _Words:
             parts: list[str | Link] = [_capitalised(_(meaning))]
             href = self.offered.rights.get(page) if page is not None else None
             if href:
-                parts += [" ", Link(_("Do it yourself in the privacy centre."), href)]
+                parts += [" ", Link(_("Do it yourself."), href)]
             if page is RightName.OBJECTION:
                 parts += [" ", Link(_("Your right to object"), "#objection")]
             if page is None:

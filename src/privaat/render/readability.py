@@ -47,7 +47,7 @@ _ABBREVIATIONS = frozenset(
     s.à r.l s.c.a cie stcrt jo lid vs mr dr ir""".split()
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+")
-_WORD = re.compile(r"[^\W_](?:[\w'’@./:+-]*[^\W_])?")
+_WORD = re.compile(r"[^\W_](?:[\w'’@./:+()-]*[^\W_])?")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import FixedClock
@@ -173,6 +173,8 @@ def test_each_version_has_its_page_and_the_earlier_one_links_the_current(
     assert "Versie 2" in second.text and "Versie 2" in current.text
     # the earlier version links the one in force now; the current pages need not
     assert 'href="/privacy"' in first.text
+    # the JSON twin is of the version in force: only the current pages link it
+    assert 'href="/privacy.json"' in second.text and 'href="/privacy.json"' not in first.text
     # the archived text is the old one: 30 days after closing, not 60
     assert "30 dagen" in first.text and "60 dagen" in second.text
 
@@ -289,3 +291,19 @@ def test_a_version_stored_under_an_older_schema_is_served_as_its_text(
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.text == old_text
+
+
+def test_the_statement_stays_readable_while_the_versions_cannot_be_read(
+    two_versions: tuple[Context, Policy, Policy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context, _v1, _v2 = two_versions
+
+    def database_down(*_args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(context.versions, "_previous", database_down)
+    with _client(context) as client:
+        response = client.get("/privacy", params={"lang": "nl"})
+    assert response.status_code == 200
+    assert "Privacyverklaring van Flexibelt" in response.text
+    assert "Wat is er veranderd" not in response.text  # the box waits for the database

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 from datetime import date
 from html import escape
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from typing import Annotated, Any
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import State
 
 from privaat.policy.diff import PolicyDiff
@@ -52,6 +54,7 @@ JSON_LD = "application/ld+json"
 # each language named in itself, as the statement's own language links name them
 _OWN_NAMES = {"nl": "Nederlands", "en": "English"}
 
+log = logging.getLogger("privaat.web")
 _NO_POLICY = documented_problem(503, description="No privacy policy is loaded.", retry_after=False)
 router = APIRouter(tags=["pages"], responses={503: _NO_POLICY})
 
@@ -185,7 +188,12 @@ def _current(request: Request, policy: Policy, lang: str, fmt: Format) -> str:
     changes = None
     if stored is not None:
         today = request.app.state.context.clock.now().date()
-        changes = stored.recent_changes(policy, today)
+        try:
+            changes = stored.recent_changes(policy, today)
+        except SQLAlchemyError as error:
+            # art. 12(1), 13: the statement stays readable while the database is down; only
+            # the box of what changed waits (it is looked up again on the next request)
+            log.warning("privacy statement without its changes box: %s", type(error).__name__)
     return _rendered(
         policy,
         lang,
@@ -228,7 +236,8 @@ def _rendered(
     context = StatementContext(
         offered=offered(served),
         language_links={code: f"{path}?lang={code}" for code in LANGUAGES},
-        json_href=JSON_HREF,
+        # the JSON twin is of the version in force: an archived page does not link it
+        json_href=JSON_HREF if current_href is None else None,
         versions_href=VERSIONS_HREF if versions else None,
         current_href=current_href,
         changes=None if changes is None else changes.value,

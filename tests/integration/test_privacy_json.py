@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from privaat.bootstrap import Context
 from privaat.web.app import create_app
+from privaat.web.pages import privacy
 
 JSON_LD = "application/ld+json"
 
@@ -56,16 +57,14 @@ def test_the_html_statement_links_its_json_twin(app_client: TestClient) -> None:
 def test_the_json_twin_is_built_once_per_policy(
     app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from privaat.policy import jsonld
-
     calls: list[object] = []
-    build = jsonld.policy_jsonld
+    build = privacy.policy_jsonld
 
     def counted(policy: Any) -> dict[str, Any]:
         calls.append(policy)
         return build(policy)
 
-    monkeypatch.setattr(jsonld, "policy_jsonld", counted)
+    monkeypatch.setattr(privacy, "policy_jsonld", counted)
     first = app_client.get("/privacy.json")
     second = app_client.get("/privacy.json")
     assert first.content == second.content

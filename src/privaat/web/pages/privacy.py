@@ -14,12 +14,11 @@ ever ran with is stored at start-up (``services.policy_versions``) and stays rea
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from datetime import date
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -28,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import State
 
 from privaat.policy.diff import PolicyDiff
+from privaat.policy.jsonld import policy_jsonld
 from privaat.policy.schema import Policy
 from privaat.policy.wording import translator
 from privaat.render.language import LANGUAGES, formatting_locale, negotiate_language
@@ -248,13 +248,7 @@ def _rendered(
 @per_policy
 def _jsonld(policy: Policy) -> bytes:
     """The JSON-LD document, built once per policy."""
-    try:  # helper D's export (issue 9); the plain policy until it lands
-        module = importlib.import_module("privaat.policy.jsonld")
-    except ImportError:
-        document: dict[str, Any] = policy.model_dump(mode="json")
-    else:
-        document = module.policy_jsonld(policy)
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(policy_jsonld(policy), ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _served(request: Request) -> frozenset[str]:

@@ -5,6 +5,8 @@
                        (duplicate keys, merge keys, non-text keys)
          ──pydantic─▶ Policy                           (schema errors, mapped back to lines)
          ──check────▶ ``validate.check_policy``        (cross-references, mapped back to lines)
+                      ``validate.check_publication``   (what the statement and the register
+                                                        need; ``publication=False`` skips it)
 
 Every stage collects all its problems, and a stage runs only when the one before it found
 none (cross-checks need a typed ``Policy``); any problem ends in one ``PolicyError`` whose
@@ -95,7 +97,7 @@ class PolicyTooLarge(PolicyError):
         self.reason = reason
 
 
-def load_policy(text: str, *, source: str = "<policy>", publication: bool = False) -> Policy:
+def load_policy(text: str, *, source: str = "<policy>", publication: bool = True) -> Policy:
     """Parse, validate and cross-check policy YAML; ``source`` names it in every problem.
 
     ``publication``: also demand what the statement and the register need (the DPO
@@ -133,7 +135,7 @@ def locate(
     return document.problems
 
 
-def load_policy_file(path: Path, *, publication: bool = False) -> Policy:
+def load_policy_file(path: Path, *, publication: bool = True) -> Policy:
     """Read and load a policy file; an unreadable file raises ``OSError`` unchanged."""
     return load_policy(read_policy_text(path), source=str(path), publication=publication)
 

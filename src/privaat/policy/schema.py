@@ -468,6 +468,10 @@ class ProcessingActivity(_Strict):
     during_restriction: bool = False
     # runs for people without an account, or after it is closed (e.g. tax records)
     after_account_closure: bool = False
+    # P18, art. 8: keeps running for a person found to be under 16, whose other processing
+    # stops: the protection itself (closing the account, erasing the data, the minor flag).
+    # Legal obligations continue for minors anyway; this is for an activity on another basis
+    continues_for_minors: bool = False
     automated_decision: bool = False
     # the cookies and similar technologies this activity sets or reads (Tw 11.7a)
     cookies: tuple[Cookie, ...] = ()

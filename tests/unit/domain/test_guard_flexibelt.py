@@ -272,12 +272,24 @@ def test_p1_p20_account_runs_while_active_and_stops_at_closure() -> None:
     assert _reason("account", replace(CUSTOMER, minor=True)) is DenyReason.MINOR
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 9: domain/guard.py must let an activity with continues_for_minors run for a "
+    "minor (minor_protection left legal_obligation: art. 8 governs consent, not a duty)",
+)
 def test_p18_minor_flag_stops_everything_but_what_the_law_compels() -> None:
     minor = replace(ALL_CONSENTS, minor=True)
     allowed = {a.id for a in POLICY.activities if GUARD.decide(a.id, minor, NOW).allowed}
     assert {"rights_handling", "minor_protection", "breach_handling"} <= allowed
     assert not allowed & {"account", "marketing_email", "website_analytics", "shop_orders"}
-    assert all(POLICY.activity(a).legal_basis is LegalBasis.LEGAL_OBLIGATION for a in allowed)
+    # what the law compels, and the protection of the child itself (art. 8; not a legal
+    # obligation, so the policy says it continues)
+    assert all(
+        POLICY.activity(a).legal_basis is LegalBasis.LEGAL_OBLIGATION
+        or POLICY.activity(a).continues_for_minors
+        for a in allowed
+    )
+    assert {a for a in allowed if POLICY.activity(a).continues_for_minors} == {"minor_protection"}
 
 
 def test_l34_tax_records_outlive_the_account() -> None:

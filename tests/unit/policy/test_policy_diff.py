@@ -380,6 +380,8 @@ CASES = [
     pytest.param(_set(f"{A}.web_statistics.cookies.0.recipient", None),
                  [("web_statistics", "cookies[_stats].recipient", M, False)],
                  id="cookie-read-by-another-party"),
+    pytest.param(_set(f"{A}.account.continues_for_minors", True),
+                 [("account", "continues_for_minors", M, False)], id="now-continues-for-minors"),
     pytest.param(_set(f"{A}.fraud_detection.profiling", _text("A risk score per order.")),
                  [("fraud_detection", "profiling", M, False)], id="now-profiles"),
     pytest.param(_set(f"{A}.web_statistics.transfers",

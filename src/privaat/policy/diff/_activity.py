@@ -100,8 +100,8 @@ _ACTIVITY_FIELDS = frozenset(
     """id name description promises notes fides_data_use legal_basis legitimate_interest
     purposes data_categories data_subjects sources recipients retention transfers consent
     requires_consent_of objection during_restriction after_account_closure automated_decision
-    cookies profiling situation register_description notice surprise requirement lia
-    security dpia""".split()
+    continues_for_minors cookies profiling situation register_description notice surprise
+    requirement lia security dpia""".split()
 )
 
 # texts for the register and the statement's layout: how the activity is described, not
@@ -217,6 +217,7 @@ _TOGGLES = {
     "during_restriction": (True, "continues while processing is restricted (art. 18(2))"),
     "after_account_closure": (True, "continues after the account is closed (art. 13(2)(a))"),
     "automated_decision": (True, "takes automated decisions (art. 13(2)(f), 22)"),
+    "continues_for_minors": (True, "continues for a person found to be under 16 (art. 8)"),
 }
 
 

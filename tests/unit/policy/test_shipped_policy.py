@@ -8,16 +8,21 @@ from pathlib import Path
 import pytest
 
 from privaat.policy.loader import load_policy_file
+from privaat.policy.period import Period
 from privaat.policy.schema import (
     Channel,
+    DataSource,
+    DpiaCriterion,
     LegalBasis,
     Policy,
     PolicyBlock,
     RecipientRole,
     RetentionStart,
     Safeguard,
+    StorageKind,
 )
 from privaat.policy.vocab import EEA_COUNTRIES
+from privaat.render.readability import BANNED_FIRST_LAYER, check, count_words, split_sentences
 
 SHIPPED = Path(__file__).resolve().parents[3] / "policies" / "flexibelt.yaml"
 
@@ -289,3 +294,407 @@ def test_every_text_is_published_in_dutch_and_english(policy: Policy) -> None:
         for text in (activity.name, activity.description):
             assert text.nl.strip() and text.en.strip(), activity.id
             assert text.nl != text.en, activity.id
+
+
+# --- issue 9 item 1: the corrections of the legal review, point by point -------------------
+
+
+def test_l37_p16_google_analytics_goes_to_google_llc_on_the_dpf_with_sccs_behind_it(
+    policy: Policy,
+) -> None:
+    (transfer,) = policy.activity("website_analytics").transfers
+
+    assert (transfer.recipient, transfer.country) == ("google_analytics", "US")
+    assert transfer.safeguard is Safeguard.DATA_PRIVACY_FRAMEWORK
+    assert transfer.fallback is Safeguard.SCC
+    assert transfer.importer == "Google LLC"
+    # the recipient's own text no longer says the DPF is not relied on
+    assert "Data Privacy Framework is not relied on" not in SHIPPED.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("activity_id", "channel"),
+    [
+        pytest.param("essential_cookies", Channel.BROWSER_SETTINGS, id="l88-p14-essential-cookies"),
+        pytest.param(
+            "datacenter_login_location", Channel.ACCOUNT_PREFERENCES, id="l88-p9-login-location"
+        ),
+    ],
+)
+def test_l88_cookies_and_login_location_rest_on_a_legitimate_interest_open_to_objection(
+    policy: Policy, activity_id: str, channel: Channel
+) -> None:
+    activity = policy.activity(activity_id)
+
+    assert activity.legal_basis is LegalBasis.LEGITIMATE_INTEREST
+    assert activity.legitimate_interest is not None and activity.lia is not None
+    assert activity.objection.possible
+    assert channel in activity.objection.channels
+
+
+def test_p18_l47_minor_protection_is_no_legal_obligation_and_goes_on_for_a_minor(
+    policy: Policy,
+) -> None:
+    minors = policy.activity("minor_protection")
+
+    # art. 8 sets the age for consent; it imposes no duty to process (review, issue 9)
+    assert minors.legal_basis is LegalBasis.LEGITIMATE_INTEREST
+    assert minors.lia is not None and minors.objection.possible
+    assert minors.continues_for_minors
+    assert [a.id for a in policy.activities if a.continues_for_minors] == ["minor_protection"]
+
+
+def test_p18_l46_the_minors_text_says_30_days_and_the_optional_birth_date(policy: Policy) -> None:
+    minors = policy.activity("minor_protection")
+
+    assert "binnen 30 dagen" in minors.description.nl
+    assert "geboortedatum" in minors.description.nl
+    # the age confirmation lives as long as the account, then 30 days
+    assert minors.retention.starts is RetentionStart.ACCOUNT_CLOSURE
+    assert minors.retention.period.days == 30
+
+
+def test_l46_the_stored_optional_birth_date_is_disclosed(policy: Policy) -> None:
+    # accounts.birth_date_enc belongs to minor_protection / age_confirmation
+    category = policy.category("age_confirmation")
+
+    assert "geboortedatum" in category.name.nl and "date of birth" in category.name.en
+    assert category.fides == "user.demographic.date_of_birth"
+    assert "age_confirmation" in policy.activity("minor_protection").data_categories
+    assert "geboortedatum" in policy.activity("account").description.nl
+
+
+def test_p12_l36_disclosures_keep_only_the_log_for_five_years(policy: Policy) -> None:
+    disclosures = policy.activity("disclosures")
+
+    assert disclosures.retention.period.years == 5
+    assert disclosures.retention.applies_to == ("disclosure_records",)
+    assert policy.category("disclosure_records").name.nl.startswith("Verstrekkingslog")
+
+
+def test_p12_the_disclosures_text_no_longer_says_only_internally(policy: Policy) -> None:
+    disclosures = policy.activity("disclosures")
+
+    assert "alleen intern" not in disclosures.description.nl
+    assert "only internally" not in disclosures.description.en
+    assert disclosures.recipients  # recipients are named, so "only internally" was untrue
+    assert disclosures.notes is not None and "P12" in disclosures.notes
+
+
+def test_l34_tax_records_run_seven_years_from_the_end_of_the_financial_year(
+    policy: Policy,
+) -> None:
+    retention = policy.activity("tax_records").retention
+    holds = [
+        hold
+        for activity_id in ("account", "shop_orders")
+        for hold in policy.activity(activity_id).retention.legal_holds
+    ]
+
+    assert retention.starts is RetentionStart.EVENT and retention.period.years == 7
+    assert retention.event is not None
+    assert retention.event.nl == "het einde van het boekjaar van de factuur"
+    assert holds
+    for hold in holds:
+        assert hold.period.years == 7
+        assert "einde van het boekjaar van de factuur" in hold.ground.nl
+        assert "end of the financial year" in hold.ground.en
+
+
+def test_p14_the_cookies_the_privaat_app_sets_are_listed_with_their_lifetimes(
+    policy: Policy,
+) -> None:
+    cookies = {c.name: c for c in policy.activity("essential_cookies").cookies}
+
+    assert set(cookies) == {"privaat_session", "privaat_csrf", "privaat_lang"}
+    assert cookies["privaat_session"].lifetime == Period.parse("P7D")
+    assert cookies["privaat_csrf"].lifetime is None  # ends with the browser session
+    assert cookies["privaat_lang"].lifetime == Period.parse("P1Y")
+    assert all(c.first_party for c in cookies.values())
+
+
+def test_p14_p16_p17_every_third_party_cookie_has_a_lifetime_and_a_known_party(
+    policy: Policy,
+) -> None:
+    third_party = [(a, c) for a in policy.activities for c in a.cookies if c.recipient is not None]
+
+    assert {c.name for _, c in third_party} >= {"_ga", "fr", "NID"}
+    for activity, cookie in third_party:
+        assert cookie.recipient in activity.recipients, cookie.name
+        if cookie.kind is StorageKind.COOKIE:
+            assert cookie.lifetime is not None, cookie.name
+
+
+def test_l84_l22_a_call_detail_records_activity_limits_the_pbxs_traffic_data(
+    policy: Policy,
+) -> None:
+    cdr = policy.activity("call_detail_records")
+
+    assert policy.policy.public_electronic_communications_service
+    assert cdr.situation == "using_services"
+    assert "call_detail_records" in cdr.data_categories
+    assert policy.category("call_detail_records").dpv == "pd:CallLog"
+    # Tw 11.5(2): until the bill can no longer be disputed, counted from the invoice
+    assert cdr.retention.starts is RetentionStart.EVENT
+    assert cdr.retention.period == Period.parse("P2M")
+    assert DpiaCriterion.COMMUNICATION_DATA in cdr.dpia.criteria
+    assert "call_recordings" not in cdr.data_categories  # traffic data, never the content
+
+
+@pytest.mark.parametrize(
+    ("activity_id", "criteria"),
+    [
+        pytest.param(
+            "fraud_detection",
+            {DpiaCriterion.FRAUD_PREVENTION, DpiaCriterion.PROFILING},
+            id="l89-fraud",
+        ),
+        pytest.param("call_recording", {DpiaCriterion.COMMUNICATION_DATA}, id="l89-recording"),
+        pytest.param("call_detail_records", {DpiaCriterion.COMMUNICATION_DATA}, id="l89-cdr"),
+        pytest.param(
+            "datacenter_login_location", {DpiaCriterion.LOCATION_DATA}, id="l89-login-location"
+        ),
+        pytest.param(
+            "device_precise_location", {DpiaCriterion.LOCATION_DATA}, id="l89-precise-location"
+        ),
+        pytest.param(
+            "marketing_selection", {DpiaCriterion.PROFILING}, id="l89-marketing-profiling"
+        ),
+        pytest.param("website_analytics", {DpiaCriterion.PROFILING}, id="l89-analytics"),
+        pytest.param("staff_accounts", {DpiaCriterion.EMPLOYEE_MONITORING}, id="l89-staff"),
+    ],
+)
+def test_l89_l75_dpia_screening_meets_the_aps_list_where_it_should(
+    policy: Policy, activity_id: str, criteria: set[DpiaCriterion]
+) -> None:
+    dpia = policy.activity(activity_id).dpia
+
+    assert criteria <= set(dpia.criteria)
+    assert dpia.reference is not None and dpia.reference.startswith("DPIA-2026-")
+
+
+def test_l89_every_activity_is_screened_with_an_outcome(policy: Policy) -> None:
+    for activity in policy.activities:
+        assert activity.dpia.outcome is not None, activity.id
+
+
+def test_l89_every_activity_processing_location_is_screened_for_it(policy: Policy) -> None:
+    for activity in policy.activities:
+        if {"coarse_location", "precise_location"} & set(activity.data_categories):
+            assert DpiaCriterion.LOCATION_DATA in activity.dpia.criteria, activity.id
+
+
+def test_l80_profiling_is_named_where_it_happens(policy: Policy) -> None:
+    profiling = {a.id for a in policy.activities if a.uses_profiling}
+
+    assert profiling == {"fraud_detection", "marketing_selection", "website_analytics"}
+    for activity_id in profiling:
+        assert DpiaCriterion.PROFILING in policy.activity(activity_id).dpia.criteria
+
+
+def test_l75_every_legitimate_interest_row_names_its_own_lia(policy: Policy) -> None:
+    li = [a for a in policy.activities if a.legal_basis is LegalBasis.LEGITIMATE_INTEREST]
+    references = [a.lia for a in li]
+
+    assert all(ref is not None and ref.startswith("LIA-2026-") for ref in references)
+    assert len(set(references)) == len(li)  # one assessment per purpose
+    assert not [a.id for a in policy.activities if a.lia and a not in li]
+
+
+def test_l73_every_activity_has_its_own_security_and_a_third_person_description(
+    policy: Policy,
+) -> None:
+    measures = [a.security for a in policy.activities]
+
+    assert all(m is not None for m in measures)
+    assert len({m.nl for m in measures if m}) == len(measures)  # no paragraph repeated
+    for activity in policy.activities:
+        description = activity.register_description
+        assert description is not None, activity.id
+        # the register speaks of "the customer", never to "you"
+        assert not re.search(r"\b(u|uw|we)\b", description.nl), activity.id
+        assert not re.search(r"\b(you|your|we)\b", description.en, re.I), activity.id
+
+
+def test_l19_every_processors_art_28_agreement_is_named(policy: Policy) -> None:
+    for recipient in policy.recipients:
+        if recipient.role is RecipientRole.PROCESSOR:
+            assert recipient.agreement and len(recipient.agreement) > 10, recipient.id
+
+
+def test_l82_social_plugin_networks_are_joint_controllers_with_their_arrangement(
+    policy: Policy,
+) -> None:
+    for recipient_id in ("meta", "google_accounts"):
+        recipient = policy.recipient(recipient_id)
+        assert recipient.role is RecipientRole.JOINT_CONTROLLER
+        assert recipient.arrangement is not None
+        assert "samen verantwoordelijk" in recipient.arrangement.nl
+        assert "alleen verantwoordelijk" in recipient.arrangement.nl  # for what follows
+    assert set(policy.activity("social_plugins").recipients) == {"meta", "google_accounts"}
+
+
+def test_l83_flexibelt_is_a_processor_for_hosted_content(policy: Policy) -> None:
+    role = policy.processor_role
+
+    assert role is not None
+    for word in ("websites", "mailboxen", "bestanden", "voicemail", "verwerkersovereenkomst"):
+        assert word in role.nl
+    assert "privacyverklaring gaat daar niet over" in role.nl
+
+
+def test_l81_the_dpo_statement_says_none_is_appointed_and_why(policy: Policy) -> None:
+    officer = policy.data_protection_officer
+
+    assert officer is not None and not officer.appointed
+    assert "artikel 37" in officer.assessment.nl and "art. 37" in officer.assessment.en
+    assert "verkeersgegevens" in officer.assessment.nl  # WP243: telephony is monitoring
+
+
+# art. 13(2)(e): where the person provides the data, the statement says what is required
+def test_l79_every_activity_where_the_person_provides_data_states_the_requirement(
+    policy: Policy,
+) -> None:
+    for activity in policy.activities:
+        if DataSource.DATA_SUBJECT in activity.sources:
+            assert activity.requirement is not None, activity.id
+
+
+def test_l79_p1_the_account_requires_name_and_e_mail_and_nothing_more(policy: Policy) -> None:
+    requirement = policy.activity("account").requirement
+
+    assert requirement is not None
+    assert "Naam, e-mailadres en wachtwoord zijn nodig" in requirement.nl
+    assert "vrijwillig" in requirement.nl
+
+
+def test_just_in_time_notices_are_given_where_data_is_collected(policy: Policy) -> None:
+    noticed = {a.id for a in policy.activities if a.notice is not None}
+
+    assert noticed == {
+        "account",
+        "marketing_email",
+        "shop_orders",
+        "call_recording",
+        "support_account_access",
+    }
+    for activity_id in noticed:
+        notice = policy.activity(activity_id).notice
+        assert notice is not None and count_words(notice.nl) <= 30, activity_id
+
+
+def test_what_may_surprise_a_reader_is_one_sentence_on_four_to_six_activities(
+    policy: Policy,
+) -> None:
+    surprising = {a.id: a.surprise for a in policy.activities if a.surprise is not None}
+
+    assert 4 <= len(surprising) <= 6
+    assert {"call_recording", "fraud_detection", "support_account_access"} <= set(surprising)
+    for activity_id, surprise in surprising.items():
+        assert len(split_sentences(surprise.nl)) == 1, activity_id
+        assert len(split_sentences(surprise.en)) == 1, activity_id
+
+
+def test_p13_inside_the_eea_no_safeguard_is_needed_and_consent_and_contracts_are_kept(
+    policy: Policy,
+) -> None:
+    group = policy.activity("group_transfer")
+
+    assert "Binnen de EER is daarvoor geen extra bescherming nodig" in group.description.nl
+    assert group.legal_basis is LegalBasis.CONSENT
+    assert policy.recipient("flexibelt_group").agreement is not None
+    assert group.notes is not None and "P13" in group.notes
+
+
+def test_p17_flexibelt_receives_no_analytics_from_networks_and_adds_no_contacts(
+    policy: Policy,
+) -> None:
+    plugins = policy.activity("social_plugins")
+
+    assert "We krijgen geen statistieken van sociale netwerken" in plugins.description.nl
+    assert plugins.notes is not None and "P17" in plugins.notes
+    assert "add friends as contacts" in plugins.notes
+
+
+def _deviating_activities() -> set[str]:
+    """Activities whose YAML block, or the comment above it, cites a LEGAL L-id."""
+    lines = SHIPPED.read_text("utf-8").splitlines()
+    activities = lines[lines.index("activities:") + 1 :]
+    deviating: set[str] = set()
+    above: list[str] = []  # the comment lines between two activities
+    current: str | None = None
+    for line in activities:
+        start = re.match(r"  - id: (\w+)$", line)
+        if start:
+            current = start.group(1)
+            if any(re.search(r"\bL\d+\b", comment) for comment in above):
+                deviating.add(current)
+            above = []
+        elif line.startswith("  #"):
+            above.append(line)
+        elif current is not None and re.search(r"#.*\bL\d+\b", line):
+            deviating.add(current)
+    return deviating
+
+
+def test_every_deviation_from_the_seed_is_copied_into_the_registers_notes(
+    policy: Policy,
+) -> None:
+    deviating = _deviating_activities()
+
+    # the activities the review corrected are among them, whatever their comments say
+    assert deviating >= {"essential_cookies", "website_analytics", "social_plugins"}
+    for activity_id in deviating | {"minor_protection", "disclosures", "call_detail_records"}:
+        notes = policy.activity(activity_id).notes
+        assert notes is not None and len(notes) > 40, activity_id
+
+
+def test_every_public_dutch_text_is_b1(policy: Policy) -> None:
+    texts = [
+        (f"{a.id}.{field}", getattr(a, field))
+        for a in policy.activities
+        for field in (
+            "name",
+            "description",
+            "notice",
+            "surprise",
+            "requirement",
+            "profiling",
+            "legitimate_interest",
+        )
+    ]
+    texts += [(f"{a.id}.objection.note", a.objection.note) for a in policy.activities]
+    texts += [(f"situation {s.id}", s.title) for s in policy.situations]
+    texts += [(f"recipient {r.id}", r.description) for r in policy.recipients]
+    texts += [(f"cookie {c.name}", c.purpose) for a in policy.activities for c in a.cookies]
+    problems = [
+        f"{where}: {finding}"
+        for where, text in texts
+        if text is not None
+        for finding in check(text.nl, banned=BANNED_FIRST_LAYER)
+    ]
+
+    assert problems == []
+
+
+def test_descriptions_are_short_and_name_no_page_toggle_or_link(policy: Policy) -> None:
+    # channels are rendered only when the running system offers them (docs/statement.md)
+    named = re.compile(
+        r"afmeldlink|cookie-instellingen|voorkeuren (van|in) uw account|zet .* uit|"
+        r"unsubscribe link|cookie settings|account preferences",
+        re.I,
+    )
+    for activity in policy.activities:
+        for text in (activity.description.nl, activity.description.en):
+            assert count_words(text) <= 60, activity.id
+            assert not named.search(text), activity.id
+
+
+def test_no_p_or_l_id_appears_in_a_public_text(policy: Policy) -> None:
+    public = [
+        *(r.description for r in policy.recipients),
+        *(a.description for a in policy.activities),
+        *(t for a in policy.activities for t in (a.notice, a.requirement, a.surprise) if t),
+    ]
+    for text in public:
+        assert not re.search(r"\b[PL]\d+\b", text.nl + text.en), text.nl

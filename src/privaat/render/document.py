@@ -52,6 +52,12 @@ class Fact:
     label: str
     text: Inline = ""
     items: tuple[Inline, ...] = ()
+    # the overview table already shows ``text``: the statement's details give only the
+    # items, so the text is said once (the centre pages still read it from here)
+    in_table: bool = False
+    # False: kept for the centre pages (privaat.web.pages.holdings reads the facts of an
+    # activity's section), not printed in the statement, which says it in other words
+    printed: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from privaat.policy.wording import N_
 __all__ = [
     "AUTOMATED_DECISION_TEXT",
     "CHANGES",
-    "CHILDREN",
     "COMPLAINT",
     "COOKIES_INTRO",
     "OBJECTION_ABSOLUTE",
@@ -48,8 +47,7 @@ OBJECTION_BALANCING = N_(
 )
 
 WITHDRAW_EFFECT = N_(
-    "Withdrawing consent is as easy as giving it. What we did before you withdrew stays "
-    "lawful (GDPR art. 7(3))."
+    "Withdrawing consent is as easy as giving it. What we did before you withdrew stays lawful."
 )
 
 AUTOMATED_DECISION_TEXT = N_(
@@ -72,14 +70,6 @@ TRANSFERS_INTRO = N_(
     "We keep your data within the European Economic Area (EEA) where we can. Data goes "
     "outside the EEA only with the protection the GDPR demands (GDPR art. 44-49). You can "
     "ask us for a copy at {email}."
-)
-
-CHILDREN = (
-    N_(
-        "Our services are not meant for people under 16. Are you under 16? Then please do not "
-        "give us your data (GDPR art. 8)."
-    ),
-    N_("If we find data of someone under 16, we delete it as soon as possible."),
 )
 
 SUMMARY_RIGHTS = N_(

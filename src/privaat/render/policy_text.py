@@ -112,27 +112,16 @@ PUBLIC_RETENTION = RetentionPhrases(
 _SOURCE_WORDS: Mapping[DataSource, str] = MappingProxyType(
     {
         DataSource.DATA_SUBJECT: N_("provided by you"),
-        DataSource.OBSERVED: N_("recorded when you use our services"),
+        DataSource.OBSERVED: N_("recorded when you use our services"),  # shown with others
         DataSource.DERIVED: N_("derived by us"),
         DataSource.THIRD_PARTY: N_("received from others"),
-    }
-)
-# the legal basis in one or two words, for the overview table; the details give the article
-_SHORT_BASIS: Mapping[LegalBasis, str] = MappingProxyType(
-    {
-        LegalBasis.CONSENT: N_("your consent"),
-        LegalBasis.CONTRACT: N_("contract"),
-        LegalBasis.LEGAL_OBLIGATION: N_("legal obligation"),
-        LegalBasis.VITAL_INTERESTS: N_("vital interest"),
-        LegalBasis.PUBLIC_TASK: N_("public task"),
-        LegalBasis.LEGITIMATE_INTEREST: N_("our legitimate interest"),
     }
 )
 # where a person withdraws consent or objects, after "You can do that …"; a channel the
 # system must offer is shown only when it does, as a link to it
 CHANNEL_WORDS: Mapping[Channel, str] = MappingProxyType(
     {
-        Channel.ACCOUNT_PREFERENCES: N_("in your preferences in the privacy centre"),
+        Channel.ACCOUNT_PREFERENCES: N_("in your privacy preferences"),
         Channel.UNSUBSCRIBE_LINK: N_("with the unsubscribe link in every e-mail"),
         Channel.COOKIE_SETTINGS: N_("in the cookie settings"),
         Channel.SUPPORT_ACCESS_PAGE: N_("on the support access page of the privacy centre"),
@@ -419,11 +408,6 @@ class _Words:
                 paragraphs=tuple(self.fill(_(text)) for text in fixed_text.COMPLAINT),
             ),
             *(s for s in extra if s is not None),
-            Section(
-                anchor="children",
-                heading=_("Children"),
-                paragraphs=tuple(_(text) for text in fixed_text.CHILDREN),
-            ),
             self.changes_section(),
             self.contact(),
         )
@@ -453,8 +437,15 @@ class _Words:
         """One short paragraph (the description), its facts folded behind ``<details>``."""
         _, lang = self.t.gettext, self.lang
         facts = [
-            Fact(_("Purposes"), _enumerated(purpose_words(x, lang) for x in activity.purposes)),
-            Fact(_("Legal basis"), legal_basis_words(activity.legal_basis, lang)),
+            # the statement says the purpose in words (the name and the description); the
+            # DPV purposes are for the centre pages and the machine-readable twin
+            Fact(
+                _("Purposes"),
+                _enumerated(purpose_words(x, lang) for x in activity.purposes),
+                printed=False,
+            ),
+            # the overview table gives the basis with its article; said once
+            Fact(_("Legal basis"), legal_basis_words(activity.legal_basis, lang), in_table=True),
         ]
         if activity.legitimate_interest is not None:
             facts.append(
@@ -462,10 +453,12 @@ class _Words:
             )
         # the personal data (art. 14(1)(d)) and the recipients are in the overview table and
         # the recipients table, once; the details add what the table cannot hold
-        facts += [
-            Fact(_("Source"), _enumerated(_(_SOURCE_WORDS[s]) for s in activity.sources)),
-            self.retention(activity),
-        ]
+        # art. 14(2)(f): the source is news only where the data was not given or observed
+        if not set(activity.sources) <= {DataSource.DATA_SUBJECT, DataSource.OBSERVED}:
+            facts.append(
+                Fact(_("Source"), _enumerated(_(_SOURCE_WORDS[s]) for s in activity.sources))
+            )
+        facts.append(self.retention(activity))
         if activity.requirement is not None:
             facts.append(
                 Fact(_("Must you provide this data?"), public_text(activity.requirement, lang))
@@ -478,14 +471,12 @@ class _Words:
             channels = self.channel_parts(activity, activity.consent.channels)
             facts.append(Fact(_("Withdrawing consent"), Rich((*channels, "."))))
         if activity.objection.possible:
-            parts: list[str | Link] = [
-                *self.channel_parts(activity, activity.objection.channels),
-                ".",
-            ]
+            # where to object and what an objection does are said once, in the objection
+            # box; the details add only what this activity's note says beyond that
             if activity.objection.note is not None:
-                parts += [" ", _sentence(public_text(activity.objection.note, lang))]
-            parts += [" ", Link(_("What happens then?"), "#objection")]
-            facts.append(Fact(_("Objecting"), Rich(tuple(parts))))
+                note = _sentence(public_text(activity.objection.note, lang))
+                parts = (note, " ", Link(_("How to object"), "#objection"))
+                facts.append(Fact(_("Objecting"), Rich(parts)))
         return Section(
             anchor=f"activity-{activity.id}",
             heading=self.name(activity),
@@ -520,6 +511,7 @@ class _Words:
     def retention(self, activity: ProcessingActivity) -> Fact:
         _, lang, retention = self.t.gettext, self.lang, activity.retention
         main = retention_in_words(retention, lang, PUBLIC_RETENTION)
+        in_table = not retention.applies_to  # the overview table states the plain rule
         if retention.applies_to:
             main = _("{categories}: {period}").format(
                 categories=_capitalised(self.listed(self.category_names(retention.applies_to))),
@@ -543,7 +535,7 @@ class _Words:
             )
             for step in retention.minimise
         ]
-        return Fact(_("Retention"), main, tuple(items))
+        return Fact(_("Retention"), main, tuple(items), in_table=in_table)
 
     # --- the tables ------------------------------------------------------------------------
 
@@ -554,7 +546,7 @@ class _Words:
             (
                 Rich((Link(self.name(a), f"#activity-{a.id}"),)),
                 _enumerated(self.category_names(a.data_categories)),
-                _(_SHORT_BASIS[a.legal_basis]),
+                legal_basis_words(a.legal_basis, self.lang),
                 retention_in_words(a.retention, self.lang, PUBLIC_RETENTION),
                 self.recipient_names(a),
             )
@@ -581,7 +573,7 @@ class _Words:
     def recipient_names(self, activity: ProcessingActivity) -> str:
         # P12: "alleen intern": without recipients the data stays with our own staff
         if not activity.recipients:
-            return self.t.gettext("only our own staff")
+            return self.t.gettext("only inside our company")
         return "; ".join(self.policy.recipient(r).name for r in activity.recipients)
 
     def recipients_table(self) -> Section:

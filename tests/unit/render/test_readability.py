@@ -241,9 +241,10 @@ def _markdown_words(markdown: str) -> int:
 @pytest.mark.parametrize("everything", [False, True], ids=["nothing-offered", "all-offered"])
 def test_the_whole_dutch_statement_is_shorter_than_5800_words(everything: bool) -> None:
     assert _markdown_words(_rendered(Format.MARKDOWN, everything)) < MAX_STATEMENT_WORDS
-    visible = _page(_rendered(Format.HTML, everything)).text
-    body = visible[visible.index("Privacyverklaring van") :]
-    assert count_words(body) < MAX_STATEMENT_WORDS + 200  # the HTML adds the contents list
+    html = _rendered(Format.HTML, everything)
+    body = _page(html[html.index("<body>") :]).text
+    # the page adds its contents list and, for screen readers, each details' heading
+    assert count_words(body) < MAX_STATEMENT_WORDS + 300
 
 
 def test_the_whole_dutch_statement_uses_one_word_for_one_thing() -> None:

@@ -193,3 +193,13 @@ def test_ropa_refuses_an_unknown_format() -> None:
     result = _run("ropa", "--policy", str(SHIPPED), "--format", "xlsx")
     assert result.exit_code == 2
     assert "'xlsx' is not one of 'csv', 'json', 'html'" in _message(result.stderr)
+
+
+def test_render_names_the_channels_the_app_serves_and_no_others() -> None:
+    result = _run("policy", "render", "--policy", str(SHIPPED), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    # the app's own routes, read without a server: rectification and closing are live pages
+    assert 'href="/account/edit"' in result.stdout and 'href="/account/close"' in result.stdout
+    # the cookie settings (issue 10) have no page yet, so the text does not promise them
+    assert "cookie settings" not in result.stdout.lower()
+    assert 'href="/cookies"' not in result.stdout

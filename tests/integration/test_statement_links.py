@@ -28,6 +28,7 @@ from privaat.web.channels import offered
 from privaat.web.pages import privacy
 
 _HREF = re.compile(r'href="([^"]*)"')
+_MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 @pytest.fixture
@@ -56,8 +57,11 @@ def test_every_link_of_the_statement_works_in_the_running_app(
     customer_account = customer(app_context)
     with TestClient(create_app(app_context), client=("145.97.0.1", 50000)) as client:
         html = client.get("/privacy", params={"lang": lang}).text
+        markdown = client.get("/privacy.md", params={"lang": lang}).text
         hrefs = _hrefs(html)
         local = [h for h in hrefs if h.startswith("/")]
+        # the Markdown twin links the same pages (its language links are to itself)
+        local += [h for h in _MD_LINK.findall(markdown) if h.startswith("/") and h not in local]
         mails = [h for h in hrefs if h.startswith("mailto:")]
         fragments = [h for h in hrefs if h.startswith("#")]
         elsewhere = [h for h in hrefs if h not in {*local, *mails, *fragments}]

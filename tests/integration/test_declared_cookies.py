@@ -25,7 +25,7 @@ from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import FixedClock
 from privaat.domain.principal import StaffRole
 from privaat.policy.schema import Cookie, Policy
-from privaat.settings import Mode, Settings
+from privaat.settings import Mode, Settings, default_policy_file
 from privaat.web.app import create_app
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -127,25 +127,57 @@ def _check(jar: Jar, context: Context) -> None:
                 assert max_age <= allowed, f"{name}: {max_age} s, declared {cookie.lifetime}"
 
 
+SHOP = default_policy_file().parent / "webwinkel-voorbeeld.yaml"  # another provider's file
+
+
 @pytest.fixture(params=["http", "https"])
-def site(
-    request: pytest.FixtureRequest, database_url: str, engine: Engine, clock: FixedClock,
-    tmp_path: Path,
-) -> Iterator[tuple[Context, TestClient]]:  # fmt: skip
-    base = "http://testserver" if request.param == "http" else "https://privacy.example.nl"
+def scheme(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _site(
+    scheme: str, database_url: str, engine: Engine, clock: FixedClock, var: Path, policy: Path
+) -> tuple[Context, TestClient]:
+    base = "http://testserver" if scheme == "http" else "https://privacy.example.nl"
     settings = Settings(
-        mode=Mode.TEST, database_url=database_url, var_dir=tmp_path / "var", base_url=base
+        mode=Mode.TEST, database_url=database_url, var_dir=var, base_url=base, policy_file=policy
     )
     context = bootstrap(settings, clock=clock, engine=engine, run_migrations=False)
-    with TestClient(create_app(context), base_url=base, client=("145.97.0.1", 50000)) as client:
+    return context, TestClient(create_app(context), base_url=base, client=("145.97.0.1", 50000))
+
+
+@pytest.fixture
+def site(
+    scheme: str, database_url: str, engine: Engine, clock: FixedClock, tmp_path: Path
+) -> Iterator[tuple[Context, TestClient]]:
+    context, client = _site(
+        scheme, database_url, engine, clock, tmp_path / "var", default_policy_file()
+    )
+    with client:
+        yield context, client
+    context.close()
+
+
+@pytest.fixture(params=["flexibelt", "webwinkel-voorbeeld"])
+def any_site(
+    request: pytest.FixtureRequest,
+    scheme: str,
+    database_url: str,
+    engine: Engine,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> Iterator[tuple[Context, TestClient]]:
+    policy = default_policy_file() if request.param == "flexibelt" else SHOP
+    context, client = _site(scheme, database_url, engine, clock, tmp_path / "var", policy)
+    with client:
         yield context, client
     context.close()
 
 
 def test_p14_every_cookie_of_the_pages_and_the_api_is_declared(
-    site: tuple[Context, TestClient],
+    any_site: tuple[Context, TestClient],
 ) -> None:
-    context, client = site
+    context, client = any_site
     account = customer(context)
     jar = Jar()
     _walk_as_visitor_and_customer(client, jar, account.email)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,17 @@ def test_the_statement_stays_readable_while_the_versions_cannot_be_read(
     assert response.status_code == 200
     assert "Privacyverklaring van Flexibelt" in response.text
     assert "Wat is er veranderd" not in response.text  # the box waits for the database
+
+
+def test_every_link_of_an_earlier_version_works(
+    two_versions: tuple[Context, Policy, Policy],
+) -> None:
+    context, _v1, _v2 = two_versions
+    with _client(context) as client:
+        html = client.get("/privacy/v/1", params={"lang": "en"}).text
+        local = sorted(set(re.findall(r'href="(/[^"]*)"', html)))
+        answers = {href: client.get(unescape(href), follow_redirects=False) for href in local}
+    assert "/privacy" in local and "/privacy/v/1?lang=nl" in local
+    for href, answer in answers.items():
+        login = answer.status_code == 303 and answer.headers["location"].startswith("/login")
+        assert answer.status_code == 200 or login, (href, answer.status_code)

@@ -62,3 +62,34 @@ def test_forms_in_english_pass_axe(
     page.goto(server.url(f"{path}?lang=en"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     inspect(f"{path.strip('/')}-en")
+
+
+def test_privacy_statement_links_lead_somewhere_and_its_details_open_by_keyboard(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    # issue 9: the statement names only what runs, so every link it holds must answer
+    page.goto(server.url("/privacy?lang=nl"))
+    hrefs = page.locator("main a[href]").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert hrefs
+    for href in dict.fromkeys(hrefs):
+        if href.startswith("#"):
+            assert page.locator(f"[id='{href[1:]}']").count() == 1, href
+        elif href.startswith("/"):
+            answer = page.request.get(server.url(href))
+            assert answer.status < 400, f"{href}: {answer.status}"
+    alternate = page.locator("link[rel=alternate][type='application/ld+json']")
+    if alternate.count():
+        answer = page.request.get(server.url(alternate.get_attribute("href") or ""))
+        assert answer.status == 200
+    # the first activity's details: closed, opened from the keyboard, its facts then visible
+    details = page.locator("details").first
+    expect(details).not_to_have_attribute("open", "")
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(details).to_have_attribute("open", "")
+    expect(details.locator("li").first).to_be_visible()
+    expect(page.locator("#objection")).to_be_visible()
+    expect(page.locator("#overview caption")).to_be_visible()
+    inspect("privacy-nl-details-open")

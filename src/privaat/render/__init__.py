@@ -1,7 +1,11 @@
-"""What the policy file publishes: the public privacy policy and the art. 30 register.
+"""What the policy file publishes: the public privacy statement and the art. 30 register.
 
     Policy ─┬─ policy_text.render_policy_text ──► HTML page | Markdown   (nl, en)
+            │    + StatementContext (what the app offers, versions, the diff)
             └─ ropa_output.render_ropa ─────────► CSV | JSON | HTML table (nl, en)
+
+The statement is layered and names only the channels the running system offers
+(``statement_context``); ``readability`` is the pure B1 check its texts pass in the tests.
 
 Both are rendered with Jinja2 (``templates/``, HTML autoescaped) and Babel (dates, lists,
 country names, Accept-Language negotiation). Every word is an English msgid translated by the

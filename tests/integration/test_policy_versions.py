@@ -199,6 +199,8 @@ def test_the_versions_page_lists_every_version_with_its_date(
         dutch = client.get("/privacy/versions", params={"lang": "nl"})
         english = client.get("/privacy/versions", params={"lang": "en"})
     assert dutch.status_code == 200 and dutch.headers["content-language"] == "nl"
+    assert "<h1>Alle versies van deze privacyverklaring</h1>" in dutch.text
+    assert "<h1>All versions of this privacy statement</h1>" in english.text
     assert '<a href="/privacy?lang=nl">Versie 2</a>' in dutch.text
     assert '<a href="/privacy/v/1?lang=nl">Versie 1</a>' in dutch.text
     assert "26 november 2026" in dutch.text and "27 november 2026" in dutch.text

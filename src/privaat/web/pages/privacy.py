@@ -290,7 +290,7 @@ def _versions_page(policy: Policy, lang: str, stored: list[StoredVersion]) -> st
             words += " " + _("This version applies from {date}.").format(date=day(effective))
         link = escape(_("Version {version}").format(version=number))
         items.append(f'<li><a href="{escape(href)}?lang={lang}">{link}</a> ({escape(words)})</li>')
-    title = escape(_("Privacy statement of {controller}").format(controller=policy.controller.name))
+    title = escape(_("All versions of this privacy statement"))
     links = " · ".join(
         f'<a href="{VERSIONS_HREF}?lang={code}" hreflang="{code}" lang="{code}">{escape(name)}</a>'
         for code, name in _OWN_NAMES.items()

@@ -13,6 +13,7 @@ import pytest
 from privaat.domain.activities import ACCOUNT, LOGIN, LOGIN_LOCATION, NOTICES
 from privaat.policy.loader import load_policy_file
 from privaat.policy.schema import LegalBasis, Policy
+from privaat.policy.validate import check_policy, check_publication
 from privaat.render.policy_text import Format, render_policy_text
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
@@ -81,3 +82,11 @@ def test_it_renders_as_its_own_public_policy(shop: Policy, lang: str, fmt: Forma
 
     assert "De Theepot B.V." in text and "privacy@theepot.example" in text
     assert "Flexibelt" not in text
+
+
+def test_it_is_fit_to_publish_under_the_issue_9_rules(shop: Policy) -> None:
+    # the DPO statement, register texts, LIAs, DPIA screening and art. 13(2)(e) texts
+    assert check_policy(shop) == [] and check_publication(shop) == []
+    assert shop.data_protection_officer is not None
+    assert shop.activity("minor_protection").continues_for_minors
+    assert {a.situation for a in shop.activities} <= {s.id for s in shop.situations}

@@ -363,6 +363,12 @@ def _basis(where: Location, activity: ProcessingActivity) -> Iterator[Finding]:
             f"a legitimate-interest statement on an activity based on {basis.value} "
             "(art. 13(1)(c): one ground per purpose)",
         )
+    if activity.lia is not None and basis is not LegalBasis.LEGITIMATE_INTEREST:
+        # L75: an LIA weighs an art. 6(1)(f) interest; on another basis it misleads the register
+        yield Finding(
+            where + ("lia",),
+            f"a legitimate interests assessment on an activity based on {basis.value}",
+        )
     if basis is LegalBasis.LEGITIMATE_INTEREST and not objection.possible:
         yield Finding(
             where + ("objection", "possible"),

@@ -787,3 +787,12 @@ def test_loading_for_publication_demands_the_dpo_statement() -> None:
     assert load_policy(without, publication=False).data_protection_officer is None
     with pytest.raises(PolicyError, match="data protection officer"):
         load_policy(without, publication=True)
+
+
+def test_l75_an_lia_belongs_to_a_legitimate_interest_only() -> None:
+    findings = check_policy(with_activity(ACCOUNT, lia="LIA-9"))
+
+    assert at(findings, "activities", ACCOUNT, "lia") == [
+        "a legitimate interests assessment on an activity based on contract"
+    ]
+    assert check_policy(with_activity(SELECTION, lia="LIA-9")) == []

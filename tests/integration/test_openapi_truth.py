@@ -199,3 +199,11 @@ def test_rectification_does_not_document_null_for_a_required_field(
     # PATCH {"language": null} is a 422 "cannot be empty" (a schemathesis finding)
     schema = _request_schema(document, "AccountUpdate")["properties"][field]
     assert {"type": "null"} not in schema.get("anyOf", [])
+
+
+def test_a_problems_instance_is_a_uri_reference_even_for_an_awkward_path(api: TestClient) -> None:
+    # RFC 9457 §3.1.5: "instance" is a URI reference; schemathesis sent "/privacy/v/<\x03"
+    # and got the decoded path back, which no URI may hold
+    response = api.get("/privacy/v/%3C%03 x")
+    assert response.status_code == 422
+    assert response.json()["instance"] == "/privacy/v/%3C%03%20x"

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from typing import Any, cast
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -60,6 +61,16 @@ class ProblemError(Exception):
         self.headers = headers
 
 
+# RFC 3986 §3.3: the characters a path segment may hold unencoded, besides "/"
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+
+
+def _instance(request: Request) -> str:
+    """The request's path as a URI reference (RFC 9457 §3.1.5): re-encoded, so a path holding
+    a control character or a space still makes a valid ``instance``."""
+    return quote(request.url.path, safe=_PATH_SAFE)
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -75,7 +86,7 @@ def problem_response(
         "type": TYPE_BASE + slug,
         "title": title,
         "status": status,
-        "instance": request.url.path,
+        "instance": _instance(request),
     }
     if detail:
         body["detail"] = detail

@@ -155,9 +155,6 @@ def privacy_versions(request: Request, policy: PolicyDep, lang: LangQuery = None
     response_class=HTMLResponse,
     summary="One published version of the privacy statement",
     responses={404: documented_problem(404, description="No version with this number.")},
-    # left out of the OpenAPI document until a problem's ``instance`` is percent-encoded
-    # (web.problems uses the decoded path, not a uri-reference for "/privacy/v/<\x03")
-    include_in_schema=False,
 )
 def privacy_version(
     request: Request,

@@ -275,7 +275,7 @@ def policy_document(
             else None
         ),
         json_href=context.json_href,
-        json_label=_("This privacy statement in a machine-readable form (JSON-LD)"),
+        json_label=_("Machine-readable (JSON-LD)"),
     )
 
 

@@ -867,7 +867,8 @@ class _Words:
         if head not in _POLICY_CHANGE_WORDS:
             return _(_OTHER_POLICY_CHANGE)
         entry = rest.partition(".")[0]
-        return _(_POLICY_CHANGE_WORDS[head]).format(name=self.catalogue_name(head, entry))
+        line = _(_POLICY_CHANGE_WORDS[head]).format(name=self.catalogue_name(head, entry))
+        return line[:-1] if line.endswith("..") else line  # "Stats Inc." ends the line
 
     def catalogue_name(self, catalogue: str, entry: str) -> str:
         try:

@@ -1111,3 +1111,35 @@ def test_accept_language_is_negotiated_with_dutch_as_the_default(
     header: str | None, lang: str
 ) -> None:
     assert negotiate_language(header) == lang
+
+
+def test_a_recipient_moving_country_is_announced_with_its_name() -> None:
+    old = _small(recipients=["stats"])
+    data = old.model_dump(mode="json", exclude_none=True)
+    data["recipients"][0]["country"] = "CA"
+    new = Policy.model_validate(data)
+    context = StatementContext(changes=diff_policies(old, new))
+    text = _squashed(render_policy_text(new, lang="nl", fmt=Format.MARKDOWN, context=context))
+    assert "- Een ontvanger is veranderd: Stats Inc. " in text  # one full stop after "Inc."
+
+
+# --- situations -----------------------------------------------------------------------------------
+
+
+def test_without_situations_the_activities_stand_under_one_heading() -> None:
+    page = _page(render_policy_text(_small(), lang="nl", fmt=Format.HTML))
+    section = next(s for s in page.sections if s.anchor == "situation-other")
+    assert section.heading == "Welke persoonsgegevens we verwerken en waarom"
+
+
+def test_an_activity_without_a_situation_goes_in_a_last_section() -> None:
+    data = _small().model_dump(mode="json", exclude_none=True)
+    second = {**data["activities"][0], "id": "second", "name": {"nl": "Tweede", "en": "Second"}}
+    data["activities"][0]["situation"] = "buying"
+    data["activities"].append(second)
+    data["situations"] = [{"id": "buying", "title": {"nl": "Als u iets koopt", "en": "Buying"}}]
+    page = _page(render_policy_text(Policy.model_validate(data), lang="nl", fmt=Format.HTML))
+    anchors = [s.anchor for s in page.sections if s.anchor.startswith("situation-")]
+    assert anchors == ["situation-buying", "situation-other"]
+    last = next(s for s in page.sections if s.anchor == "situation-other")
+    assert last.heading == "Overige verwerkingen" and "Tweede" in last.text

@@ -222,6 +222,13 @@ def test_the_first_layer_reads_at_b1_without_jargon() -> None:
     assert check(_summary_text(), banned=BANNED_FIRST_LAYER) == []
 
 
+def test_the_english_first_layer_is_at_most_250_words_too() -> None:
+    html = render_policy_text(load_policy_file(default_policy_file()), lang="en", fmt=Format.HTML)
+    summary = next(s for s in _page(html).sections if s.anchor == "in-short")
+    assert count_words(summary.text) <= MAX_SUMMARY_WORDS
+    assert "Reading time of this summary:" in summary.text
+
+
 def test_the_first_layer_is_at_most_250_words_and_says_its_reading_time() -> None:
     words = count_words(_summary_text())
     assert words <= MAX_SUMMARY_WORDS

@@ -363,6 +363,9 @@ def test_the_register_and_the_data_map_come_from_the_policy_and_the_tables(
     _as(console, context, clock, StaffRole.PRIVACY_OFFICER)
     ropa = console.get("/console/ropa").text
     assert all(f'id="ropa-{a.id}"' in ropa for a in context.policy.activities)
+    # issue 9: what holds for every activity is stated once: the street appears in the
+    # controller's and the privacy contact's address, not on each of the activities' cards
+    assert ropa.count(context.policy.controller.address.street) == 2
     data_map = console.get("/console/data-map").text
     assert 'id="map-staff_members"' in data_map and 'id="map-accounts"' in data_map
 

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.i18n import N_, translations
-from privaat.policy.ropa import ropa_rows
+from privaat.policy.ropa import ropa_header, ropa_rows
 from privaat.render.ropa_output import column_labels
 from privaat.services.console import data_map_tables
 from privaat.services.errors import (
@@ -253,6 +253,8 @@ def ropa(request: Request, ctx: ContextDep, staff: CurrentStaff) -> Response:
         request,
         "console/ropa.html.j2",
         staff,
+        header=ropa_header(ctx.policy, lang),
+        controller_name=ctx.policy.controller.name,
         rows=ropa_rows(ctx.policy, lang),
         labels=column_labels(lang),
     )

@@ -188,11 +188,6 @@ def test_p14_every_cookie_of_the_pages_and_the_api_is_declared(
     _check(jar, context)
 
 
-# the policy file (helper A's) does not declare the console cookie yet: strict, so this turns
-# red the moment it does and the mark must go
-@pytest.mark.xfail(
-    strict=True, reason="privaat_console is not yet in staff_accounts.cookies of the policy file"
-)
 def test_p14_the_consoles_staff_cookie_is_declared_under_staff_accounts(
     site: tuple[Context, TestClient], clock: FixedClock
 ) -> None:

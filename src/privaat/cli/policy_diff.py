@@ -164,10 +164,13 @@ def _configured_policy_file() -> Path:
         _fail(f"invalid settings (PRIVAAT_*): {problems}", Exit.USAGE)
 
 
-def _read(path: Path) -> Policy | PolicyError:
-    """The policy in ``path``, or the problems that make it invalid; unreadable files exit."""
+def _read(path: Path, *, publication: bool = True) -> Policy | PolicyError:
+    """The policy in ``path``, or the problems that make it invalid; unreadable files exit.
+
+    ``publication=False`` for the old side of a diff: a version published before the check
+    demanded what publishing now needs (issue 9) must still be comparable."""
     try:
-        return load_policy_file(path)
+        return load_policy_file(path, publication=publication)
     except PolicyTooLarge as error:  # too big to read whole: unreadable, like policy check
         _fail(f"{path}: cannot read the policy file: {error.reason}", Exit.USAGE)
     except PolicyError as error:
@@ -197,7 +200,7 @@ def _load_or_exit(path: Path) -> Policy:
 
 def _load_both(old: Path, new: Path) -> tuple[Policy, Policy]:
     """Both policies; when either is invalid, the problems of both are listed before exiting."""
-    before, after = _read(old), _read(new)
+    before, after = _read(old, publication=False), _read(new)
     if isinstance(before, Policy) and isinstance(after, Policy):
         return before, after
     _report_invalid({p: r for p, r in ((old, before), (new, after)) if isinstance(r, PolicyError)})

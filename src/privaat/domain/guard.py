@@ -247,14 +247,16 @@ class _Rule:
                 activity.after_account_closure
                 or ACCOUNTLESS_SUBJECTS.intersection(activity.data_subjects)
             ),
+            # P18, L47: what the law compels, and the child's own protection (art. 8), go on
             survives_minor=(
-                basis is LegalBasis.LEGAL_OBLIGATION and activity.after_account_closure
+                (basis is LegalBasis.LEGAL_OBLIGATION and activity.after_account_closure)
+                or activity.continues_for_minors
             ),
             allow=Decision(True, aid, None, f"'{aid}' is allowed on {basis.article}"),
             deny_minor=deny(
                 DenyReason.MINOR,
                 f"'{aid}' stops for a subject flagged as under 16 (P18, LEGAL L47); only "
-                "rights handling and legal obligations continue",
+                "rights handling, legal obligations and the protection itself continue",
             ),
             deny_restricted=deny(
                 DenyReason.RESTRICTED,

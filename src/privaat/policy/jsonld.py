@@ -75,10 +75,8 @@ CONTEXT: JsonObject = {
     "transfers": "dpv:hasPersonalDataHandling",
 }
 
-# art. 6(1) in DPV. DPV 2.x has no dpv:PublicTask: art. 6(1)(e) is dpv:PublicInterest
-_LEGAL_BASIS = {basis: basis.dpv for basis in LegalBasis} | {
-    LegalBasis.PUBLIC_TASK: "dpv:PublicInterest"
-}
+# art. 6(1) in DPV (LegalBasis.dpv)
+_LEGAL_BASIS = {basis: basis.dpv for basis in LegalBasis}
 
 # a recipient's role as a DPV entity class (entities_legalrole, entities_authority)
 _ROLE = {

@@ -87,7 +87,7 @@ _DPV_BASIS = {
     LegalBasis.CONTRACT: "dpv:Contract",
     LegalBasis.LEGAL_OBLIGATION: "dpv:LegalObligation",
     LegalBasis.VITAL_INTERESTS: "dpv:VitalInterest",
-    LegalBasis.PUBLIC_TASK: "dpv:PublicTask",
+    LegalBasis.PUBLIC_TASK: "dpv:PublicInterest",  # DPV 2.x has no dpv:PublicTask
     LegalBasis.LEGITIMATE_INTEREST: "dpv:LegitimateInterest",
 }
 

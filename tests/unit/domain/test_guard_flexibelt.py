@@ -272,11 +272,6 @@ def test_p1_p20_account_runs_while_active_and_stops_at_closure() -> None:
     assert _reason("account", replace(CUSTOMER, minor=True)) is DenyReason.MINOR
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9: domain/guard.py must let an activity with continues_for_minors run for a "
-    "minor (minor_protection left legal_obligation: art. 8 governs consent, not a duty)",
-)
 def test_p18_minor_flag_stops_everything_but_what_the_law_compels() -> None:
     minor = replace(ALL_CONSENTS, minor=True)
     allowed = {a.id for a in POLICY.activities if GUARD.decide(a.id, minor, NOW).allowed}

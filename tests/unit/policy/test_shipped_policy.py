@@ -255,12 +255,17 @@ def test_l70_the_pbx_is_treated_as_a_public_electronic_communications_service(
     assert policy.policy.public_electronic_communications_service is True
 
 
-def test_only_essential_cookies_are_set_without_consent(policy: Policy) -> None:
+def test_p14_only_strictly_necessary_first_party_cookies_are_set_without_consent(
+    policy: Policy,
+) -> None:
+    # Tw 11.7a(3)(b): without consent only what the service asked for needs: the customer's
+    # session, form and language cookies, and the staff's console session
     without_consent = [
-        a.id for a in policy.activities if a.cookies and a.legal_basis is not LegalBasis.CONSENT
+        a for a in policy.activities if a.cookies and a.legal_basis is not LegalBasis.CONSENT
     ]
-
-    assert without_consent == ["essential_cookies"]
+    assert [a.id for a in without_consent] == ["essential_cookies", "staff_accounts"]
+    assert all(c.first_party for a in without_consent for c in a.cookies)
+    assert [c.name for c in policy.activity("staff_accounts").cookies] == ["privaat_console"]
 
 
 @pytest.mark.parametrize(

@@ -170,7 +170,7 @@ def test_the_dutch_register_heads_its_columns_in_the_register_s_own_words() -> N
 def test_the_html_register_escapes_what_the_policy_file_says() -> None:
     policy = _shipped()
     first = policy.activities[0].model_copy(
-        update={"description": Text(nl="<b>vet</b>", en="<b>bold</b>")}
+        update={"register_description": Text(nl="<b>vet</b>", en="<b>bold</b>")}
     )
     changed = policy.model_copy(update={"activities": (first, *policy.activities[1:])})
     html = render_ropa(changed, fmt=RopaFormat.HTML, lang="nl")

@@ -59,6 +59,11 @@ class Fact:
     # activity's section), not printed in the statement, which says it in other words
     printed: bool = True
 
+    @property
+    def shown(self) -> bool:
+        """Whether the statement prints anything of this fact."""
+        return self.printed and not (self.in_table and not self.items)
+
 
 @dataclass(frozen=True, slots=True)
 class Table:
@@ -91,6 +96,11 @@ class Section:
     subsections: tuple[Section, ...] = ()
     # a box of its own ("Uw recht van bezwaar", "Wat is er veranderd"): an <aside>-like frame
     boxed: bool = False
+
+    @property
+    def shown_facts(self) -> tuple[Fact, ...]:
+        """The facts the statement prints: no empty "Alle details" fold for the others."""
+        return tuple(fact for fact in self.facts if fact.shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,10 +60,10 @@ COOKIES_INTRO = N_(
     "such as for statistics, load only after you agree (Telecommunications Act art. 11.7a)."
 )
 
-# P12: the data stays inside the company; the table is the whole list of who gets any
+# P12: the table is the whole list of who gets any data (the seed said "alleen intern"
+# beside a list of recipients: both cannot be true)
 RECIPIENTS_INTRO = N_(
-    "Your data stays within our company. Only the recipients in this table get data from us, "
-    "and only for what the table says."
+    "We give your data only to the recipients in this table, and only for what the table says."
 )
 
 TRANSFERS_INTRO = N_(

@@ -510,13 +510,7 @@ class _Words:
 
     def retention(self, activity: ProcessingActivity) -> Fact:
         _, lang, retention = self.t.gettext, self.lang, activity.retention
-        main = retention_in_words(retention, lang, PUBLIC_RETENTION)
-        in_table = not retention.applies_to  # the overview table states the plain rule
-        if retention.applies_to:
-            main = _("{categories}: {period}").format(
-                categories=_capitalised(self.listed(self.category_names(retention.applies_to))),
-                period=main,
-            )
+        main = self.retention_rule(activity)  # the overview states it; details add items
         items = [
             _capitalised(
                 _("We keep {categories} for {period}: {ground}.").format(
@@ -535,9 +529,23 @@ class _Words:
             )
             for step in retention.minimise
         ]
-        return Fact(_("Retention"), main, tuple(items), in_table=in_table)
+        return Fact(_("Retention"), main, tuple(items), in_table=True)
 
     # --- the tables ------------------------------------------------------------------------
+
+    def retention_rule(self, activity: ProcessingActivity) -> str:
+        """How long, in one phrase; a period that keeps only some categories says so (P12:
+        the disclosure log is kept five years, not the data it names)."""
+        retention = activity.retention
+        rule = retention_in_words(retention, self.lang, PUBLIC_RETENTION)
+        if not retention.applies_to:
+            return rule
+        return self.t.gettext(
+            "{categories}: {period}; the other data only as long as its own purpose needs"
+        ).format(
+            categories=_capitalised(self.listed(self.category_names(retention.applies_to))),
+            period=rule,
+        )
 
     def overview(self) -> Section:
         """A row per activity: waarvoor | welke gegevens | grondslag | hoe lang | wie krijgt ze."""
@@ -547,7 +555,7 @@ class _Words:
                 Rich((Link(self.name(a), f"#activity-{a.id}"),)),
                 _enumerated(self.category_names(a.data_categories)),
                 legal_basis_words(a.legal_basis, self.lang),
-                retention_in_words(a.retention, self.lang, PUBLIC_RETENTION),
+                self.retention_rule(a),
                 self.recipient_names(a),
             )
             for a in self.policy.activities

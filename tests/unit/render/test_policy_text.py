@@ -383,12 +383,16 @@ def test_l26_an_objection_we_never_override_gets_no_balancing_sentence() -> None
 
 def test_each_activity_has_a_short_paragraph_and_its_details_folded_away() -> None:
     html = _rendered("nl", Format.HTML)
-    assert html.count("<details>") == len(_shipped().activities)
-    assert html.count("<summary>Alle details") == len(_shipped().activities)
-    for activity in _shipped().activities:
+    # the traffic data's facts are all in the tables: no empty "Alle details" fold for it
+    folded = [a for a in _shipped().activities if a.id != "call_detail_records"]
+    assert html.count("<details>") == len(folded)
+    assert html.count("<summary>Alle details") == len(folded)
+    for activity in folded:
         section = html[html.index(f'<section id="activity-{activity.id}"') :]
         before_details = section[: section.index("<details>")]
         assert "Grondslag" not in before_details  # the facts are behind <details>
+    records = html[html.index('<section id="activity-call_detail_records"') :]
+    assert "<details>" not in records[: records.index("</section>")]
 
 
 # --- channels: only what runs ---------------------------------------------------------------------
@@ -577,8 +581,12 @@ def test_p20_retention_counted_from_collection_reads_as_months_after_collection(
 
 def test_l76_retention_that_applies_to_some_categories_names_them() -> None:
     policy = _small(retention={"starts": "collection", "period": "P5Y", "applies_to": ["invoice"]})
-    text = _squashed(render_policy_text(policy, lang="nl", fmt=Format.MARKDOWN))
-    assert "Bewaartermijn:** Facturen: 5 jaar na verzameling" in text
+    html = render_policy_text(policy, lang="nl", fmt=Format.HTML)
+    # P12: only the named categories are kept that long; the overview says so
+    assert _tables(html)[0][1][3] == (
+        "Facturen: 5 jaar na verzameling; de andere gegevens alleen zolang hun eigen doel "
+        "dat vraagt"
+    )
 
 
 def test_l79_l80_requirement_profiling_and_automated_assessment_are_in_the_details() -> None:
@@ -638,7 +646,11 @@ def test_p12_an_activity_without_recipients_says_it_stays_with_our_own_staff() -
     row = _tables(html)[0][1]
     assert row[-1] == "alleen intern"
     recipients = next(s for s in _page(html).sections if s.anchor == "recipients")
-    assert "Uw gegevens blijven binnen ons bedrijf." in _squashed(recipients.text)
+    # P12: the seed said "alleen intern" beside a list of recipients; the table is that list
+    assert "We geven uw gegevens alleen aan de ontvangers in deze tabel" in _squashed(
+        recipients.text
+    )
+    assert "binnen ons bedrijf" not in _squashed(recipients.text)
 
 
 def test_the_recipients_table_names_each_recipient_with_role_country_and_safeguard() -> None:

@@ -125,7 +125,9 @@ def _section_text(anchor: str) -> str:
 def test_p12_alleen_intern_stands_beside_the_recipients() -> None:
     row = next(r for r in _rows() if r.promise == "P12")
     assert row.verdict.startswith("restored") and "recipients" in row.anchors
-    assert "Uw gegevens blijven binnen ons bedrijf." in _section_text("recipients")
+    assert "We geven uw gegevens alleen aan de ontvangers in deze tabel" in _section_text(
+        "recipients"
+    )
     assert "alleen intern" in _section_text("overview")
 
 

@@ -5,6 +5,7 @@
                  guard ─▶ SubjectAccess (the enforcement seam) ─▶ services
                                                      │
   Accounts · Sessions · LoginHistory · Credentials · Notifier · Outbox · Erasure · Objections
+  Consents
 
 Nothing inner imports this module: services receive their collaborators, so a test can
 build any of them from fakes (an in-memory mail transport, a fixed clock, cheap hashing).
@@ -28,6 +29,7 @@ from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import require_activities
+from privaat.services.consents import Consents
 from privaat.services.console import Console
 from privaat.services.credentials import Credentials
 from privaat.services.email_address import EmailAddresses
@@ -76,6 +78,7 @@ class Context:
     staff: StaffAccounts  # the console's staff accounts and sessions (issue 8 item 4)
     console: Console  # what the console shows, customers' data through the seam
     versions: PolicyVersions  # every published version of the statement (issue 9)
+    consents: Consents  # the consent ledger and its receipts (issue 10 item 1)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -147,6 +150,8 @@ def bootstrap(
         contact=policy.privacy_contact.email,
     )
     limiter = AttemptLimiter(clock=clock, window=ATTEMPT_WINDOW)
+    # before the accounts: sign-up records the boxes the person ticked (L12)
+    consents = Consents(access=access, policy=policy, clock=clock, base_url=settings.base_url)
     credentials = Credentials(access=access, passwords=passwords, limiter=limiter)
     logins = (
         LoginHistory(access=access, notifier=notifier, geo=GeoLocator(), policy=policy, clock=clock)
@@ -174,6 +179,7 @@ def bootstrap(
         ),
         limiter=limiter,
         addresses=addresses,
+        consents=consents,
     )
     sessions = Sessions(
         access=access,
@@ -202,6 +208,7 @@ def bootstrap(
         | sessions.activities
         | erasure.activities
         | objections.activities
+        | consents.activities
         | staff.activities
         | console.activities
         | tables,
@@ -234,4 +241,5 @@ def bootstrap(
         staff=staff,
         console=console,
         versions=versions,
+        consents=consents,
     )

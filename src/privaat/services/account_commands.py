@@ -38,6 +38,8 @@ DisplayName = Annotated[str, Field(min_length=1, max_length=60), SingleLine]
 # typed and matches no account, so it gets the wrong-password 401 (contact_fields.login_email)
 LogInEmail = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(login_email)]
 Language = Literal["nl", "en"]
+# an activity id as the policy schema spells it (policy.schema.ActivityId)
+ActivityIdField = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
 def _strong(password: SecretStr) -> SecretStr:
@@ -76,6 +78,13 @@ class AccountCreate(_Command):
         description="I am 16 years or older", json_schema_extra={"examples": [True]}
     )
     birth_date: date | None = None
+    # issue 10, L8, L12: the ids of the consent-based activities whose box the person ticked;
+    # none ticked is the default, and the service works fully without any
+    consents: tuple[ActivityIdField, ...] = Field(
+        default=(),
+        max_length=32,
+        description="Ids of the consent-based activities the person ticked; none by default.",
+    )
 
     @field_validator("birth_date")
     @classmethod

@@ -22,6 +22,7 @@ from privaat.domain.subject import AccountStatus, SubjectState
 from privaat.mail.notices import Notice
 from privaat.policy.period import Period
 from privaat.services.account_commands import AccountClose, AccountCreate, AccountUpdate
+from privaat.services.consents import ConsentMethod, Consents, Evidence
 from privaat.services.contact_fields import MINIMUM_AGE, age_on
 from privaat.services.credentials import Credentials
 from privaat.services.email_address import EmailAddresses
@@ -132,11 +133,15 @@ class Accounts:
         account_retention: Period,
         limiter: AttemptLimiter | None = None,
         addresses: EmailAddresses | None = None,
+        consents: Consents | None = None,
     ) -> None:
         self._access, self._keys, self._credentials = access, keys, credentials
         self._notifier, self._clock, self._limiter = notifier, clock, limiter
         self._account_retention, self._addresses = account_retention, addresses
+        self._consents = consents
         self.activities = frozenset({ACCOUNT}) | notifier.activities | credentials.activities
+        if consents is not None:
+            self.activities |= consents.activities
 
     def read_profile(self, uow: UnitOfWork, principal: Principal, subject_id: int) -> Profile:
         """The account's data, decrypted under the guard; the read is in the access log."""
@@ -147,12 +152,20 @@ class Accounts:
         return _profile(opened, opened.record)
 
     def sign_up(
-        self, uow: UnitOfWork, command: AccountCreate, *, ip: str | None = None
+        self,
+        uow: UnitOfWork,
+        command: AccountCreate,
+        *,
+        ip: str | None = None,
+        user_agent: str | None = None,
+        method: ConsentMethod = ConsentMethod.SIGN_UP,
     ) -> SignUpOutcome:
         """Create an account (P1); under 16 nothing is stored (P18, LEGAL L46). Sign-ups are
-        limited per IP address before any password is hashed (issue 5 item 3)."""
+        limited per IP address before any password is hashed (issue 5 item 3). The consents
+        the person ticked are recorded in the same transaction, with ``method`` (L8, L12)."""
         now = self._clock.now()
         _refuse_minors(command, now.date())
+        self._check_consents(command)
         if ip is not None and self._limiter is not None:
             index = self._keys.cached_blind_index
             if index is None:
@@ -160,14 +173,31 @@ class Accounts:
                     index = self._keys.blind_index(connection)
             self._limiter.take(uow, [Limit(index.value("sign-up-ip", ip), MAX_SIGN_UPS_PER_IP)])
         password_hash = self._credentials.passwords.hash(command.password.get_secret_value())
+        evidence = Evidence(ip=ip, user_agent=user_agent)
         try:
-            return self._create(uow, command, password_hash, now)
+            return self._create(uow, command, password_hash, now, evidence=evidence, method=method)
         except IntegrityError:
             # a concurrent sign-up with the same address won the race; nothing of ours remains
             return SignUpOutcome(created=False, subject_id=None)
 
+    def _check_consents(self, command: AccountCreate) -> None:
+        # before anything is stored or hashed: an unknown or non-consent id writes nothing
+        if not command.consents:
+            return
+        if self._consents is None:
+            raise InvalidField("consents", "this service records no consents")
+        for activity in command.consents:
+            self._consents.check_activity(activity, field="consents")
+
     def _create(
-        self, uow: UnitOfWork, command: AccountCreate, password_hash: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: AccountCreate,
+        password_hash: str,
+        now: datetime,
+        *,
+        evidence: Evidence | None = None,
+        method: ConsentMethod = ConsentMethod.SIGN_UP,
     ) -> SignUpOutcome:
         with uow.writing() as connection:
             email_bidx = self._keys.blind_index(connection).email(command.email)
@@ -217,6 +247,18 @@ class Accounts:
             if self._addresses is not None:
                 # issue 5 item 11: until the link is opened, nothing relies on the address
                 self._addresses.send_verification(connection, opened, command.email)
+            if self._consents is not None:
+                # L8: only what the person ticked, each for the text shown in their language
+                for activity in dict.fromkeys(command.consents):
+                    self._consents.give_in(
+                        connection,
+                        SIGN_UP,
+                        opened.subject_id,
+                        self._consents.check_activity(activity, field="consents"),
+                        lang=command.language,
+                        method=method,
+                        evidence=evidence or Evidence.none(),
+                    )
         return SignUpOutcome(created=True, subject_id=opened.subject_id)
 
     def _tell_holder(self, connection: Connection, existing: Any, now: datetime) -> None:

@@ -1,0 +1,491 @@
+"""The consent ledger (issue 10 item 1; P4, P11, P13, P14, P16, P17; LEGAL L7-L12).
+
+    give(subject, activity, lang)  ── appends "given" with the hash of the exact request text
+                                      shown in ``lang``, the policy and consent versions,
+                                      the method and the evidence (truncated IP, user agent)
+    withdraw(subject, activity)    ── appends "withdrawn" (art. 7(3)); from then on the guard
+                                      refuses the activity (L11)
+    choices / history / receipt    ── the state replayed from the ledger (L7), every record,
+                                      one record as a Kantara or ISO/IEC TS 27560 receipt
+
+The ledger is append-only: nothing here updates or deletes a row. A give of what is already
+given for the same text, or a withdrawal of what is not given, writes nothing (a double
+click or a retried request is no new event). Only the policy file says which activities are
+consent-based, so a provider's new one appears without code (L9); nothing is ever given
+unless asked for (L8), and none needs to be given for the service to work (L12).
+
+Every read and write passes the enforcement seam under ``consent_records`` (art. 7(1): the
+proof of consent is its own activity). The rows are held after erasure (registry HOLD), so
+the evidence is encrypted under the subject's hold key. The subject row is locked before a
+write, because the guard reads consents on every guarded write (as ``Objections.object``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from privaat.domain.activities import CONSENT_RECORDS
+from privaat.domain.clock import Clock
+from privaat.domain.consent_ledger import LedgerEntry, is_stale, replay
+from privaat.domain.principal import Principal
+from privaat.domain.subject import ConsentStatus
+from privaat.policy.schema import Consent, Policy, ProcessingActivity, consent_text_sha256
+from privaat.services import consent_receipts
+from privaat.services.consent_receipts import ReceiptFormat
+from privaat.services.errors import Conflict, InvalidField, ServiceError
+from privaat.services.geo import truncate_ip
+from privaat.services.subject_access import Opened, Operation, SubjectAccess
+from privaat.store.audit import AuditTrail
+from privaat.store.tables import consent_events
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = [
+    "MAX_USER_AGENT",
+    "ConsentChoice",
+    "ConsentMethod",
+    "ConsentRecord",
+    "ConsentRecordNotFound",
+    "Consents",
+    "Evidence",
+    "ReceiptFormat",
+]
+
+# the user agent is evidence of how consent was given, not a fingerprint: capped
+MAX_USER_AGENT = 256
+_EVIDENCE = "consent_events.evidence_enc"  # the field the ciphertext is bound to
+_UNKNOWN_IPS = frozenset({"0.0.0.0", "::"})  # noqa: S104  (web.deps.UNKNOWN_IP: no address)
+
+
+class ConsentMethod(StrEnum):
+    """How a consent was given or withdrawn (issue 10 item 1); stored in ``channel``."""
+
+    SIGN_UP = "sign_up"
+    PRIVACY_CENTRE = "privacy_centre"
+    COOKIE_BANNER = "cookie_banner"
+    EMAIL_LINK = "email_link"
+    SUPPORT = "support"
+    API = "api"
+
+
+class ConsentRecordNotFound(ServiceError):
+    """No ledger record with that id belongs to this subject (never says whose it is)."""
+
+    def __init__(self) -> None:
+        super().__init__("no such consent record")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the request showed; stored encrypted, the IP truncated (L23, CJEU C-582/14)."""
+
+    ip: str | None  # raw client IP as the web layer has it; the service truncates it
+    user_agent: str | None  # capped at MAX_USER_AGENT characters before storing
+
+    @classmethod
+    def none(cls) -> Evidence:
+        return cls(ip=None, user_agent=None)
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One row of the append-only ledger."""
+
+    id: int
+    activity: str
+    given: bool
+    at: datetime
+    method: ConsentMethod
+    policy_version: int
+    consent_version: int
+    text_sha256: str  # of the request text shown (a withdrawal: of the consent it ends)
+    lang: str | None  # the language of the text shown; None for a withdrawal
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConsentChoice:
+    """One consent-based activity as the person sees it now.
+
+    ``status`` is GIVEN or WITHDRAWN; an activity never asked has ``current`` None and
+    status WITHDRAWN: silence is no consent (recital 32, L8), and the page says "not given".
+    """
+
+    activity: str  # every consent-based activity of the policy, in file order (L9)
+    status: ConsentStatus
+    current: ConsentRecord | None  # the newest record, None when never asked
+    stale: bool  # given for an older text: the guard does not count it (L86)
+    expired: bool = False  # a time-limited grant that ran out (L29)
+
+    @property
+    def given(self) -> bool:
+        """Whether the guard counts this consent now: given, current text, not expired."""
+        return self.status is ConsentStatus.GIVEN and not self.stale and not self.expired
+
+
+def _truncated(ip: str | None) -> str | None:
+    if ip is None or ip in _UNKNOWN_IPS:
+        return None
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        return None  # not an address: nothing to keep
+    return truncate_ip(ip)
+
+
+def _capped(user_agent: str | None) -> str | None:
+    if not user_agent:
+        return None
+    return user_agent[:MAX_USER_AGENT]
+
+
+class Consents:
+    """The consent ledger: give, withdraw, the state replayed from it, and receipts."""
+
+    activities = frozenset({CONSENT_RECORDS})
+
+    def __init__(
+        self, *, access: SubjectAccess, policy: Policy, clock: Clock, base_url: str = ""
+    ) -> None:
+        self._access, self._policy, self._clock = access, policy, clock
+        self._base_url = base_url.rstrip("/")
+        # L9: the controls come from the policy file, in its order; nothing is hard-coded
+        self._consent_based = tuple(a for a in policy.activities if a.requires_consent)
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    def consent_based(self) -> tuple[ProcessingActivity, ...]:
+        """Every consent-based activity of the policy, in file order (one control each, L9)."""
+        return self._consent_based
+
+    def check_activity(self, activity: str, *, field: str = "activity") -> ProcessingActivity:
+        """The declared consent-based activity, or InvalidField(``field``) naming the fault."""
+        try:
+            declared = self._policy.activity(activity)
+        except KeyError:
+            raise InvalidField(field, f"the policy declares no activity '{activity}'") from None
+        if not declared.requires_consent or declared.consent is None:
+            raise InvalidField(
+                field,
+                f"'{activity}' is not based on consent ({declared.legal_basis.value}): "
+                "there is no consent to give or withdraw",
+            )
+        return declared
+
+    # --- reads -------------------------------------------------------------------------
+
+    def choices(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int
+    ) -> list[ConsentChoice]:
+        """Every consent-based activity with its state replayed from the ledger (L7, L9)."""
+        with uow.reading() as connection:
+            _opened, records = self._records(connection, principal, subject_id)
+        now = self._clock.now()
+        state = replay(_entry(r) for r in records)
+        newest: dict[str, ConsentRecord] = {}
+        for record in records:
+            newest[record.activity] = record  # records are in ledger order: the last wins
+        out = []
+        for declared in self._consent_based:
+            current = newest.get(declared.id)
+            consent = state.get(declared.id)
+            if consent is None:
+                out.append(ConsentChoice(declared.id, ConsentStatus.WITHDRAWN, None, False))
+                continue
+            expired = consent.status is ConsentStatus.GIVEN and (
+                consent.expires_at is not None and consent.expires_at <= now
+            )
+            out.append(
+                ConsentChoice(
+                    declared.id,
+                    consent.status,
+                    current,
+                    is_stale(consent, _consent_block(declared).text_hashes()),
+                    expired,
+                )
+            )
+        return out
+
+    def history(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int, activity: str | None = None
+    ) -> list[ConsentRecord]:
+        """Every ledger record of the subject, newest first (art. 7(1), 15)."""
+        with uow.reading() as connection:
+            _opened, records = self._records(connection, principal, subject_id)
+        if activity is not None:
+            records = [r for r in records if r.activity == activity]
+        return list(reversed(records))
+
+    def receipt(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        subject_id: int,
+        record_id: int,
+        fmt: ReceiptFormat,
+    ) -> dict[str, object]:
+        """One of the subject's records as a consent receipt; ConsentRecordNotFound when
+        the id is not one of theirs (another person's record is not found, not refused)."""
+        with uow.reading() as connection:
+            opened, records = self._records(connection, principal, subject_id)
+        record = next((r for r in records if r.id == record_id), None)
+        if record is None:
+            raise ConsentRecordNotFound()
+        return consent_receipts.build(
+            fmt, record, policy=self._policy, principal_id=opened.pseudonym, base_url=self._base_url
+        )
+
+    # --- writes ------------------------------------------------------------------------
+
+    def give(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        subject_id: int,
+        activity: str,
+        *,
+        lang: str,
+        method: ConsentMethod,
+        evidence: Evidence,
+    ) -> ConsentRecord:
+        """Record consent to ``activity`` for the request text shown in ``lang`` (art. 7(1));
+        already given for that same text: nothing is written and the current record returns."""
+        declared = self.check_activity(activity)
+        with uow.writing() as connection:
+            return self.give_in(
+                connection,
+                principal,
+                subject_id,
+                declared,
+                lang=lang,
+                method=method,
+                evidence=evidence,
+            )
+
+    def give_in(
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_id: int,
+        declared: ProcessingActivity,
+        *,
+        lang: str,
+        method: ConsentMethod,
+        evidence: Evidence,
+    ) -> ConsentRecord:
+        """``give`` inside the caller's writing transaction (the sign-up records its ticked
+        boxes in its own transaction, L12)."""
+        consent = _consent_block(declared)
+        if lang not in self._policy.policy.languages:
+            raise InvalidField("lang", f"the policy is not published in '{lang}'")
+        text_sha256 = consent_text_sha256(consent.request.in_language(lang))
+        self._access.lock_subject(connection, subject_id)
+        opened = self._open_for_write(connection, principal, subject_id)
+        current = self._newest(connection, opened, declared.id)
+        if current is not None and current.given and current.text_sha256 == text_sha256:
+            return current  # a duplicate submit: no new event
+        now = self._clock.now()
+        expires_at = consent.expires_after.after(now) if consent.expires_after else None
+        return self._append(
+            connection,
+            principal,
+            opened,
+            activity=declared.id,
+            given=True,
+            at=now,
+            method=method,
+            consent_version=consent.version,
+            text_sha256=text_sha256,
+            lang=lang,
+            expires_at=expires_at,
+            evidence=evidence,
+        )
+
+    def withdraw(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        subject_id: int,
+        activity: str,
+        *,
+        method: ConsentMethod,
+        evidence: Evidence,
+    ) -> ConsentRecord:
+        """Withdraw consent to ``activity`` (art. 7(3)): as easy as giving it (L10). Already
+        withdrawn: nothing is written; never given at all: Conflict."""
+        declared = self.check_activity(activity)
+        with uow.writing() as connection:
+            self._access.lock_subject(connection, subject_id)
+            opened = self._open_for_write(connection, principal, subject_id)
+            current = self._newest(connection, opened, declared.id)
+            if current is None:
+                raise Conflict(
+                    f"there is no consent to '{activity}' to withdraw: it was never given"
+                )
+            if not current.given:
+                return current  # already withdrawn: a duplicate submit writes nothing
+            return self._append(
+                connection,
+                principal,
+                opened,
+                activity=declared.id,
+                given=False,
+                at=self._clock.now(),
+                method=method,
+                # the withdrawal names the consent it ends: its text and version
+                consent_version=current.consent_version,
+                text_sha256=current.text_sha256,
+                lang=None,
+                expires_at=None,
+                evidence=evidence,
+            )
+
+    # --- the steps ---------------------------------------------------------------------
+
+    def _open_for_write(
+        self, connection: Connection, principal: Principal, subject_id: int
+    ) -> Opened:
+        # registry HOLD: the consent proof outlives erasure, so its evidence is under the
+        # hold key (created on the first record)
+        return self._access.open_held(
+            connection, principal, subject_id, CONSENT_RECORDS, operation=Operation.WRITE
+        )
+
+    def _append(
+        self,
+        connection: Connection,
+        principal: Principal,
+        opened: Opened,
+        *,
+        activity: str,
+        given: bool,
+        at: datetime,
+        method: ConsentMethod,
+        consent_version: int,
+        text_sha256: str,
+        lang: str | None,
+        expires_at: datetime | None,
+        evidence: Evidence,
+    ) -> ConsentRecord:
+        policy_version = self._policy.policy.version
+        # the evidence and the facts without a column of their own (the policy version and
+        # the language shown), encrypted together under the hold key
+        sealed = {
+            "ip": _truncated(evidence.ip),
+            "user_agent": _capped(evidence.user_agent),
+            "lang": lang,
+            "policy_version": policy_version,
+        }
+        blob = opened.cipher.encrypt(_EVIDENCE, json.dumps(sealed, separators=(",", ":")))
+        record_id: int = connection.execute(
+            insert(consent_events)
+            .values(
+                subject_id=opened.subject_id,
+                activity=activity,
+                given=given,
+                consent_version=consent_version,
+                text_sha256=text_sha256,
+                channel=method.value,
+                at=at,
+                expires_at=expires_at,
+                evidence_enc=blob,
+            )
+            .returning(consent_events.c.id)
+        ).scalar_one()
+        # the audit trail says what happened, never to what text or from where (no personal
+        # data beyond the pseudonym)
+        AuditTrail.append(
+            connection,
+            at=at,
+            actor=principal.actor,
+            action="consent.given" if given else "consent.withdrawn",
+            subject_pseudonym=opened.pseudonym,
+            detail={"activity": activity, "method": method.value},
+        )
+        return ConsentRecord(
+            id=record_id,
+            activity=activity,
+            given=given,
+            at=at,
+            method=method,
+            policy_version=policy_version,
+            consent_version=consent_version,
+            text_sha256=text_sha256,
+            lang=lang,
+            expires_at=expires_at,
+        )
+
+    def _newest(
+        self, connection: Connection, opened: Opened, activity: str
+    ) -> ConsentRecord | None:
+        row = connection.execute(
+            select(consent_events)
+            .where(
+                consent_events.c.subject_id == opened.subject_id,
+                consent_events.c.activity == activity,
+            )
+            .order_by(consent_events.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _record(row._mapping, opened)
+
+    def _records(
+        self, connection: Connection, principal: Principal, subject_id: int
+    ) -> tuple[Opened, list[ConsentRecord]]:
+        """The subject's ledger in ledger order, opened under ``consent_records``."""
+        rows = connection.execute(
+            select(consent_events)
+            .where(consent_events.c.subject_id == subject_id)
+            .order_by(consent_events.c.id)
+        ).all()
+        # the guard and the access log come before anything read leaves this method; with
+        # records there is a hold key (made with the first record) to read their evidence
+        if rows:
+            opened = self._access.open_held(connection, principal, subject_id, CONSENT_RECORDS)
+        else:
+            opened = self._access.open(connection, principal, subject_id, CONSENT_RECORDS)
+        return opened, [_record(row._mapping, opened) for row in rows]
+
+
+def _consent_block(declared: ProcessingActivity) -> Consent:
+    # the policy schema demands the block on every consent-based activity (art. 7(3))
+    if declared.consent is None:
+        raise InvalidField("activity", f"'{declared.id}' declares no consent request")
+    return declared.consent
+
+
+def _record(row: Any, opened: Opened) -> ConsentRecord:
+    sealed: dict[str, Any] = {}
+    if row["evidence_enc"] is not None:
+        sealed = json.loads(opened.cipher.decrypt(_EVIDENCE, row["evidence_enc"]))
+    return ConsentRecord(
+        id=row["id"],
+        activity=row["activity"],
+        given=bool(row["given"]),
+        at=row["at"],
+        method=ConsentMethod(row["channel"]),
+        policy_version=int(sealed.get("policy_version", 0)),
+        consent_version=row["consent_version"],
+        text_sha256=row["text_sha256"],
+        lang=sealed.get("lang"),
+        expires_at=row["expires_at"],
+    )
+
+
+def _entry(record: ConsentRecord) -> LedgerEntry:
+    return LedgerEntry(
+        id=record.id,
+        activity=record.activity,
+        given=record.given,
+        at=record.at,
+        text_sha256=record.text_sha256,
+        expires_at=record.expires_at,
+    )

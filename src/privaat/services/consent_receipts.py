@@ -19,9 +19,11 @@ The JSON Schemas that hold both to their field lists: ``privaat/schemas/``.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from privaat.policy.schema import Policy, ProcessingActivity, RecipientRole
@@ -36,6 +38,7 @@ __all__ = [
     "ReceiptFormat",
     "build",
     "iso_27560",
+    "json_schema",
     "kantara",
     "receipt_id",
 ]
@@ -66,6 +69,19 @@ _COLLECTION = {
 _THIRD_PARTY_ROLES = frozenset(
     {RecipientRole.CONTROLLER, RecipientRole.JOINT_CONTROLLER, RecipientRole.GROUP_COMPANY}
 )
+
+
+_SCHEMA_FILES = {
+    ReceiptFormat.KANTARA: "kantara-consent-receipt-1.1.schema.json",
+    ReceiptFormat.ISO_27560: "iso-27560-consent-record.schema.json",
+}
+
+
+def json_schema(fmt: ReceiptFormat) -> dict[str, Any]:
+    """The JSON Schema a receipt of format ``fmt`` validates against (``privaat/schemas``)."""
+    text = files("privaat").joinpath("schemas", _SCHEMA_FILES[fmt]).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def build(

@@ -107,7 +107,7 @@ def test_a_channel_without_its_page_is_not_named(
     assert client.app is not None
     # no /cookies route yet (issue 10): the cookie settings are not promised
     assert words not in html.lower() and words not in markdown.lower()
-    assert 'href="/cookies"' not in html and 'href="/account/preferences"' not in html
+    assert 'href="/cookies"' not in html
 
 
 def test_a_channel_is_named_once_its_page_exists() -> None:
@@ -155,10 +155,68 @@ def test_the_cli_reads_the_same_channels_as_the_app() -> None:
         Right.ACCESS: "/account",
         Right.RECTIFICATION: "/account/edit",
         Right.ERASURE: "/account/close",
+        Right.OBJECTION: "/account/preferences",  # issue 10: the privacy choices page
     }
     assert dict(found.channels) == {
-        (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit"
+        (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit",
+        (Channel.ACCOUNT_PREFERENCES, None): "/account/preferences",
     }
+
+
+# --- the privacy choices page serves exactly what the statement sends there (issue 10) ------
+
+# by hand, from policies/flexibelt.yaml: consent or objection channels naming the account
+# preferences; important_notices names them too, but its page is the edit page (the name)
+PREFERENCE_CONSENTS = {
+    "marketing_email",
+    "device_precise_location",
+    "support_account_access",
+    "email_engagement",
+    "group_transfer",
+}
+PREFERENCE_OBJECTIONS = {
+    "marketing_selection",
+    "voip_sync_telemetry",
+    "datacenter_login_location",
+    "app_hosting_analytics",
+}
+
+
+def _activity_parts(html: str) -> dict[str, str]:
+    """Each activity's own section of the statement (its facts, its withdrawal line)."""
+    parts = {}
+    for match in re.finditer(r'<section[^>]* id="activity-(\w+)"', html):
+        parts[match.group(1)] = html[match.start() : html.index("</section>", match.start())]
+    return parts
+
+
+def _sent_to(html: str, path: str) -> set[str]:
+    """The activities whose consent or objection the statement sends to ``path``: a withdrawal
+    line in the activity's section, or its line in the objection box (art. 21(4))."""
+    withdrawn = {a for a, part in _activity_parts(html).items() if f'href="{path}"' in part}
+    box = rf'<li><a href="#activity-(\w+)">[^<]*</a>: <a href="{re.escape(path)}">'
+    return withdrawn | set(re.findall(box, html))
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_p4_l10_every_activity_the_statement_sends_to_the_preferences_has_its_row_there(
+    app_context: Context, lang: str
+) -> None:
+    customer_account = customer(app_context)
+    with TestClient(create_app(app_context), client=("145.97.0.1", 50000)) as client:
+        statement = client.get("/privacy", params={"lang": lang}).text
+        log_in(client, customer_account.email, customer_account.password)
+        page = client.get("/account/preferences", params={"lang": lang}).text
+    assert (
+        _sent_to(statement, "/account/preferences") == PREFERENCE_CONSENTS | PREFERENCE_OBJECTIONS
+    )
+    rows = set(re.findall(r'<section class="activity choice" id="(consent|objection)-(\w+)"', page))
+    assert rows == {("consent", a) for a in PREFERENCE_CONSENTS} | {
+        ("objection", a) for a in PREFERENCE_OBJECTIONS
+    }
+    # the name shown with comments stays on the edit page, where it is changed
+    assert _sent_to(statement, "/account/edit") == {"important_notices"}
+    assert "important_notices" not in page
 
 
 # --- just in time: the sign-up page tells what the account activity does, where it asks ------

@@ -1,6 +1,8 @@
 """Objections (GDPR art. 21): recorded at once; compelling grounds only as a reviewed decision.
 
     object(subject, activity)       ── recorded; the guard stops the activity from then on
+    recorded(subject)               ── the person's objections and since when, for the
+                                       privacy centre (read under rights handling)
     record_compelling_grounds(...)  ── a privacy officer's reviewed decision, refused where the
                                        law or the policy makes the objection final; the person
                                        is told what continues, why, and where to complain
@@ -12,6 +14,11 @@ LEGAL L26), no grounds can override it either.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import insert, select, update
 
@@ -29,7 +36,16 @@ from privaat.store.audit import AuditTrail
 from privaat.store.tables import objections
 from privaat.store.unit_of_work import UnitOfWork
 
-__all__ = ["ObjectionFinal", "Objections"]
+__all__ = ["ObjectionFinal", "Objections", "RecordedObjection"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedObjection:
+    """One objection as the person sees it: since when, and whether grounds override it."""
+
+    at: datetime
+    # a privacy officer's reviewed decision (art. 21(1)); never for direct marketing
+    overridden: bool = False
 
 
 class ObjectionFinal(Conflict):
@@ -75,6 +91,48 @@ class Objections:
                     detail={"activity": key},
                 )
         return key
+
+    def recorded(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int
+    ) -> Mapping[str, RecordedObjection]:
+        """The person's objections by key (an activity id, or ``direct_marketing`` for all of
+        it): the centre shows since when each holds, and whether grounds override it."""
+        with uow.reading() as connection:
+            # read as the objections were written: under rights handling, access-logged
+            self._access.open(connection, principal, subject_id, RIGHTS)
+            rows = connection.execute(
+                select(
+                    objections.c.activity,
+                    objections.c.at,
+                    objections.c.compelling_grounds.is_not(None).label("overridden"),
+                ).where(objections.c.subject_id == subject_id)
+            ).all()
+        return MappingProxyType(
+            {row.activity: RecordedObjection(row.at, bool(row.overridden)) for row in rows}
+        )
+
+    def stopping(
+        self, recorded: Mapping[str, RecordedObjection], activity: ProcessingActivity
+    ) -> RecordedObjection | None:
+        """The recorded objection that stops ``activity``, or None when none does.
+
+        Direct marketing is one objection (art. 21(2)-(3), LEGAL L15, L85): an objection to
+        it, or to any one direct-marketing activity, stops every one of them, the earliest
+        counts, and no grounds override it."""
+        if not is_direct_marketing(activity):
+            return recorded.get(activity.id)
+        marketing = [
+            RecordedObjection(found.at, overridden=False)
+            for key, found in recorded.items()
+            if key == DIRECT_MARKETING or self._is_marketing(key)
+        ]
+        return min(marketing, key=lambda found: found.at, default=None)
+
+    def _is_marketing(self, key: str) -> bool:
+        try:
+            return is_direct_marketing(self._policy.activity(key))
+        except KeyError:  # an activity a former policy version declared
+            return False
 
     def record_compelling_grounds(
         self,

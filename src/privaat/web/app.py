@@ -15,12 +15,13 @@ from privaat import __version__
 from privaat.bootstrap import Context
 from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
+from privaat.web.api import consents as consents_api
 from privaat.web.api import email as email_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.console import router as console_router
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
-from privaat.web.pages import centre, home, layout, login, privacy, signup
+from privaat.web.pages import centre, home, layout, login, preferences, privacy, signup
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
 log = logging.getLogger("privaat.web")
@@ -31,11 +32,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_docs.router,
     accounts_api.router,
     email_api.router,
+    consents_api.router,
     privacy.router,
     home.router,
     signup.router,
     login.router,
     centre.router,
+    preferences.router,
     console_router,
 )
 

@@ -28,10 +28,20 @@ from privaat.domain.activities import NOTICES
 from privaat.policy.schema import Channel
 from privaat.render.statement_context import Offered, Right
 
-__all__ = ["CENTRE", "CHANNEL_ROUTES", "RIGHT_ROUTES", "offered", "served_paths"]
+__all__ = [
+    "CENTRE",
+    "CHANNEL_ROUTES",
+    "PREFERENCES",
+    "RIGHT_ROUTES",
+    "channel_page",
+    "offered",
+    "served_paths",
+]
 
 # the privacy centre's home page: "my data", what is held (art. 15)
 CENTRE = "/account"
+# the centre's privacy choices: consents to give or withdraw, objections (issue 10)
+PREFERENCES = "/account/preferences"
 
 # (channel, activity id or None for every activity) → the page that provides it. An
 # activity's own row wins over the general one (Offered.href looks it up first).
@@ -39,8 +49,8 @@ CHANNEL_ROUTES: Mapping[tuple[Channel, str | None], str] = MappingProxyType(
     {
         # the name shown with comments (P19) is part of the profile, changed on the edit page
         (Channel.ACCOUNT_PREFERENCES, NOTICES): "/account/edit",
-        # issue 10: consent and objection toggles in the centre
-        (Channel.ACCOUNT_PREFERENCES, None): "/account/preferences",
+        # issue 10: consent and objection toggles in the centre (web.pages.preferences)
+        (Channel.ACCOUNT_PREFERENCES, None): PREFERENCES,
         # issue 10: the one-click unsubscribe target (RFC 8058) the link in every e-mail opens
         (Channel.UNSUBSCRIBE_LINK, None): "/unsubscribe",
         # issue 10: the cookie settings linked from every page (Tw 11.7a)
@@ -58,9 +68,19 @@ RIGHT_ROUTES: Mapping[Right, str] = MappingProxyType(
         Right.RECTIFICATION: "/account/edit",  # art. 16
         Right.ERASURE: "/account/close",  # art. 17
         Right.PORTABILITY: "/account/export",  # art. 20: not built yet
-        Right.OBJECTION: "/account/preferences",  # art. 21: the toggles of issue 10
+        Right.OBJECTION: PREFERENCES,  # art. 21: the toggles of issue 10
     }
 )
+
+
+def channel_page(channel: Channel, activity_id: str) -> str | None:
+    """The page that provides ``channel`` for ``activity_id`` once it runs, as ``Offered.href``
+    looks it up: the activity's own row first, then the general one.
+
+    A page that offers a channel asks this, so it serves exactly the activities the statement
+    sends to it (``web.pages.preferences``: every activity whose consent or objection channels
+    name the account preferences, except ``important_notices``, changed on the edit page)."""
+    return CHANNEL_ROUTES.get((channel, activity_id)) or CHANNEL_ROUTES.get((channel, None))
 
 
 def served_paths(app_or_routes: Starlette | Iterable[BaseRoute]) -> frozenset[str]:

@@ -144,3 +144,36 @@ def test_p17_the_statement_says_what_comes_from_social_networks() -> None:
     assert row.verdict.startswith("restored")
     text = _section_text("activity-social_plugins")
     assert "sociale netwerken" in text and "klikt" in text
+
+
+# --- issue 10: the privacy choices page, where the statement sends consents and objections ---
+
+PREFERENCES = "/account/preferences"
+
+
+def _sent_to_preferences(html: str) -> set[str]:
+    """The activities the statement sends to the privacy choices page: a withdrawal line in
+    the activity's own section, or its line in the objection box (art. 21(4))."""
+    sent = set()
+    for match in re.finditer(r'<section[^>]* id="activity-(\w+)"', html):
+        part = html[match.start() : html.index("</section>", match.start())]
+        if f'href="{PREFERENCES}"' in part:
+            sent.add(match.group(1))
+    box = rf'<li><a href="#activity-(\w+)">[^<]*</a>: <a href="{PREFERENCES}">'
+    return sent | set(re.findall(box, html))
+
+
+@pytest.mark.parametrize("row", _rows(), ids=lambda row: row.promise)
+def test_p4_p13_a_row_names_the_preferences_exactly_when_the_statement_sends_it_there(
+    row: Row,
+) -> None:
+    html = _html()
+    activities = {a.removeprefix("activity-") for a in row.anchors if a.startswith("activity-")}
+    sent = activities & _sent_to_preferences(html)
+    rights = "rights" in row.anchors and f'href="{PREFERENCES}"' in _section_html(html, "rights")
+    assert (PREFERENCES in row.live) == bool(sent or rights), (row.promise, sent)
+
+
+def _section_html(html: str, anchor: str) -> str:
+    start = html.index(f'id="{anchor}"')
+    return html[start : html.index("</section>", start)]

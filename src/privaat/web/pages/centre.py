@@ -8,6 +8,9 @@
     GET|POST  /account/close     close the account, saying from the policy what is kept and
                                  for how long (P20)
 
+The privacy choices (consents and objections, issue 10) are their own page,
+``web.pages.preferences`` at /account/preferences, linked from "my data" and the navigation.
+
 Each POST checks its CSRF token (CheckedForm), reads its fields through the text rule and
 the API's input models, and answers a refusal with the form again, values kept (passwords
 never), nothing written; a success redirects (POST-redirect-GET).

@@ -18,6 +18,7 @@ from privaat.services.account_commands import (
     PasswordChange,
 )
 from privaat.services.accounts import Profile
+from privaat.services.consents import MAX_USER_AGENT, ConsentMethod
 from privaat.web.deps import (
     ClientIp,
     ContextDep,
@@ -91,9 +92,19 @@ class LoginPublic(BaseModel):
     response_model=SignUpAccepted,
     responses=problem_responses(429),  # sign-ups per IP address
 )
-def sign_up(body: AccountCreate, ctx: ContextDep, uow: UowDep, ip: ClientIp) -> SignUpAccepted:
-    """Create an account (P1); the same answer whether or not the address was known."""
-    ctx.accounts.sign_up(uow, body, ip=ip)
+def sign_up(
+    body: AccountCreate, ctx: ContextDep, uow: UowDep, ip: ClientIp, request: Request
+) -> SignUpAccepted:
+    """Create an account (P1); the same answer whether or not the address was known.
+    ``consents`` lists the consent-based activities the person ticked (GET /api/v1/consents
+    names them once logged in); none is the default and the service works fully (L8, L12)."""
+    ctx.accounts.sign_up(
+        uow,
+        body,
+        ip=ip,
+        user_agent=request.headers.get("user-agent", "")[:MAX_USER_AGENT],
+        method=ConsentMethod.API,
+    )
     return SignUpAccepted()
 
 

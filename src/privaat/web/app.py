@@ -21,7 +21,7 @@ from privaat.web.body_limit import BodyLimit
 from privaat.web.console import router as console_router
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
-from privaat.web.pages import centre, home, layout, login, privacy, signup
+from privaat.web.pages import centre, home, layout, login, preferences, privacy, signup
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
 log = logging.getLogger("privaat.web")
@@ -38,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     signup.router,
     login.router,
     centre.router,
+    preferences.router,
     console_router,
 )
 

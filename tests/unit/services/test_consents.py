@@ -278,3 +278,93 @@ def test_l7_replaying_the_ledger_rebuilds_what_the_service_and_the_guard_report(
         assert guard_state.consents["marketing_email"].status is replayed["marketing_email"].status
     else:
         assert "marketing_email" not in guard_state.consents
+
+
+def test_l12_sign_up_records_the_ticked_consents_in_its_own_transaction(
+    services: Context,
+) -> None:
+    jan = customer(services, consents=("marketing_email", "social_plugins"), language="en")
+    with services.engine.connect() as connection:
+        rows = connection.execute(select(consent_events).order_by(consent_events.c.id)).all()
+    assert [(r.activity, r.channel) for r in rows] == [
+        ("marketing_email", "sign_up"),
+        ("social_plugins", "sign_up"),
+    ]
+    request = services.policy.activity("marketing_email").consent
+    assert request is not None
+    assert rows[0].text_sha256 == consent_text_sha256(request.request.en)  # the text shown
+    assert allowed(services, jan.subject_id, "marketing_email")
+
+
+def test_l8_a_sign_up_with_a_bad_consent_id_stores_nothing(services: Context) -> None:
+    from tests.factories import sign_up_command
+
+    from privaat.store.tables import accounts
+
+    command = sign_up_command(consents=("marketing_email", "account"))
+    with services.unit_of_work() as uow, pytest.raises(InvalidField) as error:
+        services.accounts.sign_up(uow, command)
+    assert error.value.field == "consents"
+    with services.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(accounts)).scalar_one() == 0
+    assert ledger_rows(services) == 0
+
+
+def test_l86_a_consent_to_an_earlier_text_is_stale_and_the_guard_refuses_it(
+    services: Context, clock: FixedClock
+) -> None:
+    from privaat.bootstrap import bootstrap
+
+    jan = customer(services)
+    give(services, jan.subject_id, "marketing_email")
+    activity = services.policy.activity("marketing_email")
+    assert activity.consent is not None
+    changed = activity.model_copy(
+        update={
+            "consent": activity.consent.model_copy(
+                update={
+                    "version": 2,
+                    "request": activity.consent.request.model_copy(
+                        update={"nl": activity.consent.request.nl + " Ook per sms."}
+                    ),
+                }
+            )
+        }
+    )
+    policy = services.policy.model_copy(
+        update={
+            "activities": tuple(
+                changed if a.id == "marketing_email" else a for a in services.policy.activities
+            )
+        }
+    )
+    later = bootstrap(
+        services.settings, clock=clock, engine=services.engine, policy=policy, run_migrations=False
+    )
+    try:
+        with later.unit_of_work() as uow:
+            choices = later.consents.choices(uow, jan.principal, jan.subject_id)
+        marketing = next(c for c in choices if c.activity == "marketing_email")
+        assert marketing.status is ConsentStatus.GIVEN and marketing.stale and not marketing.given
+        with later.unit_of_work() as uow, uow.reading() as connection:
+            assert not later.access.decide(
+                connection, OFFICER, jan.subject_id, "marketing_email"
+            ).allowed
+        # asked again, for the new text: a new record, and it counts
+        with later.unit_of_work() as uow:
+            renewed = later.consents.give(
+                uow,
+                jan.principal,
+                jan.subject_id,
+                "marketing_email",
+                lang="nl",
+                method=CENTRE,
+                evidence=WEB,
+            )
+        assert renewed.consent_version == 2 and ledger_rows(services) == 2
+        with later.unit_of_work() as uow, uow.reading() as connection:
+            assert later.access.decide(
+                connection, OFFICER, jan.subject_id, "marketing_email"
+            ).allowed
+    finally:
+        later.access_log.flush()

@@ -231,6 +231,8 @@ def _history(words: _Words, records: Sequence[ConsentRecord]) -> tuple[HistoryRo
                 f"{PREFERENCES}/receipts/{record.id}?format={fmt.value}",
             )
             for fmt, name in RECEIPT_NAMES.items()
+            # Kantara CR v1.1 has no field for a withdrawal: the ISO record says both
+            if record.given or fmt is not ReceiptFormat.KANTARA
         )
         rows.append(
             HistoryRow(

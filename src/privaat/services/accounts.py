@@ -159,13 +159,16 @@ class Accounts:
         ip: str | None = None,
         user_agent: str | None = None,
         method: ConsentMethod = ConsentMethod.SIGN_UP,
+        consent_language: str | None = None,
     ) -> SignUpOutcome:
         """Create an account (P1); under 16 nothing is stored (P18, LEGAL L46). Sign-ups are
         limited per IP address before any password is hashed (issue 5 item 3). The consents
-        the person ticked are recorded in the same transaction, with ``method`` (L8, L12)."""
+        the person ticked are recorded in the same transaction, with ``method``, for the
+        request text in ``consent_language`` (the page's language; default the account's:
+        art. 7(1), L86 prove the text the person read) (L8, L12)."""
         now = self._clock.now()
         _refuse_minors(command, now.date())
-        self._check_consents(command)
+        self._check_consents(command, consent_language)
         if ip is not None and self._limiter is not None:
             index = self._keys.cached_blind_index
             if index is None:
@@ -175,17 +178,28 @@ class Accounts:
         password_hash = self._credentials.passwords.hash(command.password.get_secret_value())
         evidence = Evidence(ip=ip, user_agent=user_agent)
         try:
-            return self._create(uow, command, password_hash, now, evidence=evidence, method=method)
+            return self._create(
+                uow,
+                command,
+                password_hash,
+                now,
+                evidence=evidence,
+                method=method,
+                consent_language=consent_language,
+            )
         except IntegrityError:
             # a concurrent sign-up with the same address won the race; nothing of ours remains
             return SignUpOutcome(created=False, subject_id=None)
 
-    def _check_consents(self, command: AccountCreate) -> None:
+    def _check_consents(self, command: AccountCreate, consent_language: str | None) -> None:
         # before anything is stored or hashed: an unknown or non-consent id writes nothing
         if not command.consents:
             return
         if self._consents is None:
             raise InvalidField("consents", "this service records no consents")
+        languages = self._consents.policy.policy.languages
+        if consent_language is not None and consent_language not in languages:
+            raise InvalidField("consent_language", "the policy is not published in it")
         for activity in command.consents:
             self._consents.check_activity(activity, field="consents")
 
@@ -198,6 +212,7 @@ class Accounts:
         *,
         evidence: Evidence | None = None,
         method: ConsentMethod = ConsentMethod.SIGN_UP,
+        consent_language: str | None = None,
     ) -> SignUpOutcome:
         with uow.writing() as connection:
             email_bidx = self._keys.blind_index(connection).email(command.email)
@@ -255,7 +270,7 @@ class Accounts:
                         SIGN_UP,
                         opened.subject_id,
                         self._consents.check_activity(activity, field="consents"),
-                        lang=command.language,
+                        lang=consent_language or command.language,
                         method=method,
                         evidence=evidence or Evidence.none(),
                     )

@@ -296,6 +296,21 @@ def test_l12_sign_up_records_the_ticked_consents_in_its_own_transaction(
     assert allowed(services, jan.subject_id, "marketing_email")
 
 
+def test_l86_sign_up_proves_the_text_in_the_language_of_the_page_read(
+    services: Context,
+) -> None:
+    from tests.factories import sign_up_command
+
+    command = sign_up_command(consents=("marketing_email",), language="nl")
+    with services.unit_of_work() as uow:
+        services.accounts.sign_up(uow, command, consent_language="en")
+    with services.engine.connect() as connection:
+        stored = connection.execute(select(consent_events.c.text_sha256)).scalar_one()
+    request = services.policy.activity("marketing_email").consent
+    assert request is not None
+    assert stored == consent_text_sha256(request.request.en)
+
+
 def test_l8_a_sign_up_with_a_bad_consent_id_stores_nothing(services: Context) -> None:
     from tests.factories import sign_up_command
 

@@ -383,3 +383,24 @@ def test_l86_a_consent_to_an_earlier_text_is_stale_and_the_guard_refuses_it(
             ).allowed
     finally:
         later.access_log.flush()
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        pytest.param("marketing_email", id="P4-marketing-email"),
+        pytest.param("email_engagement", id="P11-engagement-tracking"),
+        pytest.param("group_transfer", id="P13-group-transfer"),
+        pytest.param("website_analytics", id="P14-P16-analytics"),
+        pytest.param("social_plugins", id="P17-social-plugins"),
+    ],
+)
+def test_p4_p11_p13_p14_p16_p17_each_consent_runs_only_while_given(
+    services: Context, activity: str
+) -> None:
+    jan = customer(services)
+    assert not allowed(services, jan.subject_id, activity)  # L8: nothing before a give
+    give(services, jan.subject_id, activity)
+    assert allowed(services, jan.subject_id, activity)
+    withdraw(services, jan.subject_id, activity)
+    assert not allowed(services, jan.subject_id, activity)  # L11: stops at once

@@ -249,3 +249,14 @@ def test_sign_up_with_a_bad_consent_id_writes_nothing_not_even_the_account(
     assert ledger(engine) == 0
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(accounts)).scalar_one() == 0
+
+
+def test_a_give_without_a_body_proves_the_text_in_the_accounts_language(
+    client: TestClient, context: Context
+) -> None:
+    logged_in(client, language="en")
+    record = client.post("/api/v1/consents/marketing_email").json()
+    declared = context.policy.activity("marketing_email").consent
+    assert declared is not None
+    assert record["lang"] == "en"
+    assert record["text_sha256"] == consent_text_sha256(declared.request.en)

@@ -252,11 +252,12 @@ class Consents:
         subject_id: int,
         activity: str,
         *,
-        lang: str,
+        lang: str | None,
         method: ConsentMethod,
         evidence: Evidence,
     ) -> ConsentRecord:
-        """Record consent to ``activity`` for the request text shown in ``lang`` (art. 7(1));
+        """Record consent to ``activity`` for the request text shown in ``lang`` (None: the
+        account's language, as the centre shows it) (art. 7(1));
         already given for that same text: nothing is written and the current record returns."""
         declared = self.check_activity(activity)
         with uow.writing() as connection:
@@ -277,18 +278,23 @@ class Consents:
         subject_id: int,
         declared: ProcessingActivity,
         *,
-        lang: str,
+        lang: str | None,
         method: ConsentMethod,
         evidence: Evidence,
     ) -> ConsentRecord:
         """``give`` inside the caller's writing transaction (the sign-up records its ticked
         boxes in its own transaction, L12)."""
         consent = _consent_block(declared)
-        if lang not in self._policy.policy.languages:
+        languages = self._policy.policy.languages
+        if lang is not None and lang not in languages:
             raise InvalidField("lang", f"the policy is not published in '{lang}'")
-        text_sha256 = consent_text_sha256(consent.request.in_language(lang))
         self._access.lock_subject(connection, subject_id)
         opened = self._open_for_write(connection, principal, subject_id)
+        if lang is None:
+            # the seam's record carries the account's language: no further read
+            account_language = opened.record.get("language")
+            lang = account_language if account_language in languages else languages[0]
+        text_sha256 = consent_text_sha256(consent.request.in_language(lang))
         current = self._newest(connection, opened, declared.id)
         if current is not None and current.given and current.text_sha256 == text_sha256:
             return current  # a duplicate submit: no new event

@@ -222,13 +222,12 @@ def give_consent(
         ctx.consents.check_activity(activity)
     except InvalidField as error:
         raise _no_such_consent(error) from None
-    language = _language(ctx, uow, subject, body.lang if body else None)
     record = ctx.consents.give(
         uow,
         subject,
         subject.subject_id,
         activity,
-        lang=language,
+        lang=body.lang if body else None,  # None: the account's language
         method=ConsentMethod.API,
         evidence=_evidence(request, ip),
     )

@@ -123,7 +123,9 @@ def _served_here(activity: ProcessingActivity) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    label: str
+    """A download of one record as a receipt of one standard (its name is the link's text)."""
+
+    standard: str
     href: str
 
 
@@ -226,10 +228,7 @@ def _history(words: _Words, records: Sequence[ConsentRecord]) -> tuple[HistoryRo
     rows = []
     for record in sorted(records, key=lambda r: (r.at, r.id), reverse=True):
         receipts = tuple(
-            Receipt(
-                words(N_("Receipt ({standard})"), standard=name),
-                f"{PREFERENCES}/receipts/{record.id}?format={fmt.value}",
-            )
+            Receipt(name, f"{PREFERENCES}/receipts/{record.id}?format={fmt.value}")
             for fmt, name in RECEIPT_NAMES.items()
             # Kantara CR v1.1 has no field for a withdrawal: the ISO record says both
             if record.given or fmt is not ReceiptFormat.KANTARA

@@ -92,7 +92,16 @@ def build(
     principal_id: str,
     base_url: str = "",
 ) -> dict[str, object]:
-    """``record`` as a receipt of format ``fmt``."""
+    """``record`` as a receipt of format ``fmt``; Conflict when the running policy no
+    longer declares the record's activity (the version it was given under still does)."""
+    try:
+        policy.activity(record.activity)
+    except KeyError:
+        raise Conflict(
+            f"the current privacy statement no longer describes '{record.activity}'; version "
+            f"{record.policy_version}, under which this record was made, does "
+            f"({_policy_url(record, base_url)})"
+        ) from None
     if fmt is ReceiptFormat.KANTARA:
         return kantara(record, policy=policy, principal_id=principal_id, base_url=base_url)
     return iso_27560(record, policy=policy, principal_id=principal_id, base_url=base_url)

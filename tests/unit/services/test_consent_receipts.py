@@ -153,3 +153,29 @@ def test_another_persons_record_is_not_found(services: Context) -> None:
     piet = customer(services)
     with pytest.raises(ConsentRecordNotFound):
         receipt(services, piet.subject_id, given_id, ReceiptFormat.KANTARA)
+
+
+def test_a_record_of_an_activity_the_policy_dropped_is_a_conflict_naming_its_version() -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from privaat.policy.loader import load_policy_file
+    from privaat.services.consent_receipts import build
+    from privaat.services.consents import ConsentRecord
+
+    policy = load_policy_file(Path(__file__).parents[3] / "policies" / "flexibelt.yaml")
+    record = ConsentRecord(
+        id=7,
+        activity="retired_newsletter",
+        given=True,
+        at=datetime(2026, 1, 2, tzinfo=UTC),
+        method=ConsentMethod.PRIVACY_CENTRE,
+        policy_version=3,
+        consent_version=1,
+        text_sha256="c" * 64,
+        lang="nl",
+        expires_at=None,
+    )
+    for fmt in ReceiptFormat:
+        with pytest.raises(Conflict, match="/privacy/v/3"):
+            build(fmt, record, policy=policy, principal_id="p" * 32)

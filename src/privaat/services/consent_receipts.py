@@ -10,9 +10,10 @@ Pure: a ``ConsentRecord`` and the policy in, a JSON object out. Two published fo
 - **ISO/IEC TS 27560:2023** consent record information structure: the record fields
   (schema version, record id, PII principal, controllers, notice with its hash, purposes,
   PII categories, processing) and an event (type, time, state, by whom, method, medium),
-  named as the DPVCG guide lists them (https://w3id.org/dpv/guides/consent-27560, which
-  maps each 27560 field to DPV). The TS itself gives the information structure, not one
-  JSON spelling; snake_case names follow its field names.
+  after the DPVCG guide that maps the TS's fields to DPV
+  (https://w3id.org/dpv/guides/consent-27560). The TS gives an information structure, not
+  one JSON spelling: the snake_case names here render its field names and are not
+  normative; the schema pins them so a receipt cannot drift.
 
 The JSON Schemas that hold both to their field lists: ``privaat/schemas/``.
 """

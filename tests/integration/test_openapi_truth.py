@@ -82,6 +82,12 @@ AUTHENTICATED = [
     ("POST", "/api/v1/account/close"),
     ("POST", "/api/v1/account/password"),
     ("GET", "/api/v1/account/logins"),
+    # issue 10: the person's own consents, their history and receipts
+    ("GET", "/api/v1/consents"),
+    ("POST", "/api/v1/consents/{activity}"),
+    ("DELETE", "/api/v1/consents/{activity}"),
+    ("GET", "/api/v1/consents/history"),
+    ("GET", "/api/v1/consents/receipts/{record_id}"),
 ]
 
 

@@ -39,7 +39,7 @@ _CONTACT = {"email", "phone", "vat_number", "postal_code"}  # checked by well-ke
 # the text rule (services.text_fields): e.g. no card number, at least one visible character
 _TEXT = {"name", "street", "city", "display_name"}
 SEMANTIC_FIELDS = {
-    "POST /api/v1/accounts": _CONTACT | _TEXT | {"age_declaration", "birth_date"},
+    "POST /api/v1/accounts": _CONTACT | _TEXT | {"age_declaration", "birth_date", "consents"},
     # current_password: the current one, and needed only when the e-mail changes
     "PATCH /api/v1/account": _CONTACT | _TEXT | {"current_password"},
     "POST /api/v1/account/password": {"current_password"},

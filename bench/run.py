@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import accounts_bench, guard_bench, pages_bench
+from bench import accounts_bench, consent_bench, guard_bench, pages_bench
 
 
 def main() -> None:
@@ -17,6 +17,9 @@ def main() -> None:
     guard_bench.main(["--size", str(max(args.size, 1000))])
     print("== W6 accounts ==", flush=True)
     for line in accounts_bench.run(args.size, min(args.size, 20_000), args.database_url):
+        print(line, flush=True)
+    print("== W4 consent save and look-up (SQLite) ==", flush=True)
+    for line in consent_bench.run(args.size):
         print(line, flush=True)
     print("== W7 pages (SQLite) ==", flush=True)
     for line in pages_bench.run(args.size):

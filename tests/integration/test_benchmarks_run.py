@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import accounts_bench
+from bench import accounts_bench, consent_bench
 
 
 def test_accounts_benchmark_runs_small_and_reports_each_figure_beside_its_baseline(
@@ -14,3 +14,11 @@ def test_accounts_benchmark_runs_small_and_reports_each_figure_beside_its_baseli
     for figure in ("log-in look-up by e-mail", "account read as a request"):
         line = next(line for line in lines if line.startswith(figure))
         assert "baseline p50" in line and "ratio" in line
+
+
+def test_consent_benchmark_runs_small_and_reports_each_figure_beside_its_baseline() -> None:
+    lines = consent_bench.run(100, 100)
+    save = next(line for line in lines if line.startswith("consent save"))
+    assert "raw INSERT+COMMIT p50" in save and "ratio p50" in save
+    lookup = next(line for line in lines if line.startswith("consent-state look-up"))
+    assert "/s | raw" in lookup and "ratio" in lookup

@@ -347,6 +347,32 @@ def test_l15_p4_objecting_to_direct_marketing_is_one_click_absolute_and_needs_no
     assert objected(engine) == ["direct_marketing"]
 
 
+def guard_allows(context: Context, person: Customer, activity: str) -> bool:
+    """The guard's decision for ``activity`` on this person now (the seam, no data opened)."""
+    with context.unit_of_work() as uow, uow.reading() as connection:
+        return context.access.decide(
+            connection, person.principal, person.subject_id, activity
+        ).allowed
+
+
+def test_l15_l10_the_guard_follows_each_click_marketing_stops_whatever_the_consent(
+    browser: TestClient, context: Context, jan: Customer
+) -> None:
+    assert not guard_allows(context, jan, "marketing_email")  # L8: nothing given yet
+    choose(browser, "marketing_email", "give")
+    assert guard_allows(context, jan, "marketing_email")
+    choose(browser, "marketing_email", "withdraw")
+    assert not guard_allows(context, jan, "marketing_email")  # L11: stopped at once
+    choose(browser, "marketing_email", "give")
+    choose(browser, "email_engagement", "give")
+    choose(browser, "marketing_selection", "object")
+    # art. 21(3): the objection wins over every marketing consent, at once
+    for activity in ("marketing_email", "email_engagement", "marketing_selection"):
+        assert not guard_allows(context, jan, activity), activity
+    assert guard_allows(context, jan, "group_transfer") is False  # never given
+    assert guard_allows(context, jan, "app_hosting_analytics")  # no objection to it
+
+
 def test_art21_an_objection_to_another_activity_is_weighed_and_says_so(
     browser: TestClient, engine: Engine
 ) -> None:

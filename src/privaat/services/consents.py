@@ -382,14 +382,8 @@ class Consents:
         evidence: Evidence,
     ) -> ConsentRecord:
         policy_version = self._policy.policy.version
-        # the evidence and the facts without a column of their own (the policy version and
-        # the language shown), encrypted together under the hold key
-        sealed = {
-            "ip": _truncated(evidence.ip),
-            "user_agent": _capped(evidence.user_agent),
-            "lang": lang,
-            "policy_version": policy_version,
-        }
+        # the evidence, encrypted under the hold key: the ledger survives erasure (art. 7(1))
+        sealed = {"ip": _truncated(evidence.ip), "user_agent": _capped(evidence.user_agent)}
         blob = opened.cipher.encrypt(_EVIDENCE, json.dumps(sealed, separators=(",", ":")))
         record_id: int = connection.execute(
             insert(consent_events)
@@ -399,6 +393,8 @@ class Consents:
                 given=given,
                 consent_version=consent_version,
                 text_sha256=text_sha256,
+                policy_version=policy_version,
+                lang=lang,
                 channel=method.value,
                 at=at,
                 expires_at=expires_at,
@@ -470,18 +466,20 @@ def _consent_block(declared: ProcessingActivity) -> Consent:
 
 def _record(row: Any, opened: Opened) -> ConsentRecord:
     sealed: dict[str, Any] = {}
-    if row["evidence_enc"] is not None:
+    if row["policy_version"] is None and row["evidence_enc"] is not None:
+        # a row from before migration 0005 sealed these two with its evidence
         sealed = json.loads(opened.cipher.decrypt(_EVIDENCE, row["evidence_enc"]))
+    policy_version = row["policy_version"] or int(sealed.get("policy_version", 0))
     return ConsentRecord(
         id=row["id"],
         activity=row["activity"],
         given=bool(row["given"]),
         at=row["at"],
         method=ConsentMethod(row["channel"]),
-        policy_version=int(sealed.get("policy_version", 0)),
+        policy_version=policy_version,
         consent_version=row["consent_version"],
         text_sha256=row["text_sha256"],
-        lang=sealed.get("lang"),
+        lang=row["lang"] if row["policy_version"] is not None else sealed.get("lang"),
         expires_at=row["expires_at"],
     )
 

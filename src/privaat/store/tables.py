@@ -371,6 +371,10 @@ consent_events = Table(
             ("given", Boolean, False, "privacy_choices"),
             ("consent_version", Integer, False, "privacy_choices"),
             ("text_sha256", String(64), False, "privacy_choices"),
+            # the policy version in force and the language of the text shown (issue 10; null
+            # on a withdrawal's language, and on rows from before migration 0005)
+            ("policy_version", Integer, True, "privacy_choices"),
+            ("lang", String(8), True, "privacy_choices"),
             ("channel", String(32), False, "privacy_choices"),
             ("at", UTC_TIME, False, None),
             ("expires_at", UTC_TIME, True, None),

@@ -404,3 +404,27 @@ def test_p4_p11_p13_p14_p16_p17_each_consent_runs_only_while_given(
     assert allowed(services, jan.subject_id, activity)
     withdraw(services, jan.subject_id, activity)
     assert not allowed(services, jan.subject_id, activity)  # L11: stops at once
+
+
+def test_l7_the_policy_version_and_language_are_ledger_columns_and_old_rows_still_read(
+    services: Context,
+) -> None:
+    jan = customer(services)
+    give(services, jan.subject_id, "marketing_email", lang="en")
+    with services.engine.connect() as connection:
+        row = connection.execute(select(consent_events)).one()._mapping
+    assert (row["policy_version"], row["lang"]) == (services.policy.policy.version, "en")
+    # a row from before migration 0005 kept both inside its sealed evidence
+    with services.unit_of_work() as uow, uow.writing() as connection:
+        opened = services.access.open_held(connection, OFFICER, jan.subject_id, CONSENT_RECORDS)
+        sealed = json.dumps({"ip": None, "user_agent": None, "lang": "nl", "policy_version": 7})
+        connection.execute(
+            consent_events.update().values(
+                policy_version=None,
+                lang=None,
+                evidence_enc=opened.cipher.encrypt("consent_events.evidence_enc", sealed),
+            )
+        )
+    with services.unit_of_work() as uow:
+        (record,) = services.consents.history(uow, DataSubject(jan.subject_id), jan.subject_id)
+    assert (record.policy_version, record.lang) == (7, "nl")

@@ -241,6 +241,32 @@ def test_l29_a_time_limited_grant_says_when_it_ends(browser: TestClient) -> None
     assert "Die stopt vanzelf op 3 december 2026." in text_of(part)
 
 
+def test_p11_l9_engagement_tracking_is_its_own_choice_apart_from_marketing_mail(
+    browser: TestClient, engine: Engine
+) -> None:
+    choose(browser, "marketing_email", "give")
+    page = browser.get(PAGE).text
+    # one control per purpose (art. 7(2)): marketing mail given, its tracking still not
+    assert buttons(row(page, "consent", "email_engagement")) == [
+        ("consent-email_engagement-give", "give")
+    ]
+    assert "meetpixel" in row(page, "consent", "email_engagement")  # the policy's own words
+    assert ledger(engine) == [("marketing_email", True, "privacy_centre")]
+
+
+def test_p13_the_group_transfer_asks_its_explicit_consent_in_a_row_of_its_own(
+    browser: TestClient, engine: Engine
+) -> None:
+    part = row(browser.get(PAGE).text, "consent", "group_transfer")
+    assert "Ik geef uitdrukkelijk toestemming" in part and "modelcontracten" in part
+    choose(browser, "group_transfer", "give")
+    choose(browser, "group_transfer", "withdraw")
+    assert ledger(engine) == [
+        ("group_transfer", True, "privacy_centre"),
+        ("group_transfer", False, "privacy_centre"),
+    ]
+
+
 # --- history and receipts -------------------------------------------------------------------
 
 

@@ -368,8 +368,8 @@ def choose(
     words = _Words(page_language(request))
 
     def refused(msgid: str) -> Response:
-        message = words(msgid, email=ctx.policy.privacy_contact.email)
-        return _page(request, ctx, uow, subject, errors={row: message}, status_code=422)
+        # nothing was written: the page again, the message beside the row it is about
+        return _page(request, ctx, uow, subject, errors={row: words(msgid)}, status_code=422)
 
     if choice in (GIVE, WITHDRAW) and activity not in consent_ids:
         # a consent to an objection row (legitimate interest) or to an activity elsewhere
@@ -402,7 +402,7 @@ def choose(
         else:
             # art. 21(3), LEGAL L15: direct marketing stops at once, no reason asked
             ctx.objections.object(uow, subject, subject.subject_id, activity)
-    except Conflict:
+    except Conflict:  # Consents.withdraw: never given (art. 7(3) needs a consent to end)
         return refused(_NOTHING_TO_WITHDRAW)
     except ServiceError:  # InvalidField among them: the service refused, nothing written
         return refused(_NOT_SAVED)

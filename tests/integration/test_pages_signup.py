@@ -330,11 +330,6 @@ def test_l8_a_refused_form_keeps_the_boxes_the_person_ticked_and_stores_nothing(
     assert row_counts(engine) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Accounts.sign_up hashes the request text in AccountCreate.language (the e-mail "
-    "language), not in the language of the page the person read (needs a consent language)",
-)
 def test_l86_a_box_ticked_on_the_english_page_is_proven_by_the_english_text(
     client: TestClient, engine: Engine
 ) -> None:

@@ -145,9 +145,10 @@ def sign_up(
     command = form.model(AccountCreate, data)
     if command is not None:
         try:
-            # the user agent goes with the ticked consents as their evidence (art. 7(1))
+            # the ticked consents prove the text in the language the page showed, whatever
+            # language the person chose for e-mail, with the user agent as evidence (art. 7(1))
             agent = request.headers.get("user-agent")
-            ctx.accounts.sign_up(uow, command, ip=ip, user_agent=agent)
+            ctx.accounts.sign_up(uow, command, ip=ip, user_agent=agent, consent_language=form.lang)
         except ServiceError as error:
             status = form.service_error(error)
         else:

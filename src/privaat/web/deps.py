@@ -24,7 +24,9 @@ SESSION_COOKIE = "privaat_session"  # over plain http (the demo on 127.0.0.1)
 SECURE_SESSION_COOKIE = "__Host-privaat_session"
 
 
-def get_context(request: Request) -> Context:
+# the dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in
+# the thread pool, one hop per dependency per request (issue 10's consent-save benchmark)
+async def get_context(request: Request) -> Context:
     context: Context = request.app.state.context
     return context
 
@@ -70,7 +72,7 @@ def clear_session_cookie(response: Response, ctx: Context) -> None:
     )
 
 
-def session_token(request: Request, ctx: ContextDep) -> str | None:
+async def session_token(request: Request, ctx: ContextDep) -> str | None:
     return request.cookies.get(session_cookie_name(ctx))
 
 
@@ -88,7 +90,7 @@ CurrentSubject = Annotated[DataSubject, Depends(current_subject)]
 UNKNOWN_IP = "0.0.0.0"  # noqa: S104  (a placeholder address, not a bind address)
 
 
-def client_ip(request: Request, ctx: ContextDep) -> str:
+async def client_ip(request: Request, ctx: ContextDep) -> str:
     """The caller's address: the peer, or behind a trusted proxy the rightmost untrusted
     X-Forwarded-For entry (``PRIVAAT_FORWARDED_ALLOW_IPS``; see ``web.forwarded``)."""
     host = request.client.host if request.client else ""

@@ -7,6 +7,7 @@ from privaat.cli import audit as _audit  # noqa: F401  (registers commands)
 from privaat.cli import jobs as _jobs  # noqa: F401
 from privaat.cli import keys as _keys  # noqa: F401
 from privaat.cli import mail as _mail  # noqa: F401
+from privaat.cli import marketing as _marketing  # noqa: F401
 from privaat.cli import policy_check as _policy_check  # noqa: F401
 from privaat.cli import policy_diff as _policy_diff  # noqa: F401
 from privaat.cli import policy_render as _policy_render  # noqa: F401

@@ -646,3 +646,7 @@ __all__ = [
     "subjects",
     "system_keys",
 ]
+
+# the tables of later issues live in modules of their own, on the same metadata; importing
+# them here registers them wherever the metadata is read (migrations, registry, erasure)
+from privaat.store import tables_campaigns, tables_marketing, tables_visitors  # noqa: E402, F401

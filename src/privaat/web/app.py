@@ -17,11 +17,25 @@ from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
 from privaat.web.api import consents as consents_api
 from privaat.web.api import email as email_api
+from privaat.web.api import preferences as preferences_api
 from privaat.web.body_limit import BodyLimit
+from privaat.web.console import charts as console_charts
+from privaat.web.console import marketing as console_marketing
 from privaat.web.console import router as console_router
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
-from privaat.web.pages import centre, home, layout, login, preferences, privacy, signup
+from privaat.web.pages import (
+    banner,
+    centre,
+    engagement,
+    home,
+    layout,
+    login,
+    preferences,
+    privacy,
+    signup,
+    unsubscribe,
+)
 
 ACCESS_LOG_CHECK_SECONDS = 1.0
 log = logging.getLogger("privaat.web")
@@ -33,13 +47,19 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router,
     email_api.router,
     consents_api.router,
+    preferences_api.router,
     privacy.router,
     home.router,
     signup.router,
     login.router,
     centre.router,
     preferences.router,
+    unsubscribe.router,
+    engagement.router,
+    banner.router,
     console_router,
+    console_marketing.router,
+    console_charts.router,
 )
 
 

@@ -1,0 +1,5 @@
+"""The marketing tables (issue 10), on the shared metadata of ``privaat.store.tables``."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -30,7 +30,7 @@ from html.parser import HTMLParser
 
 from privaat.domain.request_kinds import Classification, classify
 
-__all__ = ["IncomingRequestMail", "own_words", "read_request_mail"]
+__all__ = ["IncomingRequestMail", "guess_language", "own_words", "read_request_mail"]
 
 MAX_TEXT = 20_000  # characters of the person's own words kept; a request is never that long
 
@@ -48,6 +48,7 @@ class IncomingRequestMail:
     references: tuple[str, ...]
     sent_at: datetime | None  # the Date header, when it parses (the sender's clock)
     classification: Classification
+    language: str  # "nl" or "en": the language to answer in when no account says it
 
 
 def read_request_mail(raw: bytes) -> IncomingRequestMail:
@@ -67,6 +68,7 @@ def read_request_mail(raw: bytes) -> IncomingRequestMail:
         references=tuple(_header(message, "References").split()),
         sent_at=_date(message),
         classification=classify(subject, text),
+        language=guess_language(f"{subject}\n{text}"),
     )
 
 
@@ -194,3 +196,22 @@ def own_words(text: str) -> str:
         text = text[: cut.start()]
     lines = [line.rstrip() for line in text.split("\n") if not line.lstrip().startswith(">")]
     return "\n".join(lines).strip()
+
+
+# the commonest short words of each language: enough to tell Dutch from English mail
+_DUTCH = frozenset(
+    "de het een en ik mijn u uw van dat niet graag wil met voor zijn is op te naar alle "
+    "gegevens verzoek bedankt groet vriendelijke".split()
+)
+_ENGLISH = frozenset(
+    "the a an and i my you your of that not please want with for is are on to all data "
+    "request thanks regards kind dear".split()
+)
+
+
+def guess_language(text: str) -> str:
+    """Dutch unless the text has clearly more English words than Dutch ones."""
+    words = re.findall(r"[a-z]+", text.casefold())
+    dutch = sum(word in _DUTCH for word in words)
+    english = sum(word in _ENGLISH for word in words)
+    return "en" if english > dutch else "nl"

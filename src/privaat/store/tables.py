@@ -649,4 +649,9 @@ __all__ = [
 
 # the tables of later issues live in modules of their own, on the same metadata; importing
 # them here registers them wherever the metadata is read (migrations, registry, erasure)
-from privaat.store import tables_campaigns, tables_marketing, tables_visitors  # noqa: E402, F401
+from privaat.store import (  # noqa: E402, F401
+    tables_campaigns,
+    tables_marketing,
+    tables_requests,
+    tables_visitors,
+)

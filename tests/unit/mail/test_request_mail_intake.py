@@ -189,3 +189,18 @@ def test_an_empty_mail_is_unclear() -> None:
 )
 def test_L54_only_the_persons_own_words_count(text: str, expected: str) -> None:
     assert own_words(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Graag wil ik inzage in mijn gegevens. Met vriendelijke groet", "nl", id="nl"),
+        pytest.param("Please send me a copy of my data. Kind regards", "en", id="en"),
+        pytest.param("", "nl", id="empty-is-dutch"),
+        pytest.param("GDPR art. 15", "nl", id="no-words-is-dutch"),
+    ],
+)
+def test_the_answer_goes_in_the_language_the_mail_was_written_in(text: str, expected: str) -> None:
+    from privaat.mail.intake import guess_language
+
+    assert guess_language(text) == expected

@@ -1,0 +1,364 @@
+"""The queue of data-subject requests (issue 11 item 1; GDPR art. 12; LEGAL L54, L55).
+
+    a mail to the privacy mailbox (mail.privacy_mailbox, over SMTP)
+        │ receive_mail(raw) ── one transaction, committed before the SMTP server says 250
+        ├── read it (mail.intake): sender, own words, the right it asks for (or UNCLEAR)
+        ├── whose: the account with that address, an earlier request-only subject of that
+        │          address, or a new subject known only from this request
+        ├── an open request of the same kind (or an unclear follow-up) from the same
+        │   address within LINK_WINDOW: the mail joins it, nothing is doubled
+        │   otherwise: a new request, RECEIVED, due one month after receipt (domain.deadlines)
+        ├── the mail's bytes stored encrypted (request_mails), the audit trail told
+        └── an acknowledgement with the reference and the due date queued to the sender,
+            worded the same whether or not the address has an account (L57)
+
+Every read and write passes the seam under ``rights_handling``; what is personal is under
+the subject's hold key (requests outlive erasure as the proof it was done, art. 5(2)).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Container
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from sqlalchemy import Connection, insert, select
+
+from privaat.domain.activities import RIGHTS
+from privaat.domain.clock import Clock
+from privaat.domain.principal import SystemJob
+from privaat.domain.subject import SubjectState
+from privaat.domain.subject_requests import RequestKind, RequestStatus, SubjectRequest
+from privaat.i18n import N_, translations
+from privaat.mail.intake import IncomingRequestMail, read_request_mail
+from privaat.mail.transport import OutgoingMail
+from privaat.policy.schema import Policy
+from privaat.services.errors import InvalidField
+from privaat.services.outbox import queue
+from privaat.services.subject_access import Opened, Operation, SubjectAccess
+from privaat.store.audit import AuditTrail
+from privaat.store.key_store import KeyStore
+from privaat.store.tables import accounts, subjects
+from privaat.store.tables_requests import request_mails, subject_requests
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = [
+    "LINK_WINDOW",
+    "MAILBOX",
+    "MailReceipt",
+    "QueuedRequest",
+    "RequestChannel",
+    "SubjectRequests",
+]
+
+MAILBOX = SystemJob("privacy_mailbox")  # the principal of mail arriving at the mailbox
+# a second request of the same kind from the same address this soon is the same request
+LINK_WINDOW = timedelta(days=14)
+_DETAILS = "subject_requests.details"  # the fields the ciphertexts are bound to
+_RAW = "request_mails.raw"
+_ACK_TEMPLATE = "request_received"
+
+
+class RequestChannel:
+    """How a request arrived (stored in ``subject_requests.channel``)."""
+
+    WEB = "web"
+    API = "api"
+    EMAIL = "email"
+    STAFF = "staff"
+    OPENDSR = "opendsr"
+
+
+@dataclass(frozen=True, slots=True)
+class MailReceipt:
+    """What became of one mail: its request, and whether it joined an open one."""
+
+    reference: str
+    kind: RequestKind
+    due_on: date
+    linked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedRequest:
+    """One row of the queue as staff and the CLI list it: nothing personal but the kind."""
+
+    reference: str
+    kind: RequestKind
+    channel: str
+    status: RequestStatus
+    received_at: datetime
+    due_on: date
+    overdue: bool
+
+
+class SubjectRequests:
+    """Takes requests in, keeps their deadlines, lists the queue."""
+
+    activities = frozenset({RIGHTS})
+
+    def __init__(
+        self,
+        *,
+        access: SubjectAccess,
+        keys: KeyStore,
+        policy: Policy,
+        clock: Clock,
+        time_zone: ZoneInfo,
+        holidays: Container[date],
+    ) -> None:
+        self._access, self._keys, self._policy, self._clock = access, keys, policy, clock
+        self._zone, self._holidays = time_zone, holidays
+
+    def local_date(self, at: datetime) -> date:
+        """The controller's calendar date of ``at`` (the day of receipt, art. 12(3))."""
+        return at.astimezone(self._zone).date()
+
+    # --- intake ------------------------------------------------------------------------
+
+    def receive_mail(
+        self, uow: UnitOfWork, raw: bytes, *, envelope_sender: str | None = None
+    ) -> MailReceipt:
+        """Store a mail to the privacy mailbox as a request, or join it to an open one; all or
+        nothing. InvalidField("from") when there is no address to answer."""
+        mail = read_request_mail(raw)
+        sender = mail.sender or _address(envelope_sender)
+        if sender is None:
+            raise InvalidField("from", "the mail names no address a request can be answered at")
+        now = self._clock.now()
+        with uow.writing() as connection:
+            requester = self._keys.blind_index(connection).email(sender)
+            subject_id, lang = self._subject_of(connection, requester, mail)
+            opened = self._access.open_held(
+                connection, MAILBOX, subject_id, RIGHTS, operation=Operation.WRITE
+            )
+            joined = self._open_request(connection, requester, mail.classification.kind, now)
+            if joined is None:
+                request = SubjectRequest.received(mail.classification.kind, self.local_date(now))
+                request_id, reference = self._insert(
+                    connection, opened, request, requester, sender, mail, now
+                )
+                due_on = request.deadline.due(holidays=self._holidays)
+                kind = request.kind
+            else:
+                request_id, reference, kind, due_on = joined
+            connection.execute(
+                insert(request_mails).values(
+                    request_id=request_id,
+                    subject_id=subject_id,
+                    received_at=now,
+                    size=len(raw),
+                    raw_enc=opened.cipher.encrypt_bytes(_RAW, raw),
+                )
+            )
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor=MAILBOX.actor,
+                action="request.linked" if joined else "request.received",
+                subject_pseudonym=opened.pseudonym,
+                detail={"reference": reference, "kind": kind.value, "channel": "email"},
+            )
+            # the outbox seals the message under the data key: opened for sending, not held
+            sending = self._access.open(
+                connection, MAILBOX, subject_id, RIGHTS, operation=Operation.SEND
+            )
+            self._acknowledge(connection, sending, sender, lang, reference, kind, due_on, now)
+        return MailReceipt(reference, kind, due_on, linked=joined is not None)
+
+    # --- the queue ---------------------------------------------------------------------
+
+    def queue(self, uow: UnitOfWork, *, open_only: bool = False) -> list[QueuedRequest]:
+        """The requests by due date, soonest first (the columns hold nothing in clear but
+        the kind and the dates; nothing is decrypted)."""
+        today = self.local_date(self._clock.now())
+        query = select(
+            subject_requests.c.reference,
+            subject_requests.c.kind,
+            subject_requests.c.channel,
+            subject_requests.c.status,
+            subject_requests.c.received_at,
+            subject_requests.c.due_on,
+        ).order_by(subject_requests.c.due_on, subject_requests.c.id)
+        if open_only:
+            query = query.where(subject_requests.c.status.in_(_OPEN))
+        with uow.reading() as connection:
+            rows = connection.execute(query).all()
+        return [
+            QueuedRequest(
+                reference=row.reference,
+                kind=RequestKind(row.kind),
+                channel=row.channel,
+                status=RequestStatus(row.status),
+                received_at=row.received_at,
+                due_on=row.due_on,
+                overdue=RequestStatus(row.status).open and row.due_on < today,
+            )
+            for row in rows
+        ]
+
+    # --- the steps ---------------------------------------------------------------------
+
+    def _subject_of(
+        self, connection: Connection, requester: bytes, mail: IncomingRequestMail
+    ) -> tuple[int, str]:
+        """The subject the request is from, and the language to answer in."""
+        account = connection.execute(
+            select(accounts.c.subject_id, accounts.c.language).where(
+                accounts.c.email_bidx == requester
+            )
+        ).first()
+        if account is not None:
+            return account.subject_id, account.language
+        # an erased subject's tombstone keeps its held requests, but takes no new ones
+        earlier = connection.execute(
+            select(subject_requests.c.subject_id)
+            .join(subjects, subjects.c.id == subject_requests.c.subject_id)
+            .where(subject_requests.c.requester_bidx == requester, subjects.c.erased_at.is_(None))
+            .order_by(subject_requests.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if earlier is not None:
+            return earlier, mail.language
+        # someone known only from this request: a subject of their own (SubjectAccess.create)
+        created = self._access.create(connection, MAILBOX, RIGHTS, state=SubjectState.visitor())
+        return created.subject_id, mail.language
+
+    def _open_request(
+        self, connection: Connection, requester: bytes, kind: RequestKind, now: datetime
+    ) -> tuple[int, str, RequestKind, date] | None:
+        """An open request from the same address that this mail belongs to, if any."""
+        query = (
+            select(
+                subject_requests.c.id,
+                subject_requests.c.reference,
+                subject_requests.c.kind,
+                subject_requests.c.due_on,
+            )
+            .where(
+                subject_requests.c.requester_bidx == requester,
+                subject_requests.c.status.in_(_OPEN),
+                subject_requests.c.received_at >= now - LINK_WINDOW,
+            )
+            .order_by(subject_requests.c.id.desc())
+            .limit(1)
+        )
+        if kind is not RequestKind.UNCLEAR:
+            # a follow-up that names no right belongs to their newest open request; one
+            # that names a right joins only a request for that right
+            query = query.where(subject_requests.c.kind == kind.value)
+        row = connection.execute(query).first()
+        if row is None:
+            return None
+        return row.id, row.reference, RequestKind(row.kind), row.due_on
+
+    def _insert(
+        self,
+        connection: Connection,
+        opened: Opened,
+        request: SubjectRequest,
+        requester: bytes,
+        sender: str,
+        mail: IncomingRequestMail,
+        now: datetime,
+    ) -> tuple[int, str]:
+        reference = _new_reference()
+        details = {
+            "email": sender,
+            "name": mail.sender_name,
+            "subject": mail.subject,
+            "text": mail.text,
+            "message_id": mail.message_id,
+            "candidates": [kind.value for kind in mail.classification.candidates],
+            "evidence": list(mail.classification.evidence),
+        }
+        request_id: int = connection.execute(
+            insert(subject_requests)
+            .values(
+                reference=reference,
+                subject_id=opened.subject_id,
+                kind=request.kind.value,
+                status=request.status.value,
+                channel=RequestChannel.EMAIL,
+                received_at=now,
+                received_on=request.deadline.received,
+                due_on=request.deadline.due(holidays=self._holidays),
+                extended_months=request.deadline.extended_months,
+                requester_bidx=requester,
+                details_enc=opened.cipher.encrypt(_DETAILS, json.dumps(details)),
+            )
+            .returning(subject_requests.c.id)
+        ).scalar_one()
+        return request_id, reference
+
+    def _acknowledge(
+        self,
+        connection: Connection,
+        opened: Opened,
+        to: str,
+        lang: str,
+        reference: str,
+        kind: RequestKind,
+        due_on: date,
+        now: datetime,
+    ) -> None:
+        """Queue the acknowledgement: the same words whether or not there is an account, and
+        nothing in it but what the sender wrote to us and when we answer (L57)."""
+        _ = translations(lang).gettext
+        controller = self._policy.controller.name
+        what = _(KIND_WORDS[kind])
+        body = "\n\n".join(
+            (
+                _("We have received your request ({what}).").format(what=what),
+                _("Your reference is {reference}. We answer by {due} at the latest.").format(
+                    reference=reference, due=_format_date(due_on, lang)
+                ),
+                _(
+                    "Before we send you any personal data, we check that the request comes "
+                    "from you. We never ask for a copy of your ID."
+                ),
+                _("If you did not send this request, you can ignore this e-mail."),
+                controller,
+            )
+        )
+        subject = _("Your privacy request {reference}").format(reference=reference)
+        queue(
+            connection,
+            opened,
+            template=_ACK_TEMPLATE,
+            mail=OutgoingMail(to=to, subject=subject, body=body),
+            at=now,
+        )
+
+
+_OPEN = tuple(status.value for status in RequestStatus if status.open)
+
+# the words for each right in an answer (msgids: privaat.i18n)
+KIND_WORDS = {
+    RequestKind.ACCESS: N_("access to your data"),
+    RequestKind.RECTIFICATION: N_("correction of your data"),
+    RequestKind.ERASURE: N_("erasure of your data"),
+    RequestKind.RESTRICTION: N_("restriction of processing"),
+    RequestKind.PORTABILITY: N_("a copy of your data to take with you"),
+    RequestKind.OBJECTION: N_("objection to processing"),
+    RequestKind.UNCLEAR: N_("a privacy question"),
+}
+
+
+def _format_date(day: date, lang: str) -> str:
+    return format_date(day, format="long", locale=lang)
+
+
+def _address(value: str | None) -> str | None:
+    text = (value or "").strip().strip("<>").lower()
+    return text if "@" in text else None
+
+
+def _new_reference() -> str:
+    # 40 random bits in Crockford-like base32 without look-alikes: "PR-7KQ2M9XD"
+    alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "PR-" + "".join(secrets.choice(alphabet) for _ in range(8))

@@ -1,0 +1,98 @@
+"""Data-subject requests (issue 11; GDPR art. 12-22): the queue and the mails that started them.
+
+A request belongs to a subject: the account holder it names, or a subject known only from
+the request (``SubjectAccess.create``), so the answer, the hold and the erasure rules are
+the same for both. Requests are the proof that a right was honoured (art. 5(2)): erasure
+keeps them, restricted, for the rights handling's retention, so what is personal in them is
+under the subject's hold key (``details_enc``, ``raw_enc``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+)
+
+from privaat.domain.activities import RIGHTS
+from privaat.store.registry import ErasureMode, SubjectTable, personal, technical
+from privaat.store.tables import UTC_TIME, SubjectRef, metadata
+
+__all__ = ["request_mails", "subject_requests"]
+
+_HOLD = ErasureMode.HOLD
+_KEY = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _held(name: str, type_: Any, *, nullable: bool, category: str | None) -> Column[Any]:
+    return personal(
+        name, type_, nullable=nullable, activity=RIGHTS, category=category, erasure=_HOLD
+    )
+
+
+subject_requests = Table(
+    "subject_requests",
+    metadata,
+    technical("id", _KEY, primary_key=True, autoincrement=True),
+    # what the requester quotes back; random, says nothing about them
+    technical("reference", String(16), nullable=False, unique=True),
+    technical(
+        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
+    ),
+    *(
+        _held(name, type_, nullable=nullable, category=category)
+        for name, type_, nullable, category in (
+            ("kind", String(16), False, "rights_requests"),  # domain.subject_requests.RequestKind
+            ("status", String(16), False, "rights_requests"),  # RequestStatus
+            ("channel", String(16), False, "rights_requests"),  # web, api, email, staff, opendsr
+            ("received_at", UTC_TIME, False, None),
+            # the local date of receipt and the due date (domain.deadlines; recomputed on
+            # every change, stored so the queue sorts in SQL)
+            ("received_on", Date(), False, None),
+            ("due_on", Date(), False, None),
+            ("extended_months", Integer(), False, None),
+            # a keyed hash of the requester's address: a second mail of the same kind is
+            # linked to the open request, not doubled, with or without an account
+            ("requester_bidx", LargeBinary(32), False, "email_address"),
+            # JSON under the hold key: address, name, the mail's subject and own words, the
+            # classifier's evidence, reasons of an extension or refusal
+            ("details_enc", LargeBinary(), False, "rights_requests"),
+            ("closed_at", UTC_TIME, True, None),
+        )
+    ),
+    Index("ix_subject_requests_queue", "status", "due_on"),
+    Index("ix_subject_requests_requester", "requester_bidx", "kind"),
+    Index("ix_subject_requests_subject", "subject_id"),
+    info={"subject": SubjectTable("subject_id", clock="received_at", hold=RIGHTS)},
+)
+
+# Each mail as received, all of its bytes (encrypted): stored before the SMTP server says
+# 250, so nothing is lost if the process dies after it (issue 11 item 1)
+request_mails = Table(
+    "request_mails",
+    metadata,
+    technical("id", _KEY, primary_key=True, autoincrement=True),
+    technical(
+        "request_id",
+        _KEY,
+        ForeignKey("subject_requests.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    technical(
+        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
+    ),
+    _held("received_at", UTC_TIME, nullable=False, category=None),
+    _held("size", Integer(), nullable=False, category=None),
+    _held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"),
+    Index("ix_request_mails_request", "request_id"),
+    info={"subject": SubjectTable("subject_id", clock="received_at", hold=RIGHTS)},
+)

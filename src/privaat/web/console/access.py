@@ -79,6 +79,8 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         # works on audiences (L13) and administrators hold no customer data
         "GET /console/customers": frozenset({_PO, _SUPPORT}),
         "POST /console/customers": frozenset({_PO, _SUPPORT}),
+        # consent figures: counts from the ledger, no person in them (issue 10 item 8)
+        "GET /console/consents": frozenset({_PO, StaffRole.MARKETING}),
     }
 )
 
@@ -99,6 +101,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/audit", "audit", N_("Audit trail")),
     ("/console/outbox", "outbox", N_("Outbox")),
     ("/console/customers", "customers", N_("Customer look-up")),
+    ("/console/consents", "consents", N_("Consent figures")),
 )
 
 

@@ -500,6 +500,42 @@ class ProcessingActivity(_Strict):
         return self.profiling is not None
 
 
+class MarketingChoice(_Strict):
+    """One thing a person may choose in their marketing preferences (a topic, a service)."""
+
+    id: CatalogueId
+    name: Text
+
+
+class MarketingChannel(_Strict):
+    """A channel marketing reaches people by, and the consent-based activity that sends it."""
+
+    id: CatalogueId
+    name: Text
+    activity: CatalogueId  # e.g. marketing_email: sending by this channel needs its consent
+
+
+class Marketing(_Strict):
+    """What marketing preferences offer (P4): topics, channels, and the services a customer
+    can hold that a selection may target; optional for a provider that sends no marketing."""
+
+    topics: tuple[MarketingChoice, ...] = Field(min_length=1)
+    channels: tuple[MarketingChannel, ...] = Field(min_length=1)
+    services: tuple[MarketingChoice, ...] = ()
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Marketing:
+        for kind, items in (
+            ("topic", self.topics),
+            ("channel", self.channels),
+            ("service", self.services),
+        ):
+            ids = [item.id for item in items]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"marketing: a {kind} id is listed twice: {sorted(ids)}")
+        return self
+
+
 class Policy(_Strict):
     """A whole policy file."""
 
@@ -520,6 +556,8 @@ class Policy(_Strict):
     data_categories: tuple[DataCategory, ...]
     recipients: tuple[Recipient, ...]
     activities: tuple[ProcessingActivity, ...] = Field(min_length=1)
+    # P4: the topics, channels and services of marketing preferences (issue 10 item 2)
+    marketing: Marketing | None = None
     # services look activities up on every guarded read: an index, rebuilt whenever the
     # activities tuple is another one (model_copy(update=...) shares private attributes)
     _index: tuple[tuple[ProcessingActivity, ...], dict[str, ProcessingActivity]] | None = (

@@ -29,6 +29,7 @@ from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import require_activities
+from privaat.services.campaigns import Campaigns
 from privaat.services.consents import Consents
 from privaat.services.console import Console
 from privaat.services.credentials import Credentials
@@ -79,6 +80,7 @@ class Context:
     console: Console  # what the console shows, customers' data through the seam
     versions: PolicyVersions  # every published version of the statement (issue 9)
     consents: Consents  # the consent ledger and its receipts (issue 10 item 1)
+    campaigns: Campaigns  # marketing mail, unsubscribe, engagement (issue 10 items 5-6)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -152,6 +154,16 @@ def bootstrap(
     limiter = AttemptLimiter(clock=clock, window=ATTEMPT_WINDOW)
     # before the accounts: sign-up records the boxes the person ticked (L12)
     consents = Consents(access=access, policy=policy, clock=clock, base_url=settings.base_url)
+    campaigns = Campaigns(
+        access=access,
+        keys=keys,
+        consents=consents,
+        policy=policy,
+        clock=clock,
+        base_url=settings.base_url,
+    )
+    # L11: a marketing withdrawal from any channel puts the person on the suppression list
+    consents.on_change(campaigns.consent_changed)
     credentials = Credentials(access=access, passwords=passwords, limiter=limiter)
     logins = (
         LoginHistory(access=access, notifier=notifier, geo=GeoLocator(), policy=policy, clock=clock)
@@ -202,6 +214,9 @@ def bootstrap(
     objections = Objections(access=access, notifier=notifier, policy=policy, clock=clock)
     # the tables' own activities too (the registry), but not those of a disabled service
     tables = registry_activities(metadata) - (LoginHistory.activities if logins is None else set())
+    # a provider that sends no marketing mail (or tracks none) need not declare it: the guard
+    # refuses an undeclared activity, so no campaign reaches anyone and the tables stay empty
+    tables -= Campaigns.activities - {activity.id for activity in policy.activities}
     require_activities(
         (activity.id for activity in policy.activities),
         accounts.activities
@@ -234,6 +249,7 @@ def bootstrap(
             access=access,
             clock=clock,
             give_up_after=timedelta(hours=settings.mail_give_up_hours),
+            gate=campaigns,  # the suppression list, asked again right before SMTP (L11)
         ),
         erasure=erasure,
         objections=objections,
@@ -242,4 +258,5 @@ def bootstrap(
         console=console,
         versions=versions,
         consents=consents,
+        campaigns=campaigns,
     )

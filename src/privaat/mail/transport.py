@@ -39,9 +39,14 @@ _CLOSING = 421  # RFC 5321 §3.8: the server is shutting the connection down
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMail:
+    """A message before it is composed: plain text, and for a campaign its own header fields
+    (``List-Unsubscribe``, RFC 2369/8058) and an HTML alternative; a notice has neither."""
+
     to: str
     subject: str
     body: str
+    headers: tuple[tuple[str, str], ...] = ()
+    html: str | None = None
 
 
 class MailTransportError(Exception):
@@ -87,7 +92,13 @@ def compose(mail: OutgoingMail, sender: str, at: datetime) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     # RFC 3834 §5: a notice the system sends by itself; auto-responders must not answer it
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.body)  # plain text only: no images, no tracking (LEGAL L4)
+    for name, value in mail.headers:
+        message[name] = value
+    # a notice is plain text only: no images, no tracking (LEGAL L4); a campaign may add an
+    # HTML alternative (multipart/alternative, RFC 2046 §5.1.4), the plain text first
+    message.set_content(mail.body)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
     return message
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -49,6 +50,7 @@ from privaat.store.unit_of_work import UnitOfWork
 __all__ = [
     "MAX_USER_AGENT",
     "ConsentChoice",
+    "ConsentListener",
     "ConsentMethod",
     "ConsentRecord",
     "ConsentRecordNotFound",
@@ -145,6 +147,11 @@ def _capped(user_agent: str | None) -> str | None:
     return user_agent[:MAX_USER_AGENT]
 
 
+# called in the writing transaction after each appended record, with the subject opened under
+# ``consent_records`` (e.g. the campaigns' suppression list follows marketing withdrawals, L11)
+ConsentListener = Callable[[Connection, Opened, "ConsentRecord"], None]
+
+
 class Consents:
     """The consent ledger: give, withdraw, the state replayed from it, and receipts."""
 
@@ -157,6 +164,11 @@ class Consents:
         self._base_url = base_url.rstrip("/")
         # L9: the controls come from the policy file, in its order; nothing is hard-coded
         self._consent_based = tuple(a for a in policy.activities if a.requires_consent)
+        self._listeners: list[ConsentListener] = []
+
+    def on_change(self, listener: ConsentListener) -> None:
+        """Call ``listener`` in the same transaction after every record this ledger appends."""
+        self._listeners.append(listener)
 
     @property
     def policy(self) -> Policy:
@@ -412,7 +424,7 @@ class Consents:
             subject_pseudonym=opened.pseudonym,
             detail={"activity": activity, "method": method.value},
         )
-        return ConsentRecord(
+        record = ConsentRecord(
             id=record_id,
             activity=activity,
             given=given,
@@ -424,6 +436,9 @@ class Consents:
             lang=lang,
             expires_at=expires_at,
         )
+        for listener in self._listeners:
+            listener(connection, opened, record)
+        return record
 
     def _newest(
         self, connection: Connection, opened: Opened, activity: str

@@ -21,6 +21,7 @@ Retries follow RFC 5321 §4.5.4.1 (retry for days, not passes):
     the first messages of a pass all get
     the same 4xx (the server, not them) ▶ the pass stops; nothing is counted
     cannot be opened (key gone, guard) ─▶ given up now, audited
+    stopped by the gate (suppressed) ───▶ given up now, audited (LEGAL L11)
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
 
@@ -55,6 +56,7 @@ __all__ = [
     "FIRST_RETRY",
     "GIVE_UP_AFTER",
     "SERVER_WIDE_STREAK",
+    "DeliveryGate",
     "DeliveryReport",
     "MailServerUnreachable",
     "Outbox",
@@ -83,6 +85,16 @@ class DeliveryReport:
     stopped: str | None = None
 
 
+class DeliveryGate(Protocol):
+    """A last check right before a message goes to the server (e.g. the suppression list)."""
+
+    def stops(
+        self, connection: Connection, subject_id: int | None, activity: str, to: str
+    ) -> str | None:
+        """Why this message must not go out after all, or None to send it."""
+        ...
+
+
 class MailServerUnreachable(Exception):
     """The mail server could not be reached or dropped the connection; the message says which."""
 
@@ -95,7 +107,12 @@ def queue(
     connection: Connection, opened: Opened, *, template: str, mail: OutgoingMail, at: datetime
 ) -> None:
     """Queue ``mail`` for the opened subject under its activity; sent only if the caller commits."""
-    document = json.dumps({"to": mail.to, "subject": mail.subject, "body": mail.body})
+    fields: dict[str, Any] = {"to": mail.to, "subject": mail.subject, "body": mail.body}
+    if mail.headers:  # a campaign's own header fields and HTML; a notice stores neither
+        fields["headers"] = [list(pair) for pair in mail.headers]
+    if mail.html is not None:
+        fields["html"] = mail.html
+    document = json.dumps(fields)
     connection.execute(
         insert(outbox).values(
             subject_id=opened.subject_id,
@@ -156,9 +173,11 @@ class Outbox:
         access: SubjectAccess,
         clock: Clock,
         give_up_after: timedelta = GIVE_UP_AFTER,
+        gate: DeliveryGate | None = None,
     ) -> None:
         self._engine, self._access, self._clock = engine, access, clock
         self._give_up_after = give_up_after
+        self._gate = gate
 
     def pending(self) -> list[tuple[int, str, OutgoingMail]]:
         """Messages not yet sent or given up, as (id, template, mail), opened under the guard."""
@@ -241,14 +260,23 @@ class Outbox:
         opened = self._access.open(
             connection, OUTBOX_JOB, row.subject_id, row.activity, operation=Operation.SEND
         )
-        return OutgoingMail(**json.loads(opened.cipher.decrypt(_FIELD, row.message_enc)))
+        fields = json.loads(opened.cipher.decrypt(_FIELD, row.message_enc))
+        headers = tuple((str(name), str(value)) for name, value in fields.pop("headers", ()))
+        return OutgoingMail(**fields, headers=headers)
 
     def _send_one(
         self, connection: Connection, session: MailSession, sender: str, row: Any
     ) -> _Outcome | None:
         """Send the claimed message; marks it sent in the claiming transaction if accepted."""
         try:
-            session.send(compose(self._open(connection, row), sender, self._clock.now()))
+            mail = self._open(connection, row)
+            # LEGAL L11: a withdrawal or suppression that landed after queuing still stops it
+            stopped = self._gate and self._gate.stops(
+                connection, row.subject_id, row.activity, mail.to
+            )
+            if stopped:
+                return _Unusable(stopped)
+            session.send(compose(mail, sender, self._clock.now()))
         except (MailRefused, MailDisconnected) as error:
             return error
         except AccessDenied as error:

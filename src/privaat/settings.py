@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,17 @@ class Settings(BaseSettings):
     # the optional built-in service: record where each log-in came from (P9); off, the
     # policy need not declare its activity
     record_login_locations: bool = True
+    # the controller's calendar: the day a request is received and its due date (art. 12(3))
+    time_zone: str = "Europe/Amsterdam"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not an IANA time zone: {value!r}") from None
+        return value
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -7,23 +7,24 @@ library's ``smtplib``, speaking to it as a sending mail server would.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import holidays
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import customer
+from tests.integration.test_pages_support import submit
 
 from privaat.bootstrap import Context
 from privaat.domain.subject_requests import RequestKind, RequestStatus
 from privaat.mail.privacy_mailbox import PrivacyMailbox, mailbox_controller
 from privaat.services.subject_requests import SubjectRequests
-from privaat.store.tables import audit_log, outbox
+from privaat.store.tables import audit_log, outbox, subject_tokens
 from privaat.store.tables_requests import request_mails, subject_requests
 
 MAILBOX = "euprivacy@flexibelt.nl"  # the policy's privacy_contact.email
@@ -38,14 +39,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def requests_service(context: Context) -> SubjectRequests:
-    return SubjectRequests(
-        access=context.access,
-        keys=context.keys,
-        policy=context.policy,
-        clock=context.clock,
-        time_zone=ZoneInfo("Europe/Amsterdam"),
-        holidays=holidays.country_holidays("NL"),
-    )
+    return context.requests
 
 
 @pytest.fixture
@@ -131,7 +125,8 @@ def test_L57_the_acknowledgement_reads_the_same_with_or_without_an_account(
     references = [row.reference for row in _requests(context)]
 
     def shape(text: str, reference: str) -> str:
-        return text.replace(reference, "<ref>")
+        # the reference and the link's token are random; every other word must match
+        return re.sub(r"token=[\w-]+", "token=<token>", text.replace(reference, "<ref>"))
 
     (_, subject_1, body_1), (_, subject_2, body_2) = acks
     assert shape(body_1, references[0]) == shape(body_2, references[1])
@@ -207,3 +202,66 @@ def test_an_unclear_mail_is_filed_as_unclear_for_the_privacy_officer(
     assert queued.kind is RequestKind.UNCLEAR
     assert queued.status is RequestStatus.RECEIVED
     assert not queued.overdue
+
+
+# --- identity: the confirmation link (L57) -------------------------------------------------
+
+
+def _confirmation_token(context: Context, to: str) -> str:
+    [body] = [
+        mail.body
+        for _id, template, mail in context.outbox.pending()
+        if template == "request_received" and mail.to == to
+    ]
+    return body.split("/requests/confirm?token=", 1)[1].split()[0]
+
+
+def test_L57_opening_the_link_confirms_nothing_and_the_button_verifies_once(
+    context: Context, smtp_port: int, client: TestClient
+) -> None:
+    assert _send(smtp_port, "k@example.nl", _mail("k@example.nl", "", "Inzage graag."))[0] == 250
+    token = _confirmation_token(context, "k@example.nl")
+    page = client.get(f"/requests/confirm?token={token}")
+    assert page.status_code == 200 and 'id="request-confirm-submit"' in page.text
+    assert [r.status for r in _requests(context)] == ["received"]  # a mail scanner spends nothing
+
+    done = submit(client, "/requests/confirm", {"token": token}, page=page.url.path)
+    assert done.status_code == 200 and 'id="request-confirm-done"' in done.text
+    [row] = _requests(context)
+    assert row.status == "verified"
+    assert row.reference in done.text
+    with context.engine.connect() as connection:
+        assert not connection.execute(select(subject_tokens)).all()  # single use
+        actions = [a for (a,) in connection.execute(select(audit_log.c.action))]
+    assert "request.verify" in actions
+
+    again = submit(client, "/requests/confirm", {"token": token}, page="/requests/confirm")
+    assert again.status_code == 422 and 'id="request-confirm-invalid"' in again.text
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param("x" * 43, id="forged"),
+        pytest.param("", id="empty"),
+        pytest.param("y" * 500, id="too-long"),
+    ],
+)
+def test_L57_a_forged_link_is_a_clear_page_and_changes_nothing(
+    context: Context, smtp_port: int, client: TestClient, token: str
+) -> None:
+    assert _send(smtp_port, "f@example.nl", _mail("f@example.nl", "", "Inzage graag."))[0] == 250
+    response = submit(client, "/requests/confirm", {"token": token}, page="/requests/confirm")
+    assert response.status_code == 422 and 'id="request-confirm-invalid"' in response.text
+    assert [r.status for r in _requests(context)] == ["received"]
+
+
+def test_L57_a_link_older_than_seven_days_no_longer_confirms(
+    context: Context, smtp_port: int, client: TestClient
+) -> None:
+    assert _send(smtp_port, "o@example.nl", _mail("o@example.nl", "", "Inzage graag."))[0] == 250
+    token = _confirmation_token(context, "o@example.nl")
+    context.clock.advance(timedelta(days=7))  # type: ignore[attr-defined]
+    response = submit(client, "/requests/confirm", {"token": token}, page="/requests/confirm")
+    assert response.status_code == 422
+    assert [r.status for r in _requests(context)] == ["received"]

@@ -11,6 +11,7 @@ from privaat.cli import marketing as _marketing  # noqa: F401
 from privaat.cli import policy_check as _policy_check  # noqa: F401
 from privaat.cli import policy_diff as _policy_diff  # noqa: F401
 from privaat.cli import policy_render as _policy_render  # noqa: F401
+from privaat.cli import requests as _requests  # noqa: F401
 from privaat.cli import serve as _serve  # noqa: F401
 from privaat.cli import staff as _staff  # noqa: F401
 

@@ -18,35 +18,46 @@ the subject's hold key (requests outlive erasure as the proof it was done, art. 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
-from privaat.domain.principal import SystemJob
+from privaat.domain.deadlines import Deadline
+from privaat.domain.principal import Principal, SystemJob
 from privaat.domain.subject import SubjectState
-from privaat.domain.subject_requests import RequestKind, RequestStatus, SubjectRequest
+from privaat.domain.subject_requests import (
+    Action,
+    RequestKind,
+    RequestStatus,
+    SubjectRequest,
+    transition,
+)
 from privaat.i18n import N_, translations
 from privaat.mail.intake import IncomingRequestMail, read_request_mail
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
+from privaat.services.email_address import LinkInvalid
 from privaat.services.errors import InvalidField
 from privaat.services.outbox import queue
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import accounts, subjects
+from privaat.store.tables import accounts, subject_tokens, subjects
 from privaat.store.tables_requests import request_mails, subject_requests
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = [
+    "CONFIRMATION_LIFETIME",
     "LINK_WINDOW",
     "MAILBOX",
     "MailReceipt",
@@ -61,6 +72,11 @@ LINK_WINDOW = timedelta(days=14)
 _DETAILS = "subject_requests.details"  # the fields the ciphertexts are bound to
 _RAW = "request_mails.raw"
 _ACK_TEMPLATE = "request_received"
+_CONFIRM_PURPOSE = "confirm_request"  # subject_tokens.purpose of a confirmation link
+_TOKEN_PAYLOAD = "subject_tokens.payload"  # noqa: S105  (a field name: the sealed reference)
+# L57: an unconfirmed request expires after this (EXPIRE → CLOSED)
+CONFIRMATION_LIFETIME = timedelta(days=7)
+LINK_HOLDER = SystemJob("request-link")  # whoever holds the link acts through it
 
 
 class RequestChannel:
@@ -110,9 +126,11 @@ class SubjectRequests:
         clock: Clock,
         time_zone: ZoneInfo,
         holidays: Container[date],
+        base_url: str = "",
     ) -> None:
         self._access, self._keys, self._policy, self._clock = access, keys, policy, clock
         self._zone, self._holidays = time_zone, holidays
+        self._base_url = base_url.rstrip("/")
 
     def local_date(self, at: datetime) -> date:
         """The controller's calendar date of ``at`` (the day of receipt, art. 12(3))."""
@@ -167,8 +185,107 @@ class SubjectRequests:
             sending = self._access.open(
                 connection, MAILBOX, subject_id, RIGHTS, operation=Operation.SEND
             )
-            self._acknowledge(connection, sending, sender, lang, reference, kind, due_on, now)
+            link = self._confirmation_link(connection, sending, reference, now)
+            self._acknowledge(
+                connection, sending, sender, lang, reference, kind, due_on, now, link=link
+            )
         return MailReceipt(reference, kind, due_on, linked=joined is not None)
+
+    # --- identity (L57) ----------------------------------------------------------------
+
+    def confirm(self, uow: UnitOfWork, token: str) -> str:
+        """Spend a confirmation link: the request it names is VERIFIED (the person controls
+        the address it came from, or the account's); returns its reference. LinkInvalid for
+        an unknown, used or expired link, or one whose request is no longer waiting."""
+        now = self._clock.now()
+        with uow.writing() as connection:
+            row = self._redeem(connection, token, now)
+            opened = self._access.open(
+                connection, LINK_HOLDER, row.subject_id, RIGHTS, operation=Operation.WRITE
+            )
+            reference = opened.decrypt(_TOKEN_PAYLOAD, row.payload_enc) or ""
+            request = connection.execute(
+                select(subject_requests).where(
+                    subject_requests.c.reference == reference,
+                    subject_requests.c.subject_id == row.subject_id,
+                )
+            ).first()
+            if request is None or request.status != RequestStatus.RECEIVED.value:
+                raise LinkInvalid()
+            self._apply(connection, opened, request, Action.VERIFY, LINK_HOLDER, now)
+        return reference
+
+    def _confirmation_link(
+        self, connection: Connection, opened: Opened, reference: str, now: datetime
+    ) -> str:
+        token = secrets.token_urlsafe(32)
+        connection.execute(
+            insert(subject_tokens).values(
+                token_hash=_token_hash(token),
+                subject_id=opened.subject_id,
+                purpose=_CONFIRM_PURPOSE,
+                payload_enc=opened.cipher.encrypt(_TOKEN_PAYLOAD, reference),
+                created_at=now,
+                expires_at=now + CONFIRMATION_LIFETIME,
+            )
+        )
+        # the page shows a button: a mail scanner that follows the link confirms nothing
+        return f"{self._base_url}/requests/confirm?token={token}"
+
+    def _redeem(self, connection: Connection, token: str, now: datetime) -> Any:
+        if not token or len(token) > 128:
+            raise LinkInvalid()
+        row = connection.execute(
+            select(subject_tokens).where(subject_tokens.c.token_hash == _token_hash(token))
+        ).first()
+        if row is None or row.purpose != _CONFIRM_PURPOSE:
+            raise LinkInvalid()
+        # spent whatever happens next (committed only with the whole confirmation)
+        connection.execute(
+            delete(subject_tokens).where(subject_tokens.c.token_hash == row.token_hash)
+        )
+        if row.expires_at <= now:
+            raise LinkInvalid()
+        return row
+
+    # --- the one place a status changes ---------------------------------------------------
+
+    def _apply(
+        self,
+        connection: Connection,
+        opened: Opened,
+        row: Any,
+        action: Action,
+        actor: Principal,
+        now: datetime,
+    ) -> SubjectRequest:
+        """Take ``action`` on the stored request ``row`` by the domain's table, store the
+        result and audit it (domain.subject_requests.transition is the rule)."""
+        before = SubjectRequest(
+            RequestKind(row.kind),
+            RequestStatus(row.status),
+            Deadline(row.received_on, row.extended_months),
+        )
+        after = transition(before, action, today=self.local_date(now), holidays=self._holidays)
+        connection.execute(
+            update(subject_requests)
+            .where(subject_requests.c.id == row.id)
+            .values(
+                status=after.status.value,
+                due_on=after.deadline.due(holidays=self._holidays),
+                extended_months=after.deadline.extended_months,
+                closed_at=now if after.status is RequestStatus.CLOSED else None,
+            )
+        )
+        AuditTrail.append(
+            connection,
+            at=now,
+            actor=actor.actor,
+            action=f"request.{action.value}",
+            subject_pseudonym=opened.pseudonym,
+            detail={"reference": row.reference, "status": after.status.value},
+        )
+        return after
 
     # --- the queue ---------------------------------------------------------------------
 
@@ -305,6 +422,8 @@ class SubjectRequests:
         kind: RequestKind,
         due_on: date,
         now: datetime,
+        *,
+        link: str,
     ) -> None:
         """Queue the acknowledgement: the same words whether or not there is an account, and
         nothing in it but what the sender wrote to us and when we answer (L57)."""
@@ -321,6 +440,11 @@ class SubjectRequests:
                     "Before we send you any personal data, we check that the request comes "
                     "from you. We never ask for a copy of your ID."
                 ),
+                _(
+                    "Please confirm that you sent this request with this link. It works once, "
+                    "for {days} days:"
+                ).format(days=CONFIRMATION_LIFETIME.days)
+                + f"\n{link}",
                 _("If you did not send this request, you can ignore this e-mail."),
                 controller,
             )
@@ -356,6 +480,10 @@ def _format_date(day: date, lang: str) -> str:
 def _address(value: str | None) -> str | None:
     text = (value or "").strip().strip("<>").lower()
     return text if "@" in text else None
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
 
 
 def _new_reference() -> str:

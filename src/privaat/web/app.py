@@ -33,6 +33,7 @@ from privaat.web.pages import (
     login,
     preferences,
     privacy,
+    request_links,
     signup,
     unsubscribe,
 )
@@ -57,6 +58,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     unsubscribe.router,
     engagement.router,
     banner.router,
+    request_links.router,
     console_router,
     console_marketing.router,
     console_charts.router,

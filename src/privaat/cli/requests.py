@@ -1,0 +1,102 @@
+"""Commands: ``mail serve`` (the privacy mailbox over SMTP) and ``requests list`` (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+
+import typer
+from pydantic import ValidationError
+
+from privaat.bootstrap import Context, bootstrap
+from privaat.cli._apps import mail_app, requests_app
+from privaat.mail.privacy_mailbox import MAX_MAIL_BYTES, PrivacyMailbox, mailbox_controller
+from privaat.policy.loader import PolicyError
+from privaat.services.activities import PolicyIncomplete
+from privaat.settings import Settings
+from privaat.store.key_errors import KeyStoreError
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"privaat: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _context() -> Context:
+    try:
+        return bootstrap(Settings())
+    except ValidationError as error:
+        raise _fail(f"invalid PRIVAAT_ settings: {error}", 2) from None
+    except (KeyStoreError, PolicyError, PolicyIncomplete) as error:
+        raise _fail(str(error), 2) from None
+
+
+@mail_app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
+    port: int = typer.Option(8025, "--port", min=1, max=65535, help="The SMTP port."),
+    max_mb: int = typer.Option(
+        MAX_MAIL_BYTES // (1024 * 1024), "--max-mb", min=1, max=100, help="Largest mail, MiB."
+    ),
+) -> None:
+    """Take mail for the policy's privacy address over SMTP; each mail becomes a request."""
+    context = _context()
+    address = context.policy.privacy_contact.email
+    handler = PrivacyMailbox(
+        address=address, requests=context.requests, unit_of_work=context.unit_of_work
+    )
+    controller = mailbox_controller(handler, host=host, port=port, max_bytes=max_mb << 20)
+    try:
+        controller.start()
+    except (OSError, RuntimeError) as error:
+        context.close()
+        raise _fail(f"cannot listen on {host}:{port}: {error}", 1) from None
+    typer.echo(f"privacy mailbox for {address} on smtp://{host}:{port} (Ctrl-C stops)")
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+    controller.stop()
+    context.close()
+
+
+@requests_app.command("list")
+def list_command(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per request."),
+    open_only: bool = typer.Option(False, "--open", help="Only requests still to answer."),
+) -> None:
+    """Every request, soonest due first: id, type, channel, status, received, due date."""
+    context = _context()
+    try:
+        with context.unit_of_work() as uow:
+            rows = context.requests.queue(uow, open_only=open_only)
+    finally:
+        context.close()
+    if as_json:
+        for row in rows:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": row.reference,
+                        "type": row.kind.value,
+                        "channel": row.channel,
+                        "status": row.status.value,
+                        "received": row.received_at.isoformat(),
+                        "due": row.due_on.isoformat(),
+                        "overdue": row.overdue,
+                    }
+                )
+            )
+        return
+    if not rows:
+        typer.echo("no requests")
+        return
+    typer.echo(f"{'id':<12} {'type':<14} {'channel':<8} {'status':<12} {'received':<17} due")
+    for row in rows:
+        received = row.received_at.strftime("%Y-%m-%d %H:%M")
+        late = "  OVERDUE" if row.overdue else ""
+        typer.echo(
+            f"{row.reference:<12} {row.kind.value:<14} {row.channel:<8} "
+            f"{row.status.value:<12} {received:<17} {row.due_on.isoformat()}{late}"
+        )

@@ -1,0 +1,38 @@
+"""The confirmation link of a data-subject request (issue 11 item 2; LEGAL L57).
+
+The acknowledgement of a request sent by e-mail carries a one-time link to the address the
+request came from (the account's, when it has one). Opening it shows one button; pressing it
+confirms that the person controls that address, and only then does anything personal go out.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from privaat.services.errors import InvalidField
+from privaat.web.deps import ContextDep, UowDep
+from privaat.web.pages.csrf import CheckedForm
+from privaat.web.pages.layout import render
+from privaat.web.pages.page_errors import PageRoute
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/requests/confirm")
+def confirm_page(request: Request, token: str = "") -> Response:
+    """One button: a mail scanner that opens the link confirms nothing."""
+    return render(request, "request_confirm.html.j2", token=token[:128], state="ask")
+
+
+@router.post("/requests/confirm")
+def confirm(request: Request, ctx: ContextDep, uow: UowDep, fields: CheckedForm) -> Response:
+    """Spend the link: the request is confirmed as the person's."""
+    try:
+        reference = ctx.requests.confirm(uow, fields.get("token", ""))
+    except InvalidField:  # unknown, used, expired, or the request moved on: one answer
+        return render(
+            request, "request_confirm.html.j2", status_code=422, token="", state="invalid"
+        )
+    return render(request, "request_confirm.html.j2", token="", state="done", reference=reference)

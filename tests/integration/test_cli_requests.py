@@ -1,0 +1,107 @@
+"""``privaat requests list`` (issue 11 item 1): the queue, soonest due first, as a table or
+as JSON lines; nothing personal is printed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from privaat.bootstrap import bootstrap
+from privaat.cli import app
+from privaat.settings import Settings
+from privaat.store.crypto import MasterKey
+from privaat.store.master_key import write_master_key_file
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def shell(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> None:
+    key_file = tmp_path / "master.key"
+    write_master_key_file(key_file, MasterKey.generate())
+    monkeypatch.setenv("PRIVAAT_DATABASE_URL", database_url)
+    monkeypatch.setenv("PRIVAAT_MODE", "production")
+    monkeypatch.setenv("PRIVAAT_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PRIVAAT_MASTER_KEY_FILE", str(key_file))
+    monkeypatch.delenv("PRIVAAT_MASTER_KEY", raising=False)
+
+
+def _run(*arguments: str) -> Result:
+    result = runner.invoke(app, ["requests", "list", *arguments])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+def _file(raw: bytes) -> str:
+    context = bootstrap(Settings(), run_migrations=False)
+    try:
+        with context.unit_of_work() as uow:
+            return context.requests.receive_mail(uow, raw).reference
+    finally:
+        context.close()
+
+
+@pytest.mark.usefixtures("shell")
+def test_an_empty_queue_says_so() -> None:
+    result = _run()
+    assert result.exit_code == 0
+    assert result.output.strip() == "no requests"
+
+
+@pytest.mark.usefixtures("shell")
+def test_the_queue_lists_id_type_channel_status_received_and_due_without_the_address() -> None:
+    reference = _file(
+        b"From: lijst@example.nl\r\nSubject: inzage\r\nContent-Type: text/plain\r\n\r\nInzage.\r\n"
+    )
+    table = _run()
+    assert table.exit_code == 0
+    header, line = table.output.strip().splitlines()
+    assert header.split() == ["id", "type", "channel", "status", "received", "due"]
+    assert line.split()[:4] == [reference, "access", "email", "received"]
+    assert "lijst@example.nl" not in table.output
+    [row] = [json.loads(line) for line in _run("--json").output.splitlines()]
+    assert row["id"] == reference and row["type"] == "access" and row["overdue"] is False
+    assert set(row) == {"id", "type", "channel", "status", "received", "due", "overdue"}
+
+
+@pytest.mark.usefixtures("shell")
+def test_mail_serve_files_a_mail_and_stops_on_sigterm() -> None:
+    import os
+    import signal
+    import smtplib
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "privaat", "mail", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client = smtplib.SMTP("127.0.0.1", port, timeout=5)
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        with client:
+            client.sendmail(
+                "serve@example.nl",
+                ["euprivacy@flexibelt.nl"],
+                b"From: serve@example.nl\r\nSubject: Wissen\r\n\r\nVerwijder mijn gegevens.\r\n",
+            )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert f"smtp://127.0.0.1:{port}" in output
+    [row] = [json.loads(line) for line in _run("--json").output.splitlines()]
+    assert row["type"] == "erasure" and row["channel"] == "email"

@@ -103,7 +103,9 @@ def _series(page: str, activity: str) -> str:
 
 def _row(page: str, table_id: str, week: str) -> str:
     table = page.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
-    found = re.search(rf'<tr data-week="{week}">(.*?)</tr>', table, re.S)
+    found = re.search(rf'<tr data-week="{week}">(.*?)</tr>', table, re.S) or re.search(
+        rf'<tr><th scope="row">{week}</th>(.*?)</tr>', table, re.S
+    )
     assert found, f"no row {week} in {table_id}"
     return found.group(1)
 
@@ -144,7 +146,9 @@ def test_issue10_8_an_activity_nobody_chose_has_no_rate_and_draws_no_point(
         assert "data-rate" not in _series(page, activity)
         counts = _row(page, f"figures-{activity}", "2026-W47")
         assert re.findall(r"<td>([^<]*)</td>", counts) == ["0", "0", "0", "0", "–"]
-    assert "no choices yet" in page
+    rates = _row(page, "consent-rate-table", "2026-W47")
+    assert '<td data-activity="social_plugins">–</td>' in rates
+    assert "A dash (–) means that nobody had made a choice yet." in page
 
 
 @pytest.mark.usefixtures("ledger")

@@ -37,6 +37,9 @@ PALETTE = (
 )
 _DASHES = ("", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3")
 _WIDTH, _LEFT, _RIGHT, _TOP, _PLOT = 720, 56, 16, 16, 220
+# drawn at the column's width (46rem less padding); a narrow screen scrolls the chart inside
+# its region rather than shrinking its text below reading size
+_SHOWN = 700
 _AXIS = "#555555"  # 7.5:1 on white
 _GRID = "#d0d0d0"
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
@@ -66,7 +69,7 @@ def _open(text: ChartText, height: int) -> list[str]:
     ident = escape(text.ident)
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" id="{ident}" '
-        f'viewBox="0 0 {_WIDTH} {height}" width="100%" '
+        f'viewBox="0 0 {_WIDTH} {height}" width="{_SHOWN}" height="{height * _SHOWN // _WIDTH}" '
         f'aria-labelledby="{ident}-title {ident}-desc" {_FONT}>',
         f'<title id="{ident}-title">{escape(text.title)}</title>',
         f'<desc id="{ident}-desc">{escape(text.desc)}</desc>',
@@ -190,11 +193,14 @@ def _path(run: list[str], colour: str, dash: str) -> str:
     )
 
 
-def _nice_top(value: int) -> int:
-    """The axis top: 1, 2 or 5 × a power of ten, at least ``value`` (and at least 4)."""
-    value = max(value, 4)
-    power: int = 10 ** (len(str(value)) - 1)
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+def _axis_step(value: int) -> int:
+    """The gap between gridlines: 1, 2 or 5 × a power of ten, so at most 5 steps reach ``value``."""
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if value <= 5 * step:
+                return step
+        power *= 10
 
 
 def withdrawal_chart(
@@ -203,19 +209,20 @@ def withdrawal_chart(
     """A stacked bar per week: the withdrawals of every activity, split by method."""
     height = _height(len(methods))
     parts = _open(text, height)
-    top = _nice_top(max((w.total for w in weeks), default=0))
-    for k in range(5):
-        value = top * k // 4
-        y = _y(value / top)
+    highest = max((w.total for w in weeks), default=0)
+    step = _axis_step(highest)
+    ticks = max(1, math.ceil(highest / step))
+    top = step * ticks
+    for k in range(ticks + 1):
+        y = _y(k / ticks)
         parts.append(
             f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{_WIDTH - _RIGHT}" y2="{y:.1f}" '
             f'stroke="{_AXIS if k == 0 else _GRID}" stroke-width="1"/>'
         )
-        if top * k % 4 == 0:  # whole numbers only on the axis
-            parts.append(
-                f'<text x="{_LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{_AXIS}">'
-                f"{value}</text>"
-            )
+        parts.append(
+            f'<text x="{_LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{_AXIS}">'
+            f"{k * step}</text>"
+        )
     parts += _week_labels([str(w.week) for w in weeks])
     span = (_WIDTH - _LEFT - _RIGHT) / max(len(weeks), 1)
     bar = min(36.0, span * 0.7)

@@ -37,6 +37,8 @@ from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
 from privaat.services.geo import GeoLocator
 from privaat.services.login_history import LoginHistory
+from privaat.services.marketing import MarketingSelection
+from privaat.services.marketing_preferences import Preferences
 from privaat.services.notifier import Notifier
 from privaat.services.objections import Objections
 from privaat.services.outbox import Outbox
@@ -81,6 +83,8 @@ class Context:
     versions: PolicyVersions  # every published version of the statement (issue 9)
     consents: Consents  # the consent ledger and its receipts (issue 10 item 1)
     campaigns: Campaigns  # marketing mail, unsubscribe, engagement (issue 10 items 5-6)
+    preferences: Preferences  # marketing preferences and their projection (issue 10 item 2)
+    marketing: MarketingSelection  # audiences under marketing_selection (issue 10 item 4)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -217,6 +221,21 @@ def bootstrap(
     # a provider that sends no marketing mail (or tracks none) need not declare it: the guard
     # refuses an undeclared activity, so no campaign reaches anyone and the tables stay empty
     tables -= Campaigns.activities - {activity.id for activity in policy.activities}
+    tables -= MarketingSelection.activities - {activity.id for activity in policy.activities}
+    # P4: the marketing projection follows preferences, log-in locations and the opt-in (L13)
+    preferences = Preferences(access=access, keys=keys, policy=policy, clock=clock)
+    consents.on_change(preferences.consent_changed)
+    if logins is not None:
+        logins.on_located(preferences.login_located)
+    marketing = MarketingSelection(
+        access=access,
+        access_log=access_log,
+        guard=guard,
+        keys=keys,
+        preferences=preferences,
+        policy=policy,
+        clock=clock,
+    )
     require_activities(
         (activity.id for activity in policy.activities),
         accounts.activities
@@ -259,4 +278,6 @@ def bootstrap(
         versions=versions,
         consents=consents,
         campaigns=campaigns,
+        preferences=preferences,
+        marketing=marketing,
     )

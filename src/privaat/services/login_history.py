@@ -7,6 +7,7 @@ form is erased and only the network remains.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,13 +19,17 @@ from privaat.domain.principal import Principal
 from privaat.mail.notices import UNKNOWN_LOCATION, Notice
 from privaat.policy.period import Period
 from privaat.policy.schema import Policy
-from privaat.services.geo import GeoLocator, truncate_ip
+from privaat.services.geo import GeoLocator, Location, truncate_ip
 from privaat.services.notifier import Notifier
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.store.tables import login_events
 from privaat.store.unit_of_work import UnitOfWork
 
-__all__ = ["LoginHistory", "LoginView", "ip_minimisation_period"]
+__all__ = ["LocationListener", "LoginHistory", "LoginView", "ip_minimisation_period"]
+
+# called in the log-in's transaction with where it came from (country, city; never the IP):
+# the marketing projection follows the newest location (P4, L17)
+LocationListener = Callable[[Connection, Principal, int, Location], None]
 
 IP_CATEGORY = "ip_address"
 BATCH = 5_000  # rows per transaction: short write locks, a concurrent log-in never waits long
@@ -64,6 +69,11 @@ class LoginHistory:
     ) -> None:
         self._access, self._notifier, self._geo = access, notifier, geo
         self._policy, self._clock = policy, clock
+        self._listeners: list[LocationListener] = []
+
+    def on_located(self, listener: LocationListener) -> None:
+        """Call ``listener`` in the same transaction after every log-in recorded."""
+        self._listeners.append(listener)
 
     def record(
         self,
@@ -104,6 +114,8 @@ class LoginHistory:
                 new_device=new_device,
             )
         )
+        for listener in self._listeners:
+            listener(connection, principal, subject_id, location)
         if new_device and has_history is not None:
             where = ", ".join(p for p in (location.city, location.country) if p)
             self._notifier.notify(

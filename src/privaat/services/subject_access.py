@@ -26,7 +26,7 @@ the same way.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -208,6 +208,30 @@ class SubjectAccess:
         record = {"subject_id": subject_id, "pseudonym": pseudonym}
         self._log(principal, activity, pseudonym, Operation.WRITE)
         return Opened(subject_id, pseudonym, record, cipher, decision)
+
+    def admit(
+        self,
+        principal: Principal,
+        activity: str,
+        candidates: Iterable[tuple[int, str, SubjectState]],
+        *,
+        also: tuple[str, ...] = (),
+        operation: Operation = Operation.READ,
+    ) -> list[int]:
+        """The candidates (id, pseudonym, state read in the caller's transaction) the guard
+        allows for ``activity`` and for each of ``also``, each admitted one access-logged: a
+        bulk selection (issue 10 item 4) takes one decision per subject and opens no key."""
+        now = self._now()
+        decide = self._guard.decide
+        admitted: list[int] = []
+        for subject_id, pseudonym, state in candidates:
+            if not decide(activity, state, now).allowed:
+                continue
+            if also and not all(decide(other, state, now).allowed for other in also):
+                continue
+            self._log(principal, activity, pseudonym, operation)
+            admitted.append(subject_id)
+        return admitted
 
     def lock_subject(self, connection: Connection, subject_id: int) -> None:
         """Lock the subject row until commit (PostgreSQL ``FOR UPDATE``) before changing its

@@ -88,6 +88,10 @@ AUTHENTICATED = [
     ("DELETE", "/api/v1/consents/{activity}"),
     ("GET", "/api/v1/consents/history"),
     ("GET", "/api/v1/consents/receipts/{record_id}"),
+    # issue 11: the person's own data-subject requests
+    ("POST", "/api/v1/requests"),
+    ("GET", "/api/v1/requests"),
+    ("GET", "/api/v1/requests/{request_id}"),
 ]
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +33,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.deadlines import Deadline
-from privaat.domain.principal import Principal, SystemJob
+from privaat.domain.principal import DataSubject, Principal, SystemJob
 from privaat.domain.subject import SubjectState
 from privaat.domain.subject_requests import (
     Action,
@@ -157,8 +157,23 @@ class SubjectRequests:
             joined = self._open_request(connection, requester, mail.classification.kind, now)
             if joined is None:
                 request = SubjectRequest.received(mail.classification.kind, self.local_date(now))
+                details = {
+                    "email": sender,
+                    "name": mail.sender_name,
+                    "subject": mail.subject,
+                    "text": mail.text,
+                    "message_id": mail.message_id,
+                    "candidates": [kind.value for kind in mail.classification.candidates],
+                    "evidence": list(mail.classification.evidence),
+                }
                 request_id, reference = self._insert(
-                    connection, opened, request, requester, sender, mail, now
+                    connection,
+                    opened,
+                    request,
+                    requester,
+                    details,
+                    now,
+                    channel=RequestChannel.EMAIL,
                 )
                 due_on = request.deadline.due(holidays=self._holidays)
                 kind = request.kind
@@ -190,6 +205,70 @@ class SubjectRequests:
                 connection, sending, sender, lang, reference, kind, due_on, now, link=link
             )
         return MailReceipt(reference, kind, due_on, linked=joined is not None)
+
+    def file_for(
+        self,
+        uow: UnitOfWork,
+        principal: DataSubject,
+        kind: RequestKind,
+        *,
+        channel: str,
+        text: str = "",
+    ) -> tuple[QueuedRequest, bool]:
+        """A request by a logged-in person: verified at once (a session is identity enough,
+        L57: never an ID copy). A second one of the same kind while one is open returns the
+        open one (a double submit is not a second request); the flag says whether it is new."""
+        if kind is RequestKind.UNCLEAR:
+            raise InvalidField("type", "name the right you ask for")
+        now = self._clock.now()
+        with uow.writing() as connection:
+            opened = self._access.open_held(
+                connection, principal, principal.subject_id, RIGHTS, operation=Operation.WRITE
+            )
+            requester = connection.execute(
+                select(accounts.c.email_bidx).where(accounts.c.subject_id == principal.subject_id)
+            ).scalar()
+            if requester is None:
+                raise InvalidField("subject", "only an account holder files requests here")
+            joined = self._open_request(connection, requester, kind, now)
+            if joined is None:
+                request = SubjectRequest.received(kind, self.local_date(now))
+                details = {"text": text, "message_id": None, "candidates": [kind.value]}
+                request_id, reference = self._insert(
+                    connection, opened, request, requester, details, now, channel=channel
+                )
+                row = connection.execute(
+                    select(subject_requests).where(subject_requests.c.id == request_id)
+                ).one()
+                AuditTrail.append(
+                    connection,
+                    at=now,
+                    actor=principal.actor,
+                    action="request.received",
+                    subject_pseudonym=opened.pseudonym,
+                    detail={"reference": reference, "kind": kind.value, "channel": channel},
+                )
+                self._apply(connection, opened, row, Action.VERIFY, principal, now)
+            else:
+                reference = joined[1]
+            stored = connection.execute(
+                select(subject_requests).where(subject_requests.c.reference == reference)
+            ).one()
+        return self._queued(stored, self.local_date(now)), joined is None
+
+    def requests_of(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int
+    ) -> list[QueuedRequest]:
+        """The subject's own requests, newest first."""
+        with uow.reading() as connection:
+            self._access.open_held(connection, principal, subject_id, RIGHTS)
+            rows = connection.execute(
+                select(subject_requests)
+                .where(subject_requests.c.subject_id == subject_id)
+                .order_by(subject_requests.c.id.desc())
+            ).all()
+        today = self.local_date(self._clock.now())
+        return [self._queued(row, today) for row in rows]
 
     # --- identity (L57) ----------------------------------------------------------------
 
@@ -305,18 +384,20 @@ class SubjectRequests:
             query = query.where(subject_requests.c.status.in_(_OPEN))
         with uow.reading() as connection:
             rows = connection.execute(query).all()
-        return [
-            QueuedRequest(
-                reference=row.reference,
-                kind=RequestKind(row.kind),
-                channel=row.channel,
-                status=RequestStatus(row.status),
-                received_at=row.received_at,
-                due_on=row.due_on,
-                overdue=RequestStatus(row.status).open and row.due_on < today,
-            )
-            for row in rows
-        ]
+        return [self._queued(row, today) for row in rows]
+
+    @staticmethod
+    def _queued(row: Any, today: date) -> QueuedRequest:
+        status = RequestStatus(row.status)
+        return QueuedRequest(
+            reference=row.reference,
+            kind=RequestKind(row.kind),
+            channel=row.channel,
+            status=status,
+            received_at=row.received_at,
+            due_on=row.due_on,
+            overdue=status.open and row.due_on < today,
+        )
 
     # --- the steps ---------------------------------------------------------------------
 
@@ -379,20 +460,12 @@ class SubjectRequests:
         opened: Opened,
         request: SubjectRequest,
         requester: bytes,
-        sender: str,
-        mail: IncomingRequestMail,
+        details: Mapping[str, object],
         now: datetime,
+        *,
+        channel: str,
     ) -> tuple[int, str]:
         reference = _new_reference()
-        details = {
-            "email": sender,
-            "name": mail.sender_name,
-            "subject": mail.subject,
-            "text": mail.text,
-            "message_id": mail.message_id,
-            "candidates": [kind.value for kind in mail.classification.candidates],
-            "evidence": list(mail.classification.evidence),
-        }
         request_id: int = connection.execute(
             insert(subject_requests)
             .values(
@@ -400,7 +473,7 @@ class SubjectRequests:
                 subject_id=opened.subject_id,
                 kind=request.kind.value,
                 status=request.status.value,
-                channel=RequestChannel.EMAIL,
+                channel=channel,
                 received_at=now,
                 received_on=request.deadline.received,
                 due_on=request.deadline.due(holidays=self._holidays),

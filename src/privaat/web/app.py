@@ -18,6 +18,7 @@ from privaat.web.api import accounts as accounts_api
 from privaat.web.api import consents as consents_api
 from privaat.web.api import email as email_api
 from privaat.web.api import preferences as preferences_api
+from privaat.web.api import requests as requests_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.console import charts as console_charts
 from privaat.web.console import marketing as console_marketing
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     email_api.router,
     consents_api.router,
     preferences_api.router,
+    requests_api.router,
     privacy.router,
     home.router,
     signup.router,

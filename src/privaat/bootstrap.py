@@ -48,6 +48,7 @@ from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
+from privaat.services.visitors import Visitors
 from privaat.settings import Mode, Settings
 from privaat.store.crypto import MasterKey
 from privaat.store.db import make_engine, migrate
@@ -82,6 +83,7 @@ class Context:
     console: Console  # what the console shows, customers' data through the seam
     versions: PolicyVersions  # every published version of the statement (issue 9)
     consents: Consents  # the consent ledger and its receipts (issue 10 item 1)
+    visitors: Visitors  # website visitors and their cookie-banner choices (issue 10 item 7)
     campaigns: Campaigns  # marketing mail, unsubscribe, engagement (issue 10 items 5-6)
     preferences: Preferences  # marketing preferences and their projection (issue 10 item 2)
     marketing: MarketingSelection  # audiences under marketing_selection (issue 10 item 4)
@@ -277,6 +279,7 @@ def bootstrap(
         console=console,
         versions=versions,
         consents=consents,
+        visitors=Visitors(access=access, consents=consents, policy=policy, clock=clock),
         campaigns=campaigns,
         preferences=preferences,
         marketing=marketing,

@@ -98,16 +98,15 @@ def test_every_link_of_the_statement_works_in_the_running_app(
 @pytest.mark.parametrize(
     ("lang", "words"), [("nl", "cookie-instellingen"), ("en", "cookie settings")]
 )
-def test_a_channel_without_its_page_is_not_named(
+def test_l42_the_statement_links_the_cookie_settings_page_the_app_serves(
     app_context: Context, lang: str, words: str
 ) -> None:
     with TestClient(create_app(app_context)) as client:
         html = client.get("/privacy", params={"lang": lang}).text
-        markdown = client.get("/privacy.md", params={"lang": lang}).text
-    assert client.app is not None
-    # no /cookies route yet (issue 10): the cookie settings are not promised
-    assert words not in html.lower() and words not in markdown.lower()
-    assert 'href="/cookies"' not in html
+        assert client.get("/cookies").status_code == 200
+    # issue 10 item 7: the cookie settings page exists, so the statement names and links it
+    assert words in html.lower()
+    assert 'href="/cookies"' in html
 
 
 def test_a_channel_is_named_once_its_page_exists() -> None:
@@ -160,6 +159,7 @@ def test_the_cli_reads_the_same_channels_as_the_app() -> None:
     assert dict(found.channels) == {
         (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit",
         (Channel.ACCOUNT_PREFERENCES, None): "/account/preferences",
+        (Channel.COOKIE_SETTINGS, None): "/cookies",  # issue 10 item 7: the cookie banner
     }
 
 

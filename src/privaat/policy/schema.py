@@ -248,6 +248,10 @@ class Retention(_Strict):
         return self
 
 
+# the cookie banner's always-on category: the strictly necessary cookies (Tw 11.7a(3)(b))
+NECESSARY_BANNER_CATEGORY = "necessary"
+
+
 class Channel(StrEnum):
     """Where a person withdraws consent or objects; each is no harder than giving it (art. 7(3)).
 
@@ -475,6 +479,9 @@ class ProcessingActivity(_Strict):
     automated_decision: bool = False
     # the cookies and similar technologies this activity sets or reads (Tw 11.7a)
     cookies: tuple[Cookie, ...] = ()
+    # the cookie banner's category for a consent-based activity asked in the cookie settings
+    # (the name a site's scripts carry in ``data-category``, e.g. "analytics"); none: its id
+    banner_category: CatalogueId | None = None
     # art. 32: the security measures of this activity, for the register
     security: Text | None = None
     # art. 35: the screening against the AP's list of processing that needs a DPIA
@@ -489,6 +496,12 @@ class ProcessingActivity(_Strict):
         # GDPR art. 7(3): consent must be as easy to withdraw as to give
         if self.legal_basis is LegalBasis.CONSENT and self.consent is None:
             raise ValueError("consent-based activity without a 'consent' block (withdrawal path)")
+        if self.banner_category is not None:
+            # the banner asks only consents given and withdrawn in the cookie settings
+            if self.consent is None or Channel.COOKIE_SETTINGS not in self.consent.channels:
+                raise ValueError("'banner_category' on an activity not asked in cookie_settings")
+            if self.banner_category == NECESSARY_BANNER_CATEGORY:
+                raise ValueError(f"'{NECESSARY_BANNER_CATEGORY}' is the always-on category")
         return self
 
     @property
@@ -569,6 +582,13 @@ class Policy(_Strict):
         if self._index is None or self._index[0] is not self.activities:
             self._index = (self.activities, {a.id: a for a in self.activities})
         return self._index[1][activity_id]
+
+    @model_validator(mode="after")
+    def _banner_categories_unique(self) -> Policy:
+        named = [a.banner_category or a.id for a in self.activities if a.banner_category]
+        if len(named) != len(set(named)):
+            raise ValueError(f"two activities share a banner_category: {sorted(named)}")
+        return self
 
     def situation(self, situation_id: str) -> Situation:
         for situation in self.situations:

@@ -366,6 +366,51 @@ class Consents:
                 evidence=evidence,
             )
 
+    def decline_in(
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_id: int,
+        declared: ProcessingActivity,
+        *,
+        lang: str,
+        method: ConsentMethod,
+        evidence: Evidence,
+    ) -> ConsentRecord:
+        """A "no" inside the caller's writing transaction, as the cookie banner records it:
+        a withdrawal of a consent given (art. 7(3)), a refusal of one never asked (recorded
+        against the text shown in ``lang``, so the ledger proves the visitor said no, and a
+        Global Privacy Control signal is kept as a refusal), nothing when already no."""
+        consent = _consent_block(declared)
+        if lang not in self._policy.policy.languages:
+            raise InvalidField("lang", f"the policy is not published in '{lang}'")
+        self._access.lock_subject(connection, subject_id)
+        opened = self._open_for_write(connection, principal, subject_id)
+        current = self._newest(connection, opened, declared.id)
+        if current is not None and not current.given:
+            return current  # already no: a repeated refusal writes nothing
+        if current is None:
+            version, text_sha256 = (
+                consent.version,
+                consent_text_sha256(consent.request.in_language(lang)),
+            )
+        else:
+            version, text_sha256 = current.consent_version, current.text_sha256
+        return self._append(
+            connection,
+            principal,
+            opened,
+            activity=declared.id,
+            given=False,
+            at=self._clock.now(),
+            method=method,
+            consent_version=version,
+            text_sha256=text_sha256,
+            lang=lang if current is None else None,
+            expires_at=None,
+            evidence=evidence,
+        )
+
     # --- the steps ---------------------------------------------------------------------
 
     def _open_for_write(

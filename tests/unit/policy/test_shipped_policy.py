@@ -411,8 +411,10 @@ def test_p14_the_cookies_the_privaat_app_sets_are_listed_with_their_lifetimes(
 ) -> None:
     cookies = {c.name: c for c in policy.activity("essential_cookies").cookies}
 
-    assert set(cookies) == {"privaat_session", "privaat_csrf", "privaat_lang"}
+    assert set(cookies) == {"privaat_session", "privaat_csrf", "privaat_lang", "privaat_visitor"}
     assert cookies["privaat_session"].lifetime == Period.parse("P7D")
+    # the cookie banner's visitor id keeps the cookie choice: strictly necessary (L42)
+    assert cookies["privaat_visitor"].lifetime == Period.parse("P6M")
     assert cookies["privaat_csrf"].lifetime is None  # ends with the browser session
     assert cookies["privaat_lang"].lifetime == Period.parse("P1Y")
     assert all(c.first_party for c in cookies.values())

@@ -88,6 +88,9 @@ AUTHENTICATED = [
     ("DELETE", "/api/v1/consents/{activity}"),
     ("GET", "/api/v1/consents/history"),
     ("GET", "/api/v1/consents/receipts/{record_id}"),
+    # issue 10 item 2: the person's own marketing preferences
+    ("GET", "/api/v1/preferences"),
+    ("PUT", "/api/v1/preferences"),
     # issue 11: the person's own data-subject requests
     ("POST", "/api/v1/requests"),
     ("GET", "/api/v1/requests"),

@@ -39,6 +39,12 @@ def _held(name: str, type_: Any, *, nullable: bool, category: str | None) -> Col
     )
 
 
+def _as_file(column: Column[Any], extension: str) -> Column[Any]:
+    # an export hands this value over as the original file it is (issue 11 item 4)
+    column.info["file"] = extension
+    return column
+
+
 subject_requests = Table(
     "subject_requests",
     metadata,
@@ -92,7 +98,7 @@ request_mails = Table(
     ),
     _held("received_at", UTC_TIME, nullable=False, category=None),
     _held("size", Integer(), nullable=False, category=None),
-    _held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"),
+    _as_file(_held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"), "eml"),
     Index("ix_request_mails_request", "request_id"),
     info={"subject": SubjectTable("subject_id", clock="received_at", hold=RIGHTS)},
 )

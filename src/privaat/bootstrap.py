@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from holidays import country_holidays
 from sqlalchemy import Engine
 
 from privaat.domain.activities import ACCOUNT
@@ -48,6 +50,7 @@ from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
+from privaat.services.subject_requests import SubjectRequests
 from privaat.services.visitors import Visitors
 from privaat.settings import Mode, Settings
 from privaat.store.crypto import MasterKey
@@ -87,6 +90,7 @@ class Context:
     campaigns: Campaigns  # marketing mail, unsubscribe, engagement (issue 10 items 5-6)
     preferences: Preferences  # marketing preferences and their projection (issue 10 item 2)
     marketing: MarketingSelection  # audiences under marketing_selection (issue 10 item 4)
+    requests: SubjectRequests  # data-subject requests: intake, deadlines, queue (issue 11)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -283,4 +287,15 @@ def bootstrap(
         campaigns=campaigns,
         preferences=preferences,
         marketing=marketing,
+        requests=SubjectRequests(
+            access=access,
+            keys=keys,
+            policy=policy,
+            clock=clock,
+            time_zone=ZoneInfo(settings.time_zone),
+            # art. 12(3) by Regulation 1182/71: a due date on a public holiday of the
+            # controller's country moves to the next working day
+            holidays=country_holidays(policy.controller.address.country),
+            base_url=settings.base_url,
+        ),
     )

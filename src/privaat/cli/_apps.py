@@ -21,6 +21,9 @@ jobs_app = typer.Typer(
     help="Work that runs later: minimisation and retention.", no_args_is_help=True
 )
 staff_app = typer.Typer(help="Staff accounts of the console.", no_args_is_help=True)
+marketing_app = typer.Typer(
+    help="Marketing audiences among people who may be mailed.", no_args_is_help=True
+)
 requests_app = typer.Typer(help="Data-subject requests: the queue.", no_args_is_help=True)
 
 app.add_typer(policy_app, name="policy")
@@ -30,4 +33,5 @@ app.add_typer(db_app, name="db")
 app.add_typer(mail_app, name="mail")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(staff_app, name="staff")
+app.add_typer(marketing_app, name="marketing")
 app.add_typer(requests_app, name="requests")

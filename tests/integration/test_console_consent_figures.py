@@ -26,8 +26,11 @@ from tests.integration.test_console_roles import staff_session
 
 from privaat.bootstrap import Context
 from privaat.domain.clock import FixedClock
-from privaat.domain.principal import StaffRole
+from privaat.domain.consent_weeks import WeekRange
+from privaat.domain.principal import StaffMember, StaffRole
+from privaat.services.consent_stats import ConsentStats
 from privaat.services.consents import ConsentMethod, Evidence
+from privaat.services.errors import NotPermitted
 from privaat.store.tables import audit_log
 from privaat.web.app import create_app
 from privaat.web.console.access import STAFF_COOKIE
@@ -250,3 +253,37 @@ def test_issue10_8_a_bad_range_gets_the_form_again_with_the_reason(
     assert 'id="consents-range-errors"' in response.text
     assert f'id="consents-range-{field}-error"' in response.text
     assert 'id="consent-rate-chart"' not in response.text and "<script>" not in response.text
+
+
+def test_issue10_8_L9_a_new_consent_based_activity_of_the_policy_gets_its_series(
+    context: Context, clock: FixedClock
+) -> None:
+
+    policy = context.policy
+    marketing = policy.activity(MARKETING)
+    sms = marketing.model_copy(update={"id": "marketing_sms"})  # a provider's new activity
+    extended = policy.model_copy(update={"activities": (*policy.activities, sms)})
+    stats = ConsentStats(policy=extended, clock=clock)
+    weeks = WeekRange.choose(weeks="2", until=None, now=clock.now())
+    with context.unit_of_work() as uow:
+        report = stats.weekly(uow, StaffMember(1, StaffRole.PRIVACY_OFFICER), weeks)
+    assert report.activities[-1].activity == "marketing_sms"
+    assert [f.decided for f in report.activities[-1].weeks] == [0, 0]
+
+
+@pytest.mark.parametrize("role", [StaffRole.SUPPORT, StaffRole.ADMINISTRATOR], ids=str)
+def test_issue10_8_the_service_refuses_a_role_the_figures_are_not_for(
+    context: Context, clock: FixedClock, role: StaffRole
+) -> None:
+
+    stats = ConsentStats(policy=context.policy, clock=clock)
+    weeks = WeekRange.choose(weeks="2", until=None, now=clock.now())
+    with context.unit_of_work() as uow, pytest.raises(NotPermitted):
+        stats.weekly(uow, StaffMember(1, role), weeks)
+    with context.engine.connect() as connection:  # refused before anything was read or written
+        assert (
+            connection.execute(
+                select(audit_log.c.seq).where(audit_log.c.action == "consent.figures_read")
+            ).first()
+            is None
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import accounts_bench, consent_bench, guard_bench, pages_bench
+from bench import accounts_bench, audience_bench, consent_bench, guard_bench, pages_bench
 
 
 def main() -> None:
@@ -20,6 +20,9 @@ def main() -> None:
         print(line, flush=True)
     print("== W4 consent save and look-up (SQLite) ==", flush=True)
     for line in consent_bench.run(args.size):
+        print(line, flush=True)
+    print("== W4 audience selection (SQLite) ==", flush=True)
+    for line in audience_bench.run(args.size):
         print(line, flush=True)
     print("== W7 pages (SQLite) ==", flush=True)
     for line in pages_bench.run(args.size):

@@ -6,7 +6,7 @@
         │   NotPermitted
         ├── the audit trail: who read which weeks (no subject: nobody's data is opened)
         ├── one grouped query: gives and withdrawals per week, activity and method
-        ├── one grouped query per week: the newest choice of each person at the week's
+        ├── one grouped pass for all weeks: the newest choice of each person at each week's
         │   cutoff (``domain.consent_weeks.cutoff``), counted per activity as live/decided
         ▼
     ConsentReport   per activity of the policy (L9: a new one appears without code)
@@ -139,32 +139,45 @@ class ConsentStats:
     def _states(
         self, connection: Connection, weeks: WeekRange, now: datetime
     ) -> dict[tuple[str, int], tuple[int, int]]:
-        states: dict[tuple[str, int], tuple[int, int]] = {}
-        for i, week in enumerate(weeks.weeks):
+        # each event is a person's current choice from its own moment until their next event
+        # for the same activity (the ledger's order); the choice current at a week's cutoff is
+        # the one whose span holds the cutoff: one pass over the ledger for every week at once
+        ce = consent_events
+        spans = (
+            select(
+                ce.c.activity,
+                ce.c.given,
+                ce.c.at,
+                ce.c.expires_at,
+                func.lead(ce.c.at)
+                .over(partition_by=(ce.c.subject_id, ce.c.activity), order_by=ce.c.id)
+                .label("until"),
+            )
+            .where(ce.c.activity.in_(self._consent_based), ce.c.at < cutoff(weeks.last, now))
+            .subquery()
+        )
+        columns = []
+        for week in weeks.weeks:
             moment = cutoff(week, now)
-            # each person's newest choice per activity before the cutoff (the ledger's order)
-            newest = (
-                select(func.max(consent_events.c.id).label("id"))
-                .where(
-                    consent_events.c.at < moment,
-                    consent_events.c.activity.in_(self._consent_based),
-                )
-                .group_by(consent_events.c.subject_id, consent_events.c.activity)
-                .subquery()
+            current = and_(
+                spans.c.at < moment, or_(spans.c.until.is_(None), spans.c.until >= moment)
             )
             in_force = and_(
-                consent_events.c.given,
-                or_(consent_events.c.expires_at.is_(None), consent_events.c.expires_at > moment),
+                current,
+                spans.c.given,
+                or_(spans.c.expires_at.is_(None), spans.c.expires_at > moment),
             )
-            rows = connection.execute(
-                select(
-                    consent_events.c.activity,
-                    func.count(),
-                    func.coalesce(func.sum(case((in_force, 1), else_=0)), 0),
-                )
-                .join(newest, consent_events.c.id == newest.c.id)
-                .group_by(consent_events.c.activity)
-            ).all()
-            for activity, decided, live in rows:
-                states[(str(activity), i)] = (int(live), int(decided))
+            columns += [
+                func.coalesce(func.sum(case((in_force, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((current, 1), else_=0)), 0),
+            ]
+        rows = connection.execute(
+            select(spans.c.activity, *columns).group_by(spans.c.activity)
+        ).all()
+        states: dict[tuple[str, int], tuple[int, int]] = {}
+        for row in rows:
+            for i in range(weeks.count):
+                live, decided = int(row[1 + 2 * i]), int(row[2 + 2 * i])
+                if decided:
+                    states[(str(row[0]), i)] = (live, decided)
         return states

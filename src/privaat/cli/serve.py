@@ -10,11 +10,13 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
+from privaat.demo import example_site, third_party
 from privaat.policy.loader import PolicyError
 from privaat.services.account_commands import AccountCreate
 from privaat.services.activities import PolicyIncomplete
@@ -90,12 +92,14 @@ def _cannot_start(error: Exception) -> NoReturn:
     raise typer.Exit(2) from None
 
 
-def _serve(context: Context, host: str | None, port: int | None) -> None:
+def _serve(
+    context: Context, host: str | None, port: int | None, app: FastAPI | None = None
+) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = context.settings
     try:
         uvicorn.run(
-            create_app(context),
+            app or create_app(context),
             host=host or settings.host,
             port=port or settings.port,
             **_uvicorn_options(settings),
@@ -122,9 +126,21 @@ def serve(host: Host = None, port: Port = None) -> None:
     _serve(_context(Settings()), host, port)
 
 
+StandInPort = Annotated[
+    int, typer.Option(help="Port of the demo's stand-in third party (0: a free port).")
+]
+
+
 @app.command()
-def demo(host: Host = None, port: Port = None) -> None:
-    """Serve on the embedded SQLite default with Flexibelt's policy and demo accounts."""
+def demo(
+    host: Host = None,
+    port: Port = None,
+    analytics_port: StandInPort = 0,
+    social_port: StandInPort = 0,
+) -> None:
+    """Serve on the embedded SQLite default with Flexibelt's policy and demo accounts, and an
+    example site at /example/ that uses the cookie banner, its analytics and social network
+    stand-ins each on an origin of its own (another port)."""
     settings = Settings(mode=Mode.DEMO)
     context = _context(settings)
     seeded = seed_demo(context)
@@ -133,9 +149,24 @@ def demo(host: Host = None, port: Port = None) -> None:
             f"demo: created {seeded} accounts; "
             f"log in as {DEMO_ACCOUNTS[0]['email']} / {DEMO_PASSWORD}"
         )
-    where = f"http://{host or settings.host}:{port or settings.port}"
+    bind = host or settings.host
+    analytics = third_party.start(
+        "analytics", third_party.ANALYTICS_JS, host=bind, port=analytics_port
+    )
+    social = third_party.start("social", third_party.SOCIAL_JS, host=bind, port=social_port)
+    web = create_app(context)
+    example_site.install(web, analytics_origin=analytics.origin, social_origin=social.origin)
+    where = f"http://{bind}:{port or settings.port}"
     typer.echo(f"privaat demo on {where} — policy at /privacy, API docs at /docs")
-    _serve(context, host, port)
+    typer.echo(
+        f"example site with the cookie banner at {where}/example/ — stand-in analytics on "
+        f"{analytics.origin}, social network on {social.origin}"
+    )
+    try:
+        _serve(context, host, port, web)
+    finally:
+        analytics.stop()
+        social.stop()
 
 
 def seed_demo(context: Context) -> int:

@@ -189,7 +189,7 @@
   }
 
   function open(withSettings) {
-    close();
+    if (banner) banner.remove();
     var t = config.texts;
     var purposes = el("ul", { class: "pb-purposes" }, asked().map(function (c) {
       var who = c.companies.length ? " (" + c.companies.join(", ") + ")" : "";
@@ -204,7 +204,7 @@
     var layer = settingsLayer();
     var gpcNote = config.gpc || browserGpc() ? el("p", { class: "pb-gpc", text: t.gpc }) : null;
     banner = el("section", { id: "privaat-banner", class: "pb", "aria-labelledby": "pb-title",
-      lang: config.lang }, [
+      lang: config.lang, tabindex: "-1" }, [
       el("h2", { id: "pb-title", text: t.title }),
       el("p", { text: t.intro }),
       purposes,
@@ -236,10 +236,12 @@
     // first in the document, so the keyboard reaches it first; the page stays usable (L41)
     document.body.insertBefore(banner, document.body.firstChild);
     if (withSettings) showSettings();
-    (withSettings ? layer.querySelector("input:not([disabled])") || accept : accept).focus();
+    // no button is focused for the visitor: Accept and Refuse are one Tab apart (L40)
+    (withSettings ? layer.querySelector("input:not([disabled])") || banner : banner).focus();
   }
 
   function close() {
+    var focused = banner && banner.contains(document.activeElement);
     if (banner) banner.remove();
     banner = null;
     if (!reopen) {
@@ -249,6 +251,7 @@
       reopen.firstChild.addEventListener("click", function () { open(true); });
       document.body.appendChild(reopen);
     }
+    if (focused) reopen.firstChild.focus(); // a keyboard user keeps their place
   }
 
   function start(answer) {

@@ -37,6 +37,9 @@ from privaat.domain.principal import DataSubject, Principal, SystemJob
 from privaat.domain.subject import SubjectState
 from privaat.domain.subject_requests import (
     Action,
+    ExtensionRefused,
+    IllegalTransition,
+    ReasonRequired,
     RequestKind,
     RequestStatus,
     SubjectRequest,
@@ -44,10 +47,11 @@ from privaat.domain.subject_requests import (
 )
 from privaat.i18n import N_, translations
 from privaat.mail.intake import IncomingRequestMail, read_request_mail
+from privaat.mail.request_letters import extension_letter, refusal_letter
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
 from privaat.services.email_address import LinkInvalid
-from privaat.services.errors import InvalidField
+from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.outbox import queue
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
@@ -63,6 +67,7 @@ __all__ = [
     "MailReceipt",
     "QueuedRequest",
     "RequestChannel",
+    "RequestNotFound",
     "SubjectRequests",
 ]
 
@@ -77,6 +82,13 @@ _TOKEN_PAYLOAD = "subject_tokens.payload"  # noqa: S105  (a field name: the seal
 # L57: an unconfirmed request expires after this (EXPIRE → CLOSED)
 CONFIRMATION_LIFETIME = timedelta(days=7)
 LINK_HOLDER = SystemJob("request-link")  # whoever holds the link acts through it
+
+
+class RequestNotFound(ServiceError):
+    """No request has this reference."""
+
+    def __init__(self) -> None:
+        super().__init__("no request has this reference")
 
 
 class RequestChannel:
@@ -337,6 +349,10 @@ class SubjectRequests:
         action: Action,
         actor: Principal,
         now: datetime,
+        *,
+        reason: str | None = None,
+        months: int = 0,
+        extension_reason: str | None = None,
     ) -> SubjectRequest:
         """Take ``action`` on the stored request ``row`` by the domain's table, store the
         result and audit it (domain.subject_requests.transition is the rule)."""
@@ -344,8 +360,23 @@ class SubjectRequests:
             RequestKind(row.kind),
             RequestStatus(row.status),
             Deadline(row.received_on, row.extended_months),
+            extension_reason=extension_reason,
         )
-        after = transition(before, action, today=self.local_date(now), holidays=self._holidays)
+        try:
+            after = transition(
+                before,
+                action,
+                today=self.local_date(now),
+                reason=reason,
+                months=months,
+                holidays=self._holidays,
+            )
+        except IllegalTransition as error:
+            raise Conflict(str(error)) from None
+        except (ExtensionRefused, ReasonRequired) as error:
+            raise InvalidField(
+                "reason" if isinstance(error, ReasonRequired) else "months", str(error)
+            ) from None
         connection.execute(
             update(subject_requests)
             .where(subject_requests.c.id == row.id)
@@ -365,6 +396,93 @@ class SubjectRequests:
             detail={"reference": row.reference, "status": after.status.value},
         )
         return after
+
+    # --- the privacy officer's steps ----------------------------------------------------
+
+    def act(
+        self,
+        uow: UnitOfWork,
+        staff: Principal,
+        reference: str,
+        action: Action,
+        *,
+        reason: str | None = None,
+        months: int = 0,
+    ) -> QueuedRequest:
+        """Take a step on a request (start, extend, refuse, complete, close, cancel); an
+        extension or a refusal is told to the requester with its reasons (art. 12(3)-(4))."""
+        now = self._clock.now()
+        with uow.writing() as connection:
+            row = self._row(connection, reference)
+            held = self._access.open_held(
+                connection, staff, row.subject_id, RIGHTS, operation=Operation.WRITE
+            )
+            details = json.loads(held.cipher.decrypt(_DETAILS, row.details_enc))
+            after = self._apply(
+                connection,
+                held,
+                row,
+                action,
+                staff,
+                now,
+                reason=reason,
+                months=months,
+                extension_reason=details.get("extension_reason"),
+            )
+            if action in (Action.EXTEND, Action.REFUSE):
+                details["extension_reason"] = after.extension_reason
+                details["refusal_reason"] = after.refusal_reason
+                connection.execute(
+                    update(subject_requests)
+                    .where(subject_requests.c.id == row.id)
+                    .values(details_enc=held.cipher.encrypt(_DETAILS, json.dumps(details)))
+                )
+                self._tell(connection, staff, row, details, after, reason or "", now)
+            stored = self._row(connection, reference)
+        return self._queued(stored, self.local_date(now))
+
+    def _tell(
+        self,
+        connection: Connection,
+        staff: Principal,
+        row: Any,
+        details: Mapping[str, Any],
+        after: SubjectRequest,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        sending = self._access.open(
+            connection, staff, row.subject_id, RIGHTS, operation=Operation.SEND
+        )
+        record = sending.record
+        to = details.get("email") or sending.decrypt("accounts.email", record.get("email_enc"))
+        if not to:
+            return  # no address to write to: the officer answers by the channel it came in
+        languages = self._policy.policy.languages
+        lang = record.get("language") or details.get("language") or languages[0]
+        reference = row.reference
+        if after.status is RequestStatus.REFUSED:
+            letter = refusal_letter(
+                self._policy, to=to, lang=lang, reference=reference, reason=reason.strip()
+            )
+        else:
+            letter = extension_letter(
+                self._policy,
+                to=to,
+                lang=lang,
+                reference=reference,
+                reason=reason.strip(),
+                due_on=after.deadline.due(holidays=self._holidays),
+            )
+        queue(connection, sending, template=f"request_{after.status.value}", mail=letter, at=now)
+
+    def _row(self, connection: Connection, reference: str) -> Any:
+        row = connection.execute(
+            select(subject_requests).where(subject_requests.c.reference == reference)
+        ).first()
+        if row is None:
+            raise RequestNotFound()
+        return row
 
     # --- the queue ---------------------------------------------------------------------
 

@@ -160,6 +160,7 @@ def test_the_cli_reads_the_same_channels_as_the_app() -> None:
         (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit",
         (Channel.ACCOUNT_PREFERENCES, None): "/account/preferences",
         (Channel.COOKIE_SETTINGS, None): "/cookies",  # issue 10 item 7: the cookie banner
+        (Channel.UNSUBSCRIBE_LINK, None): "/unsubscribe",  # issue 10 item 5: RFC 8058
     }
 
 

@@ -163,3 +163,15 @@ def test_L14_an_expired_token_gets_a_clear_page_and_changes_nothing(
     assert client.get(path).status_code == 410
     assert counts(context) == before
     assert ledger(context, person, "marketing_email") == [(True, "privacy_centre")]
+
+
+def test_P4_the_statement_names_the_unsubscribe_link_and_its_page_explains_it(
+    client: TestClient,
+) -> None:
+    statement = client.get("/privacy?lang=en").text
+    assert "with the unsubscribe link in every e-mail" in statement
+    assert 'href="/unsubscribe"' in statement
+    page = client.get("/unsubscribe")
+    assert page.status_code == 200
+    assert "Onderaan elke marketing-e-mail van Flexibelt staat een afmeldlink." in page.text
+    assert "<form" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]

@@ -1,5 +1,7 @@
 """One-click unsubscribe (RFC 8058) from a marketing mail (issue 10 item 5; LEGAL L14).
 
+    GET  /unsubscribe          what the link in every marketing mail does (the statement's
+                               ``unsubscribe_link`` channel points here, ``web.channels``)
     GET  /unsubscribe/{token}  a page with one button: a link scanner that opens the link
                                unsubscribes nobody (RFC 8058 §4: GET must not unsubscribe)
     POST /unsubscribe/{token}  the button, or the mail client's one-click POST with the body
@@ -48,6 +50,19 @@ def _refused(request: Request, error: TokenInvalid | TokenExpired) -> Response:
         status_code=410 if expired else 400,
         state="refused",
         message=_EXPIRED if expired else _INVALID,
+        action="",
+        preferences=PREFERENCES,
+    )
+
+
+@router.get("/unsubscribe")
+def about_unsubscribing(request: Request) -> Response:
+    """Where the unsubscribe link is and what it does; the other way to stop (P4)."""
+    return render(
+        request,
+        "unsubscribe.html.j2",
+        state="about",
+        message="",
         action="",
         preferences=PREFERENCES,
     )

@@ -266,3 +266,41 @@ def test_the_cookie_settings_page_lists_every_category_and_loads_the_banner(
     assert "privaat_visitor" in page.text and "_ga" in page.text and "fr" in page.text
     assert '<script src="/consent/banner.js"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+# --- a visitor is a subject like a customer: erasure, and the policy decides the categories ---
+
+
+def test_a_visitor_is_erased_like_a_customer_and_the_consent_proof_is_held(
+    client: TestClient, engine: Engine, context: Context
+) -> None:
+    from privaat.domain.principal import SystemJob
+
+    choose(client, analytics=True)
+    with engine.connect() as connection:
+        subject_id = connection.execute(select(visitors.c.subject_id)).scalar_one()
+    context.erasure.erase(
+        context.unit_of_work(), SystemJob("test"), subject_id, ground="art. 17(1)(b)"
+    )
+    assert count(engine, visitors) == 0  # the cookie names no one any more
+    assert len(ledger(engine)) == 2  # art. 7(1): the proof of consent is held (registry HOLD)
+    # the old cookie is now unknown: a clear problem, then a fresh start
+    assert_problem(choose(client, analytics=True), 400, "unknown-visitor")
+    assert choose(client, analytics=False).status_code == 200
+
+
+def test_l9_a_new_consent_based_cookie_activity_appears_in_the_banner_without_code(
+    context: Context,
+) -> None:
+    from privaat.services.visitors import Visitors
+
+    analytics = context.policy.activity("website_analytics")
+    heatmaps = analytics.model_copy(update={"id": "heatmaps", "banner_category": "heatmaps"})
+    policy = context.policy.model_copy(
+        update={"activities": (*context.policy.activities, heatmaps)}
+    )
+    banner = Visitors(
+        access=context.access, consents=context.consents, policy=policy, clock=context.clock
+    )
+    assert [c.id for c in banner.categories()] == ["necessary", "analytics", "social", "heatmaps"]
+    assert banner.vendors_sha256 != context.visitors.vendors_sha256  # asked again (L42)

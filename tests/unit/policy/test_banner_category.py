@@ -1,0 +1,47 @@
+"""The activity schema's optional ``banner_category`` (issue 10 item 7; L9, L42): only on a
+consent asked in the cookie settings, never the always-on name, and unique in a policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from privaat.policy.schema import Policy
+from privaat.settings import default_policy_file
+
+
+def _policy_data() -> dict[str, Any]:
+    import yaml
+
+    data: dict[str, Any] = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
+    return data
+
+
+def _activity(data: dict[str, Any], activity_id: str) -> dict[str, Any]:
+    return next(a for a in data["activities"] if a["id"] == activity_id)
+
+
+def test_the_shipped_policy_names_the_analytics_and_social_categories() -> None:
+    policy = Policy.model_validate(_policy_data())
+    named = {a.id: a.banner_category for a in policy.activities if a.banner_category}
+    assert named == {"website_analytics": "analytics", "social_plugins": "social"}
+
+
+@pytest.mark.parametrize(
+    ("activity_id", "category", "message"),
+    [
+        pytest.param("marketing_email", "mail", "not asked in cookie_settings", id="not-cookies"),
+        pytest.param("essential_cookies", "basic", "not asked in cookie_settings", id="no-consent"),
+        pytest.param("website_analytics", "necessary", "always-on", id="reserved"),
+        pytest.param("website_analytics", "social", "share a banner_category", id="twice"),
+    ],
+)
+def test_a_banner_category_out_of_place_is_refused(
+    activity_id: str, category: str, message: str
+) -> None:
+    data = _policy_data()
+    _activity(data, activity_id)["banner_category"] = category
+    with pytest.raises(ValidationError, match=message):
+        Policy.model_validate(data)

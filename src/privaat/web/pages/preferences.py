@@ -59,6 +59,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 GIVE, WITHDRAW, OBJECT = "give", "withdraw", "object"
 
 NOTICES = {
+    "marketing_saved": N_("Your marketing preferences are saved."),
     "given": N_("Your consent is recorded. You can withdraw it here at any time."),
     "withdrawn": N_("Your consent is withdrawn. We stopped at once."),
     "objected": N_("Your objection is recorded. We stopped at once."),
@@ -87,6 +88,8 @@ _NOTHING_TO_WITHDRAW = N_(
     "You have not given consent for this, so there is nothing to withdraw. Nothing was changed."
 )
 _NOT_SAVED = N_("This choice could not be saved. Nothing was changed.")
+_PREFERENCES_NOT_SAVED = N_("These preferences are not offered here. Nothing was changed.")
+MARKETING_FORM = "marketing"  # the key of the marketing preferences' message on the page
 
 
 def consent_activities(policy: Policy) -> tuple[ProcessingActivity, ...]:
@@ -327,6 +330,42 @@ def _page(
         consents=consents,
         objections=objections,
         summary=[(_anchor(key, consents, objections), message) for key, message in errors.items()],
+        marketing=_marketing(ctx, uow, subject, words, errors.get(MARKETING_FORM)),
+    )
+
+
+@dataclass(frozen=True)
+class MarketingSection:
+    """The marketing preferences form (P4): topics, language, channels, as the policy offers."""
+
+    topics: tuple[tuple[str, str, bool], ...]  # (id, name, chosen)
+    channels: tuple[tuple[str, str, bool], ...]
+    languages: tuple[tuple[str, str, bool], ...]
+    error: str | None
+
+
+_LANGUAGE_NAMES = {"nl": N_("Dutch"), "en": N_("English")}
+
+
+def _marketing(
+    ctx: Context, uow: UnitOfWork, subject: DataSubject, words: _Words, error: str | None
+) -> MarketingSection | None:
+    offer = ctx.preferences
+    if not offer.topics:
+        return None  # a provider without marketing offers no preferences
+    chosen = offer.get(uow, subject, subject.subject_id)
+    return MarketingSection(
+        topics=tuple(
+            (t.id, t.name.in_language(words.lang), t.id in chosen.topics) for t in offer.topics
+        ),
+        channels=tuple(
+            (c.id, c.name.in_language(words.lang), c.id in chosen.channels) for c in offer.channels
+        ),
+        languages=tuple(
+            (lang, words(_LANGUAGE_NAMES.get(lang, lang)), lang == chosen.language)
+            for lang in offer.languages
+        ),
+        error=error,
     )
 
 
@@ -336,6 +375,8 @@ def _anchor(key: str, consents: Sequence[ConsentRow], objections: Sequence[Objec
         return f"consent-{key}"
     if any(row.activity == key for row in objections):
         return f"objection-{key}"
+    if key == MARKETING_FORM:
+        return "marketing-preferences"
     return ""
 
 
@@ -432,3 +473,29 @@ def receipt(
             "Cache-Control": "no-store",  # a record of the person's choices
         },
     )
+
+
+@router.post(PREFERENCES + "/marketing")
+def choose_marketing(
+    request: Request, ctx: ContextDep, uow: UowDep, subject: CurrentSubject, fields: CheckedForm
+) -> Response:
+    """Save the marketing preferences (P4) from one form: a checkbox per topic and channel
+    (``topic_<id>``, ``channel_<id>``) and the language; anything not offered saves nothing."""
+    topics = [name.removeprefix("topic_") for name in fields if name.startswith("topic_")]
+    channels = [name.removeprefix("channel_") for name in fields if name.startswith("channel_")]
+    language = fields.get("language", "")
+    try:
+        ctx.preferences.update(
+            uow, subject, subject.subject_id, topics=topics, language=language, channels=channels
+        )
+    except ServiceError:  # InvalidField: not offered by the policy; nothing was written
+        words = _Words(page_language(request))
+        return _page(
+            request,
+            ctx,
+            uow,
+            subject,
+            errors={MARKETING_FORM: words(_PREFERENCES_NOT_SAVED)},
+            status_code=422,
+        )
+    return redirect(f"{PREFERENCES}?notice=marketing_saved#marketing-preferences")

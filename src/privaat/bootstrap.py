@@ -47,6 +47,7 @@ from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
 from privaat.services.policy_versions import PolicyVersions
 from privaat.services.rate_limit import AttemptLimiter
+from privaat.services.request_answers import RequestAnswers
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
@@ -91,6 +92,7 @@ class Context:
     preferences: Preferences  # marketing preferences and their projection (issue 10 item 2)
     marketing: MarketingSelection  # audiences under marketing_selection (issue 10 item 4)
     requests: SubjectRequests  # data-subject requests: intake, deadlines, queue (issue 11)
+    answers: RequestAnswers  # the ZIP answers to access and portability requests (issue 11)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -256,6 +258,17 @@ def bootstrap(
     if run_migrations:
         migrate(engine_for_parts)
     versions = PolicyVersions(engine_for_parts, clock, policy.policy.id)
+    requests = SubjectRequests(
+        access=access,
+        keys=keys,
+        policy=policy,
+        clock=clock,
+        time_zone=ZoneInfo(settings.time_zone),
+        # art. 12(3) by Regulation 1182/71: a due date on a public holiday of the
+        # controller's country moves to the next working day
+        holidays=country_holidays(policy.controller.address.country),
+        base_url=settings.base_url,
+    )
     if run_migrations if record_policy_version is None else record_policy_version:
         versions.record(policy)
     return Context(
@@ -287,15 +300,12 @@ def bootstrap(
         campaigns=campaigns,
         preferences=preferences,
         marketing=marketing,
-        requests=SubjectRequests(
+        requests=requests,
+        answers=RequestAnswers(
             access=access,
-            keys=keys,
+            requests=requests,
             policy=policy,
             clock=clock,
-            time_zone=ZoneInfo(settings.time_zone),
-            # art. 12(3) by Regulation 1182/71: a due date on a public holiday of the
-            # controller's country moves to the next working day
-            holidays=country_holidays(policy.controller.address.country),
             base_url=settings.base_url,
         ),
     )

@@ -44,6 +44,7 @@ EXCLUDED_TABLES: Mapping[str, str] = MappingProxyType(
     {
         "subject_keys": "the key that encrypts the person's data, not data about them",
         "hold_keys": "the key that encrypts what erasure keeps, not data about them",
+        "request_answers": "earlier answers to their requests: copies of this same data",
     }
 )
 _HASHED_SUFFIXES = ("_bidx", "_hash")

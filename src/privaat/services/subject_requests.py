@@ -260,7 +260,7 @@ class SubjectRequests:
                     subject_pseudonym=opened.pseudonym,
                     detail={"reference": reference, "kind": kind.value, "channel": channel},
                 )
-                self._apply(connection, opened, row, Action.VERIFY, principal, now)
+                self.apply_in(connection, opened, row, Action.VERIFY, principal, now)
             else:
                 reference = joined[1]
             stored = connection.execute(
@@ -303,7 +303,7 @@ class SubjectRequests:
             ).first()
             if request is None or request.status != RequestStatus.RECEIVED.value:
                 raise LinkInvalid()
-            self._apply(connection, opened, request, Action.VERIFY, LINK_HOLDER, now)
+            self.apply_in(connection, opened, request, Action.VERIFY, LINK_HOLDER, now)
         return reference
 
     def _confirmation_link(
@@ -341,7 +341,7 @@ class SubjectRequests:
 
     # --- the one place a status changes ---------------------------------------------------
 
-    def _apply(
+    def apply_in(
         self,
         connection: Connection,
         opened: Opened,
@@ -413,12 +413,12 @@ class SubjectRequests:
         extension or a refusal is told to the requester with its reasons (art. 12(3)-(4))."""
         now = self._clock.now()
         with uow.writing() as connection:
-            row = self._row(connection, reference)
+            row = self.row_in(connection, reference)
             held = self._access.open_held(
                 connection, staff, row.subject_id, RIGHTS, operation=Operation.WRITE
             )
             details = json.loads(held.cipher.decrypt(_DETAILS, row.details_enc))
-            after = self._apply(
+            after = self.apply_in(
                 connection,
                 held,
                 row,
@@ -438,7 +438,7 @@ class SubjectRequests:
                     .values(details_enc=held.cipher.encrypt(_DETAILS, json.dumps(details)))
                 )
                 self._tell(connection, staff, row, details, after, reason or "", now)
-            stored = self._row(connection, reference)
+            stored = self.row_in(connection, reference)
         return self._queued(stored, self.local_date(now))
 
     def _tell(
@@ -476,7 +476,8 @@ class SubjectRequests:
             )
         queue(connection, sending, template=f"request_{after.status.value}", mail=letter, at=now)
 
-    def _row(self, connection: Connection, reference: str) -> Any:
+    def row_in(self, connection: Connection, reference: str) -> Any:
+        """The stored request with ``reference`` (RequestNotFound if none), in a transaction."""
         row = connection.execute(
             select(subject_requests).where(subject_requests.c.reference == reference)
         ).first()

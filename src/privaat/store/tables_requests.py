@@ -27,7 +27,7 @@ from privaat.domain.activities import RIGHTS
 from privaat.store.registry import ErasureMode, SubjectTable, personal, technical
 from privaat.store.tables import UTC_TIME, SubjectRef, metadata
 
-__all__ = ["request_mails", "subject_requests"]
+__all__ = ["request_answers", "request_mails", "subject_requests"]
 
 _HOLD = ErasureMode.HOLD
 _KEY = BigInteger().with_variant(Integer(), "sqlite")
@@ -101,4 +101,35 @@ request_mails = Table(
     _as_file(_held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"), "eml"),
     Index("ix_request_mails_request", "request_id"),
     info={"subject": SubjectTable("subject_id", clock="received_at", hold=RIGHTS)},
+)
+
+# The answer to an access or portability request, kept for its download (L61): the ZIP under
+# the data key (erasure shreds it), reached only by a one-person link whose hash is stored
+request_answers = Table(
+    "request_answers",
+    metadata,
+    technical("id", _KEY, primary_key=True, autoincrement=True),
+    technical(
+        "request_id",
+        _KEY,
+        ForeignKey("subject_requests.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    technical(
+        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
+    ),
+    technical("token_hash", LargeBinary(32), nullable=False, unique=True),
+    # what the completion receipt in the audit trail names (the file's SHA-256)
+    technical("sha256", String(64), nullable=False),
+    _as_file(
+        personal(
+            "file_enc", LargeBinary(), nullable=False, activity=RIGHTS, category="rights_requests"
+        ),
+        "zip",
+    ),
+    personal("created_at", UTC_TIME, nullable=False, activity=RIGHTS, category=None),
+    personal("expires_at", UTC_TIME, nullable=False, activity=RIGHTS, category=None),
+    personal("downloaded_at", UTC_TIME, nullable=True, activity=RIGHTS, category=None),
+    Index("ix_request_answers_subject", "subject_id"),
+    info={"subject": SubjectTable("subject_id", clock="expires_at")},
 )

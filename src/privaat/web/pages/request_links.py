@@ -1,4 +1,5 @@
-"""The confirmation link of a data-subject request (issue 11 item 2; LEGAL L57).
+"""The links of a data-subject request: its confirmation (issue 11 item 2; LEGAL L57) and
+the download of its answer (item 4; L61).
 
 The acknowledgement of a request sent by e-mail carries a one-time link to the address the
 request came from (the account's, when it has one). Opening it shows one button; pressing it
@@ -36,3 +37,26 @@ def confirm(request: Request, ctx: ContextDep, uow: UowDep, fields: CheckedForm)
             request, "request_confirm.html.j2", status_code=422, token="", state="invalid"
         )
     return render(request, "request_confirm.html.j2", token="", state="done", reference=reference)
+
+
+@router.get("/requests/download")
+def download_page(request: Request, token: str = "") -> Response:
+    """One button: a mail scanner that opens the link downloads nothing."""
+    return render(request, "request_download.html.j2", token=token[:128], invalid=False)
+
+
+@router.post("/requests/download")
+def download(request: Request, ctx: ContextDep, uow: UowDep, fields: CheckedForm) -> Response:
+    """The answer's ZIP, while the link lives (7 days)."""
+    try:
+        name, package = ctx.answers.download(uow, fields.get("token", ""))
+    except InvalidField:
+        return render(request, "request_download.html.j2", status_code=422, token="", invalid=True)
+    return Response(
+        content=package,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",  # personal data: never in a shared or browser cache
+        },
+    )

@@ -1,4 +1,4 @@
-"""subject_requests and request_mails: the queue of data-subject requests (issue 11)
+"""subject_requests, request_mails, request_answers: data-subject requests (issue 11)
 
 Revision ID: 0009
 Revises: 0008
@@ -70,9 +70,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_request_mails")),
     )
     op.create_index("ix_request_mails_request", "request_mails", ["request_id"])
+    op.create_table(
+        "request_answers",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("request_id", _ID, nullable=False),
+        sa.Column("subject_id", _ID, nullable=False),
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("file_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", _TIME, nullable=False),
+        sa.Column("expires_at", _TIME, nullable=False),
+        sa.Column("downloaded_at", _TIME, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["subject_requests.id"],
+            name=op.f("fk_request_answers_request_id_subject_requests"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["subjects.id"],
+            name=op.f("fk_request_answers_subject_id_subjects"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_request_answers")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_request_answers_token_hash")),
+    )
+    op.create_index("ix_request_answers_subject", "request_answers", ["subject_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_request_answers_subject", table_name="request_answers")
+    op.drop_table("request_answers")
     op.drop_index("ix_request_mails_request", table_name="request_mails")
     op.drop_table("request_mails")
     op.drop_index("ix_subject_requests_subject", table_name="subject_requests")

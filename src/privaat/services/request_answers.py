@@ -1,0 +1,187 @@
+"""Answering an access or portability request: the ZIP, its download link, the receipt
+(issue 11 item 4; GDPR art. 12(3), 15(3), 20; LEGAL L59, L61).
+
+    answer(reference)  ── the request in progress (or extended), of kind access/portability
+        ├── collect the subject's data (services.subject_export), portability: art. 20 only
+        ├── the ZIP in the requester's language (render.access_package)
+        ├── stored under the subject's data key, reached by a one-person link (7 days)
+        ├── COMPLETED through the one status method; the audit entry names the ZIP's SHA-256
+        └── the requester is mailed the link (the account's address, or the one they wrote from)
+    download(token)     ── the ZIP, while the link lives; a forged or expired link: LinkInvalid
+
+An erasure destroys the data key, and with it every answer still waiting (art. 17).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+
+from privaat.domain.activities import RIGHTS
+from privaat.domain.clock import Clock
+from privaat.domain.principal import Principal, SystemJob
+from privaat.domain.subject_requests import Action, RequestKind
+from privaat.i18n import translations
+from privaat.mail.transport import OutgoingMail
+from privaat.policy.schema import Policy
+from privaat.render.access_package import access_zip, portable
+from privaat.services.email_address import LinkInvalid
+from privaat.services.errors import Conflict
+from privaat.services.outbox import queue
+from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.services.subject_export import SubjectExport
+from privaat.services.subject_requests import SubjectRequests
+from privaat.store.audit import AuditTrail
+from privaat.store.tables_requests import request_answers, subject_requests
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = ["DOWNLOAD_LIFETIME", "Answer", "RequestAnswers"]
+
+DOWNLOAD_LIFETIME = timedelta(days=7)  # L61: an expiring link
+DOWNLOAD_HOLDER = SystemJob("answer-download")  # whoever holds the link acts through it
+_FILE = "request_answers.file"  # the field the ciphertext is bound to
+_DETAILS = "subject_requests.details"
+_ANSWERABLE = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A finished answer: where the requester downloads it, and the receipt's hash."""
+
+    reference: str
+    url: str
+    sha256: str
+    size: int
+
+
+class RequestAnswers:
+    """Builds, stores and hands over the answers to access and portability requests."""
+
+    activities = frozenset({RIGHTS})
+
+    def __init__(
+        self,
+        *,
+        access: SubjectAccess,
+        requests: SubjectRequests,
+        policy: Policy,
+        clock: Clock,
+        base_url: str = "",
+    ) -> None:
+        self._access, self._requests, self._policy, self._clock = access, requests, policy, clock
+        self._export = SubjectExport(access=access)
+        self._base_url = base_url.rstrip("/")
+
+    def answer(self, uow: UnitOfWork, staff: Principal, reference: str) -> Answer:
+        """Answer an access or portability request in progress, and mail its link."""
+        now = self._clock.now()
+        with uow.reading() as connection:
+            row = self._requests.row_in(connection, reference)
+        kind = RequestKind(row.kind)
+        if kind not in _ANSWERABLE:
+            raise Conflict(f"a request for {kind.value} is not answered with a copy of the data")
+        # the data as it stands, read before the answer is written (art. 15(3): a copy)
+        data = self._export.collect(uow, staff, row.subject_id)
+        if kind is RequestKind.PORTABILITY:
+            data = portable(data, self._policy)
+        with uow.writing() as connection:
+            row = self._requests.row_in(connection, reference)  # again, under the write lock
+            sending = self._access.open(
+                connection, staff, row.subject_id, RIGHTS, operation=Operation.SEND
+            )
+            held = self._access.open_held(
+                connection, staff, row.subject_id, RIGHTS, operation=Operation.READ
+            )
+            details = json.loads(held.cipher.decrypt(_DETAILS, row.details_enc))
+            languages = self._policy.policy.languages
+            lang = sending.record.get("language") or details.get("language") or languages[0]
+            package = access_zip(data, self._policy, lang=lang, generated_at=now, kind=kind.value)
+            digest = hashlib.sha256(package).hexdigest()
+            token = secrets.token_urlsafe(32)
+            connection.execute(
+                insert(request_answers).values(
+                    request_id=row.id,
+                    subject_id=row.subject_id,
+                    token_hash=_hash(token),
+                    sha256=digest,
+                    file_enc=sending.cipher.encrypt_bytes(_FILE, package),
+                    created_at=now,
+                    expires_at=now + DOWNLOAD_LIFETIME,
+                )
+            )
+            self._requests.apply_in(connection, held, row, Action.COMPLETE, staff, now)
+            # the completion receipt: which file answered which request (art. 5(2))
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor=staff.actor,
+                action="request.answered",
+                subject_pseudonym=sending.pseudonym,
+                detail={"reference": reference, "sha256": digest, "bytes": len(package)},
+            )
+            url = f"{self._base_url}/requests/download?token={token}"
+            to = details.get("email") or sending.decrypt(
+                "accounts.email", sending.record.get("email_enc")
+            )
+            if to:
+                queue(
+                    connection,
+                    sending,
+                    template="request_answered",
+                    mail=_answer_mail(self._policy, to=to, lang=lang, reference=reference, url=url),
+                    at=now,
+                )
+        return Answer(reference, url, digest, len(package))
+
+    def download(self, uow: UnitOfWork, token: str) -> tuple[str, bytes]:
+        """The answer a link names, with its file name; LinkInvalid when unknown or expired."""
+        if not token or len(token) > 128:
+            raise LinkInvalid()
+        now = self._clock.now()
+        with uow.writing() as connection:
+            row = connection.execute(
+                select(request_answers, subject_requests.c.reference)
+                .join(subject_requests, subject_requests.c.id == request_answers.c.request_id)
+                .where(request_answers.c.token_hash == _hash(token))
+            ).first()
+            if row is None or row.expires_at <= now:
+                raise LinkInvalid()
+            opened = self._access.open(
+                connection, DOWNLOAD_HOLDER, row.subject_id, RIGHTS, operation=Operation.EXPORT
+            )
+            package = opened.cipher.decrypt_bytes(_FILE, row.file_enc)
+            connection.execute(
+                update(request_answers)
+                .where(request_answers.c.id == row.id)
+                .values(downloaded_at=now)
+            )
+        return f"{row.reference}.zip", package
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _answer_mail(policy: Policy, *, to: str, lang: str, reference: str, url: str) -> OutgoingMail:
+    _ = translations(lang).gettext
+    body = "\n\n".join(
+        (
+            _("The answer to your request {reference} is ready.").format(reference=reference),
+            _("Download it with this link. It works for {days} days:").format(
+                days=DOWNLOAD_LIFETIME.days
+            )
+            + f"\n{url}",
+            _(
+                "The file holds your data as JSON and CSV, and a summary that explains why we "
+                "hold it, who receives it and how long we keep it."
+            ),
+            policy.controller.name,
+        )
+    )
+    subject = _("Your privacy request {reference}: the answer").format(reference=reference)
+    return OutgoingMail(to=to, subject=subject, body=body)

@@ -105,3 +105,22 @@ def test_mail_serve_files_a_mail_and_stops_on_sigterm() -> None:
     assert f"smtp://127.0.0.1:{port}" in output
     [row] = [json.loads(line) for line in _run("--json").output.splitlines()]
     assert row["type"] == "erasure" and row["channel"] == "email"
+
+
+@pytest.mark.usefixtures("shell")
+def test_act_and_answer_from_the_command_line() -> None:
+    reference = _file(
+        b"From: act@example.nl\r\nSubject: inzage\r\nContent-Type: text/plain\r\n\r\nInzage.\r\n"
+    )
+    refused = runner.invoke(app, ["requests", "act", reference, "start"])
+    assert refused.exit_code == 1 and "no step 'start'" in refused.output  # not yet verified
+    assert runner.invoke(app, ["requests", "act", reference, "fly"]).exit_code == 2
+    no_reason = runner.invoke(app, ["requests", "act", reference, "refuse"])
+    assert no_reason.exit_code == 1 and "needs reasons" in no_reason.output
+    done = runner.invoke(app, ["requests", "act", reference, "refuse", "--reason", "Onbekend"])
+    assert done.exit_code == 0 and f"{reference} refused" in done.output
+    answer = runner.invoke(app, ["requests", "answer", reference])
+    assert answer.exit_code == 1 and "no step 'complete'" in answer.output
+    assert "Traceback" not in answer.output
+    missing = runner.invoke(app, ["requests", "answer", "PR-AAAAAAAA"])
+    assert missing.exit_code == 1 and "no request has this reference" in missing.output

@@ -1,4 +1,5 @@
-"""Commands: ``mail serve`` (the privacy mailbox over SMTP) and ``requests list`` (issue 11)."""
+"""Commands: ``mail serve`` (the privacy mailbox over SMTP), ``requests list``, ``requests act``
+and ``requests answer`` (issue 11)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from pydantic import ValidationError
 
 from privaat.bootstrap import Context, bootstrap
 from privaat.cli._apps import mail_app, requests_app
+from privaat.domain.principal import SystemJob
+from privaat.domain.subject_requests import Action
 from privaat.mail.privacy_mailbox import MAX_MAIL_BYTES, PrivacyMailbox, mailbox_controller
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
+from privaat.services.errors import Conflict, InvalidField
+from privaat.services.subject_requests import RequestNotFound
 from privaat.settings import Settings
 from privaat.store.key_errors import KeyStoreError
 
@@ -100,3 +105,55 @@ def list_command(
             f"{row.reference:<12} {row.kind.value:<14} {row.channel:<8} "
             f"{row.status.value:<12} {received:<17} {row.due_on.isoformat()}{late}"
         )
+
+
+OPERATOR = SystemJob("operator")  # the person at the command line, named so in the audit trail
+_STEPS = {
+    "start": Action.START,
+    "extend": Action.EXTEND,
+    "refuse": Action.REFUSE,
+    "complete": Action.COMPLETE,
+    "close": Action.CLOSE,
+    "cancel": Action.CANCEL,
+}
+
+
+@requests_app.command("act")
+def act_command(
+    reference: str = typer.Argument(..., help="The request's id, e.g. PR-7KQ2M9XD."),
+    step: str = typer.Argument(..., help=f"One of: {', '.join(_STEPS)}."),
+    reason: str | None = typer.Option(None, "--reason", help="Told to the requester."),
+    months: int = typer.Option(0, "--months", min=0, max=2, help="An extension: 1 or 2."),
+) -> None:
+    """Take a step on a request: an extension or refusal needs --reason (art. 12(3)-(4))."""
+    action = _STEPS.get(step)
+    if action is None:
+        raise _fail(f"unknown step {step!r}: use one of {', '.join(_STEPS)}", 2)
+    context = _context()
+    try:
+        with context.unit_of_work() as uow:
+            row = context.requests.act(
+                uow, OPERATOR, reference, action, reason=reason, months=months
+            )
+    except (InvalidField, Conflict, RequestNotFound) as error:
+        raise _fail(str(error), 1) from None
+    finally:
+        context.close()
+    typer.echo(f"{row.reference} {row.status.value}, due {row.due_on.isoformat()}")
+
+
+@requests_app.command("answer")
+def answer_command(
+    reference: str = typer.Argument(..., help="An access or portability request in progress."),
+) -> None:
+    """Answer an access or portability request: the ZIP, its link mailed to the requester."""
+    context = _context()
+    try:
+        with context.unit_of_work() as uow:
+            answer = context.answers.answer(uow, OPERATOR, reference)
+    except (Conflict, RequestNotFound) as error:
+        raise _fail(str(error), 1) from None
+    finally:
+        context.close()
+    # the link is the requester's: it is mailed, never printed
+    typer.echo(f"{answer.reference} answered: {answer.size} bytes, sha256 {answer.sha256}")

@@ -265,3 +265,19 @@ def test_L57_a_link_older_than_seven_days_no_longer_confirms(
     response = submit(client, "/requests/confirm", {"token": token}, page="/requests/confirm")
     assert response.status_code == 422
     assert [r.status for r in _requests(context)] == ["received"]
+
+
+def test_L57_an_unconfirmed_request_closes_after_seven_days_and_a_confirmed_one_stays(
+    context: Context, smtp_port: int, client: TestClient
+) -> None:
+    for sender in ("stil@example.nl", "actief@example.nl"):
+        assert _send(smtp_port, sender, _mail(sender, "", "Inzage graag."))[0] == 250
+    token = _confirmation_token(context, "actief@example.nl")
+    submit(client, "/requests/confirm", {"token": token}, page="/requests/confirm")
+    with context.unit_of_work() as uow:
+        assert context.requests.expire_unconfirmed(uow) == 0  # not yet seven days
+    context.clock.advance(timedelta(days=7))  # type: ignore[attr-defined]
+    with context.unit_of_work() as uow:
+        assert context.requests.expire_unconfirmed(uow) == 1
+    statuses = sorted((r.status, r.closed_at is not None) for r in _requests(context))
+    assert statuses == [("closed", True), ("verified", False)]

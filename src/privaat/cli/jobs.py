@@ -1,4 +1,5 @@
-"""Commands: ``jobs minimise-login-ips`` (more jobs arrive with retention)."""
+"""Commands: ``jobs minimise-login-ips`` and ``jobs expire-requests`` (more arrive with
+retention)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,19 @@ def minimise_ips() -> None:
         context.close()
     period = ip_minimisation_period(context.policy)
     typer.echo(f"truncated the IP address of {done} log-ins older than {period}")
+
+
+@jobs_app.command("expire-requests")
+def expire_requests() -> None:
+    """Close data-subject requests whose confirmation link went unused for 7 days (L57)."""
+    try:
+        context = bootstrap(Settings())
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
+        typer.echo(f"privaat: {error}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        with context.unit_of_work() as uow:
+            closed = context.requests.expire_unconfirmed(uow)
+    finally:
+        context.close()
+    typer.echo(f"closed {closed} unconfirmed request(s)")

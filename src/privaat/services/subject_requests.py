@@ -82,6 +82,7 @@ _TOKEN_PAYLOAD = "subject_tokens.payload"  # noqa: S105  (a field name: the seal
 # L57: an unconfirmed request expires after this (EXPIRE → CLOSED)
 CONFIRMATION_LIFETIME = timedelta(days=7)
 LINK_HOLDER = SystemJob("request-link")  # whoever holds the link acts through it
+EXPIRY_JOB = SystemJob("request-expiry")
 
 
 class RequestNotFound(ServiceError):
@@ -484,6 +485,24 @@ class SubjectRequests:
         if row is None:
             raise RequestNotFound()
         return row
+
+    def expire_unconfirmed(self, uow: UnitOfWork) -> int:
+        """Close the requests whose confirmation link was never used in time (L57): nothing
+        personal was sent for them, and nothing will be. Returns how many were closed."""
+        now = self._clock.now()
+        with uow.writing() as connection:
+            rows = connection.execute(
+                select(subject_requests).where(
+                    subject_requests.c.status == RequestStatus.RECEIVED.value,
+                    subject_requests.c.received_at <= now - CONFIRMATION_LIFETIME,
+                )
+            ).all()
+            for row in rows:
+                opened = self._access.open_held(
+                    connection, EXPIRY_JOB, row.subject_id, RIGHTS, operation=Operation.WRITE
+                )
+                self.apply_in(connection, opened, row, Action.EXPIRE, EXPIRY_JOB, now)
+        return len(rows)
 
     # --- the queue ---------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "GET /console/customers": (None, 200),
     "POST /console/customers": ({"email": "niemand@example.nl"}, 200),
     "GET /console/consents": (None, 200),
+    "GET /console/marketing": (None, 200),
 }
 ROLES = list(StaffRole)
 

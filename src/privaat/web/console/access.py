@@ -81,6 +81,8 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         "POST /console/customers": frozenset({_PO, _SUPPORT}),
         # consent figures: counts from the ledger, no person in them (issue 10 item 8)
         "GET /console/consents": frozenset({_PO, StaffRole.MARKETING}),
+        # audiences: counts and initials of those the guard admits (issue 10 item 4, L13)
+        "GET /console/marketing": frozenset({StaffRole.MARKETING}),
     }
 )
 
@@ -102,6 +104,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/outbox", "outbox", N_("Outbox")),
     ("/console/customers", "customers", N_("Customer look-up")),
     ("/console/consents", "consents", N_("Consent figures")),
+    ("/console/marketing", "marketing", N_("Audiences")),
 )
 
 

@@ -296,7 +296,9 @@ def bootstrap(
         console=console,
         versions=versions,
         consents=consents,
-        visitors=Visitors(access=access, consents=consents, policy=policy, clock=clock),
+        visitors=Visitors(
+            access=access, consents=consents, policy=policy, clock=clock, keys=keys, limiter=limiter
+        ),
         campaigns=campaigns,
         preferences=preferences,
         marketing=marketing,

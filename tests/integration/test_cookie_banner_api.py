@@ -304,3 +304,18 @@ def test_l9_a_new_consent_based_cookie_activity_appears_in_the_banner_without_co
     )
     assert [c.id for c in banner.categories()] == ["necessary", "analytics", "social", "heatmaps"]
     assert banner.vendors_sha256 != context.visitors.vendors_sha256  # asked again (L42)
+
+
+def test_one_address_cannot_fill_the_database_with_new_visitors(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privaat.services import visitors as visitors_module
+
+    monkeypatch.setattr(visitors_module, "MAX_NEW_VISITORS_PER_IP", 3)
+    for _ in range(3):
+        client.cookies.clear()
+        assert choose(client, analytics=True).status_code == 200
+    client.cookies.clear()
+    body = assert_problem(choose(client, analytics=True), 429)
+    assert body["title"]
+    assert count(engine, visitors) == 3

@@ -45,7 +45,9 @@ from privaat.policy.schema import (
 )
 from privaat.services.consents import ConsentMethod, Consents, Evidence
 from privaat.services.errors import InvalidField, ServiceError
+from privaat.services.rate_limit import AttemptLimiter, Limit
 from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.store.key_store import KeyStore
 from privaat.store.tables_visitors import ESSENTIAL_COOKIES, visitors
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -62,6 +64,9 @@ __all__ = [
 VISITOR_COOKIE = "privaat_visitor"
 VISITOR_COOKIE_SECONDS = 182 * 24 * 3600  # six months (the policy declares P6M)
 BANNER = SystemJob("cookie-banner")  # creates a visitor's subject before it exists
+# per attempt window (15 minutes) and IP address: every new visitor is a subject with a key,
+# so one address cannot fill the database; an office behind NAT still has room
+MAX_NEW_VISITORS_PER_IP = 200
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 
@@ -140,9 +145,17 @@ class Visitors:
     activities = frozenset({ESSENTIAL_COOKIES})
 
     def __init__(
-        self, *, access: SubjectAccess, consents: Consents, policy: Policy, clock: Clock
+        self,
+        *,
+        access: SubjectAccess,
+        consents: Consents,
+        policy: Policy,
+        clock: Clock,
+        keys: KeyStore | None = None,
+        limiter: AttemptLimiter | None = None,
     ) -> None:
         self._access, self._consents, self._clock = access, consents, clock
+        self._keys, self._limiter = keys, limiter
         self._categories = _categories(policy)
         self._asked = {c.id: c for c in self._categories if not c.required}
         # L42: the vendors of the asked categories; another list asks every visitor again
@@ -218,6 +231,8 @@ class Visitors:
             self.category(category)  # an unknown category: InvalidField before anything
         if token is not None and not _TOKEN.match(token):
             raise UnknownVisitor()
+        if token is None:
+            self._limit_new_visitors(uow, evidence.ip)
         now = self._clock.now()
         new_token = None
         with uow.writing() as connection:
@@ -285,6 +300,16 @@ class Visitors:
         return Chosen(VisitorChoice(given, True, gpc, now), new_token)
 
     # --- the steps ---------------------------------------------------------------------
+
+    def _limit_new_visitors(self, uow: UnitOfWork, ip: str | None) -> None:
+        # TooManyAttempts (a 429 problem) before anything of the visitor is written
+        if ip is None or self._keys is None or self._limiter is None:
+            return
+        index = self._keys.cached_blind_index
+        if index is None:
+            with uow.writing() as connection:
+                index = self._keys.blind_index(connection)
+        self._limiter.take(uow, [Limit(index.value("new-visitor-ip", ip), MAX_NEW_VISITORS_PER_IP)])
 
     def _find(self, uow: UnitOfWork, token: str) -> tuple[int, str, bool, datetime]:
         if not _TOKEN.match(token):

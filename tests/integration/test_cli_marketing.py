@@ -96,3 +96,13 @@ def test_p4_a_bad_filter_is_a_clear_error_and_writes_nothing(
     with context.engine.connect() as connection:
         after = connection.execute(select(func.count()).select_from(access_log)).scalar_one()
     assert after == before
+
+
+def test_p4_the_demo_accounts_hold_services_that_a_selection_can_target(context: Context) -> None:
+    from privaat.cli.serve import DEMO_SERVICES, seed_demo
+    from privaat.store.tables_marketing import customer_services
+
+    assert seed_demo(context) == 2
+    with context.engine.connect() as connection:
+        rows = connection.execute(select(func.count()).select_from(customer_services)).scalar()
+    assert rows == sum(len(services) for services in DEMO_SERVICES) == 4

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
 from privaat.demo import example_site, third_party
+from privaat.domain.principal import SystemJob
 from privaat.policy.loader import PolicyError
 from privaat.services.account_commands import AccountCreate
 from privaat.services.activities import PolicyIncomplete
@@ -46,6 +47,10 @@ DEMO_ACCOUNTS = (
         "language": "en",
     },
 )
+
+# the services on each demo account, in DEMO_ACCOUNTS order (P4: selection may target them)
+DEMO_SERVICES = (("hosting", "email"), ("voip", "apps"))
+_DEMO = SystemJob("demo_seed")
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on (default: PRIVAAT_HOST).")]
 Port = Annotated[int | None, typer.Option(help="Port to listen on (default: PRIVAAT_PORT).")]
@@ -175,11 +180,18 @@ def seed_demo(context: Context) -> int:
         with uow.reading() as connection:
             if connection.execute(select(func.count()).select_from(accounts)).scalar():
                 return 0
-        for fields in DEMO_ACCOUNTS:
+        for fields, services in zip(DEMO_ACCOUNTS, DEMO_SERVICES, strict=True):
             command = AccountCreate.model_validate(
                 {**fields, "password": DEMO_PASSWORD, "age_declaration": True}
             )
-            context.accounts.sign_up(uow, command)
+            outcome = context.accounts.sign_up(uow, command)
+            if outcome.subject_id is None or not context.preferences.services:
+                continue
+            with uow.writing() as connection:
+                for service in services:
+                    context.preferences.add_service(
+                        connection, _DEMO, outcome.subject_id, service, since=context.clock.now()
+                    )
     return len(DEMO_ACCOUNTS)
 
 

@@ -251,10 +251,10 @@ class _FlushTimer:
         self.seconds = 0.0
         flush = ctx.access_log.flush
 
-        def timed() -> int:
+        def timed(*, batch_size: int | None = None) -> int:
             began = time.perf_counter()
             try:
-                return flush()
+                return flush(batch_size=batch_size)
             finally:
                 self.seconds += time.perf_counter() - began
 

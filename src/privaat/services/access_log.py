@@ -80,8 +80,9 @@ class AccessLog:
                 self._oldest = now
             self._bound()
 
-    def flush(self) -> int:
-        """Write every buffered entry now; returns how many were written.
+    def flush(self, *, batch_size: int | None = None) -> int:
+        """Write every buffered entry now; returns how many were written. A bulk reader may
+        ask for larger batches (fewer commits; each holds the write lock a little longer).
 
         On a database error the entries go back in front of the buffer and the error is
         raised: the caller (the flusher) logs it and tries again later.
@@ -92,9 +93,10 @@ class AccessLog:
             if not batch:
                 return 0
             written = 0
+            size = batch_size or self._batch_size
             try:
                 while written < len(batch):
-                    chunk = batch[written : written + self._batch_size]
+                    chunk = batch[written : written + size]
                     with self._engine.begin() as connection:
                         self._statement.run(connection, chunk)
                     written += len(chunk)

@@ -79,11 +79,8 @@ BANNER_TEXTS = {
         "Your browser sends a Global Privacy Control signal. We take it as a refusal. You can "
         "still choose yourself in the settings."
     ),
-    "saved": N_("Your choice is saved."),
     "failed": N_("Your choice could not be saved. Please try again."),
-    "load": N_("Load"),
     "privacy": N_("Privacy statement"),
-    "session": N_("until the browser closes"),
 }
 
 

@@ -342,3 +342,18 @@ def test_the_cookie_settings_page_of_the_statement_reopens_the_banner(
     assert page.locator("#pb-settings-layer").is_visible()
     assert axe_violations(page) == []
     context.close()
+
+
+def test_the_banner_speaks_the_pages_language(demo: Demo, browser: Browser) -> None:
+    context = _context(browser)
+    page = context.new_page()
+    page.goto(demo.base_url + "/example/?lang=en")
+    banner = page.locator("#privaat-banner")
+    banner.wait_for()
+    assert banner.get_attribute("lang") == "en"
+    assert page.get_by_role("button", name="Accept", exact=True).is_visible()
+    assert page.get_by_role("button", name="Refuse", exact=True).is_visible()
+    page.get_by_role("button", name="Refuse", exact=True).click()
+    page.locator("#pb-reopen").wait_for()
+    assert page.locator("#pb-reopen").inner_text() == "Cookie settings"
+    context.close()

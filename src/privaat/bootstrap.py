@@ -268,6 +268,7 @@ def bootstrap(
         # controller's country moves to the next working day
         holidays=country_holidays(policy.controller.address.country),
         base_url=settings.base_url,
+        limiter=limiter,
     )
     if run_migrations if record_policy_version is None else record_policy_version:
         versions.record(policy)

@@ -155,6 +155,9 @@ def test_the_cli_reads_the_same_channels_as_the_app() -> None:
         Right.RECTIFICATION: "/account/edit",
         Right.ERASURE: "/account/close",
         Right.OBJECTION: "/account/preferences",  # issue 10: the privacy choices page
+        # issue 11: restriction and portability are requests, filed on the request form
+        Right.RESTRICTION: "/requests/new",
+        Right.PORTABILITY: "/requests/new",
     }
     assert dict(found.channels) == {
         (Channel.ACCOUNT_PREFERENCES, "important_notices"): "/account/edit",

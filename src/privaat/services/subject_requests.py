@@ -46,13 +46,14 @@ from privaat.domain.subject_requests import (
     transition,
 )
 from privaat.i18n import N_, translations
-from privaat.mail.intake import IncomingRequestMail, read_request_mail
+from privaat.mail.intake import read_request_mail
 from privaat.mail.request_letters import extension_letter, refusal_letter
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
 from privaat.services.email_address import LinkInvalid
 from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.outbox import queue
+from privaat.services.rate_limit import AttemptLimiter, Limit
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
 from privaat.store.key_store import KeyStore
@@ -72,6 +73,9 @@ __all__ = [
 ]
 
 MAILBOX = SystemJob("privacy_mailbox")  # the principal of mail arriving at the mailbox
+WEB_FORM = SystemJob("request-form")  # the principal of the public request form
+# the attempt limiter of issue 5, per window: a few requests per address and per network
+FORM_PER_ADDRESS, FORM_PER_IP = 3, 10
 # a second request of the same kind from the same address this soon is the same request
 LINK_WINDOW = timedelta(days=14)
 _DETAILS = "subject_requests.details"  # the fields the ciphertexts are bound to
@@ -140,8 +144,10 @@ class SubjectRequests:
         time_zone: ZoneInfo,
         holidays: Container[date],
         base_url: str = "",
+        limiter: AttemptLimiter | None = None,
     ) -> None:
         self._access, self._keys, self._policy, self._clock = access, keys, policy, clock
+        self._limiter = limiter
         self._zone, self._holidays = time_zone, holidays
         self._base_url = base_url.rstrip("/")
 
@@ -160,58 +166,115 @@ class SubjectRequests:
         sender = mail.sender or _address(envelope_sender)
         if sender is None:
             raise InvalidField("from", "the mail names no address a request can be answered at")
+        details = {
+            "email": sender,
+            "name": mail.sender_name,
+            "subject": mail.subject,
+            "text": mail.text,
+            "message_id": mail.message_id,
+            "language": mail.language,
+            "candidates": [kind.value for kind in mail.classification.candidates],
+            "evidence": list(mail.classification.evidence),
+        }
+        return self._receive(
+            uow,
+            sender=sender,
+            kind=mail.classification.kind,
+            details=details,
+            channel=RequestChannel.EMAIL,
+            language=mail.language,
+            raw=raw,
+            actor=MAILBOX,
+        )
+
+    def receive_form(
+        self,
+        uow: UnitOfWork,
+        *,
+        email: str,
+        kind: RequestKind,
+        text: str,
+        language: str,
+        ip: str,
+    ) -> MailReceipt:
+        """A request from the public web form (no log-in): handled as a mail from ``email``
+        would be, confirmed by the link sent there (L54: any channel; L57: identity).
+        TooManyAttempts past a few per address or per IP: nobody mail-bombs another with it."""
+        if kind is RequestKind.UNCLEAR:
+            raise InvalidField("type", "name the right you ask for")
+        if self._limiter is not None:
+            index = self._keys.cached_blind_index
+            if index is None:
+                with uow.writing() as connection:
+                    index = self._keys.blind_index(connection)
+            self._limiter.take(
+                uow,
+                [
+                    Limit(index.value("request_email", email.lower()), FORM_PER_ADDRESS),
+                    Limit(index.value("request_ip", ip), FORM_PER_IP),
+                ],
+            )
+        details = {"email": email, "text": text, "language": language, "candidates": [kind.value]}
+        return self._receive(
+            uow,
+            sender=email,
+            kind=kind,
+            details=details,
+            channel=RequestChannel.WEB,
+            language=language,
+            raw=None,
+            actor=WEB_FORM,
+        )
+
+    def _receive(
+        self,
+        uow: UnitOfWork,
+        *,
+        sender: str,
+        kind: RequestKind,
+        details: Mapping[str, object],
+        channel: str,
+        language: str,
+        raw: bytes | None,
+        actor: Principal,
+    ) -> MailReceipt:
         now = self._clock.now()
         with uow.writing() as connection:
             requester = self._keys.blind_index(connection).email(sender)
-            subject_id, lang = self._subject_of(connection, requester, mail)
+            subject_id, lang = self._subject_of(connection, requester, language, actor)
             opened = self._access.open_held(
-                connection, MAILBOX, subject_id, RIGHTS, operation=Operation.WRITE
+                connection, actor, subject_id, RIGHTS, operation=Operation.WRITE
             )
-            joined = self._open_request(connection, requester, mail.classification.kind, now)
+            joined = self._open_request(connection, requester, kind, now)
             if joined is None:
-                request = SubjectRequest.received(mail.classification.kind, self.local_date(now))
-                details = {
-                    "email": sender,
-                    "name": mail.sender_name,
-                    "subject": mail.subject,
-                    "text": mail.text,
-                    "message_id": mail.message_id,
-                    "candidates": [kind.value for kind in mail.classification.candidates],
-                    "evidence": list(mail.classification.evidence),
-                }
+                request = SubjectRequest.received(kind, self.local_date(now))
                 request_id, reference = self._insert(
-                    connection,
-                    opened,
-                    request,
-                    requester,
-                    details,
-                    now,
-                    channel=RequestChannel.EMAIL,
+                    connection, opened, request, requester, details, now, channel=channel
                 )
                 due_on = request.deadline.due(holidays=self._holidays)
-                kind = request.kind
             else:
                 request_id, reference, kind, due_on = joined
-            connection.execute(
-                insert(request_mails).values(
-                    request_id=request_id,
-                    subject_id=subject_id,
-                    received_at=now,
-                    size=len(raw),
-                    raw_enc=opened.cipher.encrypt_bytes(_RAW, raw),
+            if raw is not None:
+                connection.execute(
+                    insert(request_mails).values(
+                        request_id=request_id,
+                        subject_id=subject_id,
+                        received_at=now,
+                        size=len(raw),
+                        raw_enc=opened.cipher.encrypt_bytes(_RAW, raw),
+                    )
                 )
-            )
             AuditTrail.append(
                 connection,
                 at=now,
-                actor=MAILBOX.actor,
+                actor=actor.actor,
                 action="request.linked" if joined else "request.received",
                 subject_pseudonym=opened.pseudonym,
-                detail={"reference": reference, "kind": kind.value, "channel": "email"},
+                detail={"reference": reference, "kind": kind.value, "channel": channel},
             )
             # the outbox seals the message under the data key: opened for sending, not held
             sending = self._access.open(
-                connection, MAILBOX, subject_id, RIGHTS, operation=Operation.SEND
+                connection, actor, subject_id, RIGHTS, operation=Operation.SEND
             )
             link = self._confirmation_link(connection, sending, reference, now)
             self._acknowledge(
@@ -540,7 +603,7 @@ class SubjectRequests:
     # --- the steps ---------------------------------------------------------------------
 
     def _subject_of(
-        self, connection: Connection, requester: bytes, mail: IncomingRequestMail
+        self, connection: Connection, requester: bytes, language: str, actor: Principal
     ) -> tuple[int, str]:
         """The subject the request is from, and the language to answer in."""
         account = connection.execute(
@@ -559,10 +622,10 @@ class SubjectRequests:
             .limit(1)
         ).scalar()
         if earlier is not None:
-            return earlier, mail.language
+            return earlier, language
         # someone known only from this request: a subject of their own (SubjectAccess.create)
-        created = self._access.create(connection, MAILBOX, RIGHTS, state=SubjectState.visitor())
-        return created.subject_id, mail.language
+        created = self._access.create(connection, actor, RIGHTS, state=SubjectState.visitor())
+        return created.subject_id, language
 
     def _open_request(
         self, connection: Connection, requester: bytes, kind: RequestKind, now: datetime

@@ -35,6 +35,7 @@ from privaat.web.pages import (
     preferences,
     privacy,
     request_links,
+    rights,
     signup,
     unsubscribe,
 )
@@ -61,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     engagement.router,
     banner.router,
     request_links.router,
+    rights.router,
     console_router,
     console_marketing.router,
     console_charts.router,

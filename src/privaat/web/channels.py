@@ -67,7 +67,8 @@ RIGHT_ROUTES: Mapping[Right, str] = MappingProxyType(
         Right.ACCESS: CENTRE,  # the page shows what is held, per activity (art. 15)
         Right.RECTIFICATION: "/account/edit",  # art. 16
         Right.ERASURE: "/account/close",  # art. 17
-        Right.PORTABILITY: "/account/export",  # art. 20: not built yet
+        Right.RESTRICTION: "/requests/new",  # art. 18: a request (issue 11)
+        Right.PORTABILITY: "/requests/new",  # art. 20: a request, answered with a ZIP
         Right.OBJECTION: PREFERENCES,  # art. 21: the toggles of issue 10
     }
 )

@@ -8,13 +8,13 @@ person's request is not found, not forbidden: whether it exists is not told.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from privaat.domain.subject_requests import RequestKind, RequestStatus
+from privaat.services.request_commands import MAX_DETAILS, RightAsked
 from privaat.services.subject_requests import QueuedRequest, RequestChannel
 from privaat.web.deps import ContextDep, CurrentSubject, UowDep
 from privaat.web.openapi import AUTHENTICATED, documented_problem, problem_responses
@@ -23,19 +23,6 @@ from privaat.web.problems import ProblemError
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"], responses=problem_responses(503))
-
-MAX_DETAILS = 5_000
-
-
-class RightAsked(StrEnum):
-    """The rights a person can file (GDPR art. 15-18, 20, 21)."""
-
-    ACCESS = RequestKind.ACCESS.value
-    RECTIFICATION = RequestKind.RECTIFICATION.value
-    ERASURE = RequestKind.ERASURE.value
-    RESTRICTION = RequestKind.RESTRICTION.value
-    PORTABILITY = RequestKind.PORTABILITY.value
-    OBJECTION = RequestKind.OBJECTION.value
 
 
 class RequestCreate(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,3 +64,35 @@ def test_p4_an_unknown_filter_is_the_page_again_with_the_reason(marketer: TestCl
     response = marketer.get("/console/marketing?run=1&topic=golf")
     assert response.status_code == 422
     assert "unknown topic" in response.text
+
+
+def test_l13_sending_a_campaign_to_the_audience_queues_only_the_admitted(
+    marketer: TestClient, context: Context
+) -> None:
+    from privaat.mail.campaign_mail import CampaignText
+
+    member = opted_in(context, "Anna de Vries", ["hosting"])
+    customer(context, name="Zonder Toestemming")
+    with context.unit_of_work() as uow:
+        context.campaigns.create(
+            uow,
+            name="herfst",
+            texts={"nl": CampaignText(subject="Herfst", body="Nieuw: hosting.")},
+        )
+    html = marketer.get("/console/marketing?run=1&topic=hosting").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    filters = re.search(r'name="filters" value="([^"]+)"', html)
+    assert token and filters
+    response = marketer.post(
+        "/console/marketing/send",
+        data={
+            "csrf_token": token.group(1),
+            "filters": unescape(filters.group(1)),
+            "campaign": "herfst",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert 'id="marketing-sent"' in response.text
+    sent = re.search(r'id="marketing-sent" role="status">(\d+)', response.text)
+    assert sent and sent.group(1) == "1"
+    assert member > 0

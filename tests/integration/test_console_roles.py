@@ -90,6 +90,7 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "POST /console/customers": ({"email": "niemand@example.nl"}, 200),
     "GET /console/consents": (None, 200),
     "GET /console/marketing": (None, 200),
+    "POST /console/marketing/send": ({}, 422),  # no campaign named: the page, with the reason
 }
 ROLES = list(StaffRole)
 

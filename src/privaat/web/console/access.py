@@ -83,6 +83,7 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         "GET /console/consents": frozenset({_PO, StaffRole.MARKETING}),
         # audiences: counts and initials of those the guard admits (issue 10 item 4, L13)
         "GET /console/marketing": frozenset({StaffRole.MARKETING}),
+        "POST /console/marketing/send": frozenset({StaffRole.MARKETING}),
     }
 )
 

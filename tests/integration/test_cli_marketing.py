@@ -106,3 +106,11 @@ def test_p4_the_demo_accounts_hold_services_that_a_selection_can_target(context:
     with context.engine.connect() as connection:
         rows = connection.execute(select(func.count()).select_from(customer_services)).scalar()
     assert rows == sum(len(services) for services in DEMO_SERVICES) == 4
+
+
+def test_p4_ids_only_prints_one_id_a_line_for_a_campaign_send(
+    context: Context, cli_env: None
+) -> None:
+    member = opted_in(context)
+    result = runner.invoke(app, ["marketing", "audience", "--ids-only"])
+    assert result.exit_code == 0 and result.output.split() == [str(member)]

@@ -40,6 +40,12 @@ def audience(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ids_only: Annotated[
+        bool,
+        typer.Option(
+            "--ids-only", help="Print only the ids, one a line (for mail campaign send --ids-file)."
+        ),
+    ] = False,
 ) -> None:
     """Count and list the subjects a marketing e-mail may reach (P4, L13, L15): live opt-in,
     no objection, restriction, closure or minor flag, then the filters."""
@@ -69,6 +75,7 @@ def audience(
         }
         typer.echo(json.dumps(document))
         return
-    typer.echo(f"{result.count} subjects")
+    if not ids_only:
+        typer.echo(f"{result.count} subjects")
     for subject_id in result.subject_ids:
         typer.echo(str(subject_id))

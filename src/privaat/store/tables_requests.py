@@ -45,15 +45,33 @@ def _as_file(column: Column[Any], extension: str) -> Column[Any]:
     return column
 
 
+def _of_a_request() -> tuple[Column[Any], ...]:
+    # a row of one request, and (for the registry) of its subject
+    return (
+        technical("id", _KEY, primary_key=True, autoincrement=True),
+        technical(
+            "request_id",
+            _KEY,
+            ForeignKey("subject_requests.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        _subject_column(),
+    )
+
+
+def _subject_column() -> Column[Any]:
+    return technical(
+        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
+    )
+
+
 subject_requests = Table(
     "subject_requests",
     metadata,
     technical("id", _KEY, primary_key=True, autoincrement=True),
     # what the requester quotes back; random, says nothing about them
     technical("reference", String(16), nullable=False, unique=True),
-    technical(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
-    ),
+    _subject_column(),
     *(
         _held(name, type_, nullable=nullable, category=category)
         for name, type_, nullable, category in (
@@ -86,16 +104,7 @@ subject_requests = Table(
 request_mails = Table(
     "request_mails",
     metadata,
-    technical("id", _KEY, primary_key=True, autoincrement=True),
-    technical(
-        "request_id",
-        _KEY,
-        ForeignKey("subject_requests.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    technical(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
-    ),
+    *_of_a_request(),
     _held("received_at", UTC_TIME, nullable=False, category=None),
     _held("size", Integer(), nullable=False, category=None),
     _as_file(_held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"), "eml"),
@@ -108,16 +117,7 @@ request_mails = Table(
 request_answers = Table(
     "request_answers",
     metadata,
-    technical("id", _KEY, primary_key=True, autoincrement=True),
-    technical(
-        "request_id",
-        _KEY,
-        ForeignKey("subject_requests.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    technical(
-        "subject_id", SubjectRef, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False
-    ),
+    *_of_a_request(),
     technical("token_hash", LargeBinary(32), nullable=False, unique=True),
     # what the completion receipt in the audit trail names (the file's SHA-256)
     technical("sha256", String(64), nullable=False),

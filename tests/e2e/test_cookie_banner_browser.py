@@ -338,7 +338,11 @@ def test_the_cookie_settings_page_of_the_statement_reopens_the_banner(
     page.goto(demo.base_url + "/cookies")
     page.locator("#privaat-banner").wait_for()
     page.get_by_role("button", name="Weigeren").click()
+    page.locator("#privaat-banner").wait_for(state="hidden")  # the choice is stored
+    page.wait_for_load_state()
     page.locator("#cookie-settings-open").click()
+    # the banner opens its settings layer after the click's handler ran: wait for it
+    page.locator("#pb-settings-layer").wait_for(state="visible", timeout=5000)
     assert page.locator("#pb-settings-layer").is_visible()
     assert axe_violations(page) == []
     context.close()

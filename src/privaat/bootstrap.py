@@ -32,6 +32,7 @@ from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import require_activities
 from privaat.services.campaigns import Campaigns
+from privaat.services.consent_stats import ConsentStats
 from privaat.services.consents import Consents
 from privaat.services.console import Console
 from privaat.services.credentials import Credentials
@@ -93,6 +94,7 @@ class Context:
     marketing: MarketingSelection  # audiences under marketing_selection (issue 10 item 4)
     requests: SubjectRequests  # data-subject requests: intake, deadlines, queue (issue 11)
     answers: RequestAnswers  # the ZIP answers to access and portability requests (issue 11)
+    consent_stats: ConsentStats  # consent rates and withdrawals per week (issue 10 item 8)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -304,6 +306,7 @@ def bootstrap(
         preferences=preferences,
         marketing=marketing,
         requests=requests,
+        consent_stats=ConsentStats(policy=policy, clock=clock),
         answers=RequestAnswers(
             access=access,
             requests=requests,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from privaat.domain.consent_weeks import DEFAULT_WEEKS, MAX_WEEKS, RangeInvalid, WeekRange
 from privaat.i18n import N_, translations
-from privaat.services.consent_stats import ConsentReport, ConsentStats
+from privaat.services.consent_stats import ConsentReport
 from privaat.services.errors import NotPermitted
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.consent_charts import ChartText, rate_chart, withdrawal_chart
@@ -68,7 +68,7 @@ def consents(request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaff
         )
         response.status_code = 422
         return response
-    stats = ConsentStats(policy=ctx.policy, clock=ctx.clock)
+    stats = ctx.consent_stats
     try:
         report = stats.weekly(uow, staff, weeks)
     except NotPermitted:  # a role the table lets in but the service does not (never today)

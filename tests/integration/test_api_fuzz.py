@@ -162,6 +162,11 @@ class Payload:
         shown = self.content if len(self.content) <= 300 else self.content[:300] + b"..."
         return f"Payload({shown!r} [{len(self.content)} bytes], {self.content_type!r})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis prints a dataclass field by field, not by __repr__: a 130 kB body made it
+        # warn "overly large repr" (an error under filterwarnings=error); print it short here
+        printer.text(repr(self))
+
 
 def as_json(value: Any, ascii_only: bool) -> bytes:
     return json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")

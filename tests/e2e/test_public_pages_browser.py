@@ -55,13 +55,34 @@ def test_error_page_of_an_unknown_address_is_a_page_of_the_site(
     inspect("error-404")
 
 
-@pytest.mark.parametrize("path", ["/signup", "/login"])
+@pytest.mark.parametrize("path", ["/signup", "/login", "/requests/new"])
 def test_forms_in_english_pass_axe(
     server: LiveServer, page: Page, inspect: PageInspector, path: str
 ) -> None:
     page.goto(server.url(f"{path}?lang=en"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    inspect(f"{path.strip('/')}-en")
+    inspect(f"{path.strip('/').replace('/', '-')}-en")
+
+
+def test_p22_a_privacy_request_by_the_public_form_shows_its_errors_and_passes_axe(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    page.goto(server.url("/requests/new"))
+    page.fill("#request-email", "geen-adres")
+    page.click("#request-submit")
+    expect(page.locator("#request-email-error")).to_be_visible()
+    inspect("request-new-invalid")
+    page.fill("#request-email", "iemand@example.nl")
+    page.select_option("#request-type", "portability")
+    page.click("#request-submit")
+    expect(page.locator("#request-sent-heading")).to_be_visible()
+    inspect("request-sent")
+    server.deliver_mail()
+    [link] = [u for u in server.links_to("iemand@example.nl") if "/requests/confirm" in u]
+    page.goto(link)
+    page.click("#request-confirm-submit")
+    expect(page.locator("#request-confirm-done")).to_be_visible()
+    inspect("request-confirmed")
 
 
 def test_privacy_statement_links_lead_somewhere_and_its_details_open_by_keyboard(

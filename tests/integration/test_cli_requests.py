@@ -124,3 +124,42 @@ def test_act_and_answer_from_the_command_line() -> None:
     assert "Traceback" not in answer.output
     missing = runner.invoke(app, ["requests", "answer", "PR-AAAAAAAA"])
     assert missing.exit_code == 1 and "no request has this reference" in missing.output
+
+
+@pytest.mark.usefixtures("shell")
+def test_L54_L57_staff_file_a_phoned_request_with_how_identity_was_checked() -> None:
+    missing = runner.invoke(
+        app,
+        ["requests", "file", "--email", "bel@example.nl", "--type", "erasure", "--identity", " "],
+    )
+    assert missing.exit_code == 1 and "identity was checked" in missing.output
+    bad_type = runner.invoke(
+        app, ["requests", "file", "--email", "bel@example.nl", "--type", "x", "--identity", "y"]
+    )
+    assert bad_type.exit_code == 2
+    bad_email = runner.invoke(
+        app, ["requests", "file", "--email", "geen", "--type", "erasure", "--identity", "y"]
+    )
+    assert bad_email.exit_code == 2 and "--email" in bad_email.output
+    assert "Traceback" not in missing.output + bad_type.output + bad_email.output
+    assert _run("--json").output.strip() == ""  # nothing was filed by the refusals
+    done = runner.invoke(
+        app,
+        [
+            "requests", "file", "--email", "Bel@Example.nl", "--type", "erasure",
+            "--identity", "teruggebeld op het nummer van het account",
+            "--text", "Wil alles laten verwijderen.",
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    [row] = [json.loads(line) for line in _run("--json").output.splitlines()]
+    assert (row["type"], row["channel"], row["status"]) == ("erasure", "staff", "verified")
+    context = bootstrap(Settings(), run_migrations=False)
+    try:
+        acks = [m for _i, t, m in context.outbox.pending() if t == "request_received"]
+    finally:
+        context.close()
+    # the address as email-validator normalises it: the domain in lower case, the local part kept
+    assert [m.to for m in acks] == ["Bel@example.nl"]
+    # verified already: no confirmation link to press
+    assert "/requests/confirm" not in acks[0].body and row["id"] in acks[0].body

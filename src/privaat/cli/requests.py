@@ -1,5 +1,5 @@
-"""Commands: ``mail serve`` (the privacy mailbox over SMTP), ``requests list``, ``requests act``
-and ``requests answer`` (issue 11)."""
+"""Commands: ``mail serve`` (the privacy mailbox over SMTP), ``requests list``, ``requests file``,
+``requests act`` and ``requests answer`` (issue 11)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from pydantic import ValidationError
 from privaat.bootstrap import Context, bootstrap
 from privaat.cli._apps import mail_app, requests_app
 from privaat.domain.principal import SystemJob
-from privaat.domain.subject_requests import Action
+from privaat.domain.subject_requests import Action, RequestKind
 from privaat.mail.privacy_mailbox import MAX_MAIL_BYTES, PrivacyMailbox, mailbox_controller
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
+from privaat.services.contact_fields import normalise_email
 from privaat.services.errors import Conflict, InvalidField
 from privaat.services.subject_requests import RequestNotFound
 from privaat.settings import Settings
@@ -157,3 +158,49 @@ def answer_command(
         context.close()
     # the link is the requester's: it is mailed, never printed
     typer.echo(f"{answer.reference} answered: {answer.size} bytes, sha256 {answer.sha256}")
+
+
+_KINDS = ", ".join(kind.value for kind in RequestKind if kind is not RequestKind.UNCLEAR)
+
+
+@requests_app.command("file")
+def file_command(
+    email: str = typer.Option(..., "--email", help="Where the person gets the answer."),
+    kind: str = typer.Option(..., "--type", help=f"One of: {_KINDS}."),
+    identity: str = typer.Option(
+        ...,
+        "--identity",
+        help="How identity was checked (e.g. called back on the account's number).",
+    ),
+    text: str = typer.Option("", "--text", help="What the person asked, in their words."),
+    language: str = typer.Option("nl", "--language", help="nl or en: the answer's language."),
+) -> None:
+    """File a request made by phone, letter or at the desk; verified at once (L54, L57)."""
+    try:
+        right = RequestKind(kind)
+    except ValueError:
+        raise _fail(f"unknown type {kind!r}: use one of {_KINDS}", 2) from None
+    if language not in ("nl", "en"):
+        raise _fail("--language must be nl or en", 2)
+    try:
+        address = normalise_email(email)
+    except ValueError as error:
+        raise _fail(f"--email: {error}", 2) from None
+    context = _context()
+    try:
+        with context.unit_of_work() as uow:
+            receipt = context.requests.file_by_staff(
+                uow,
+                OPERATOR,
+                email=address,
+                kind=right,
+                text=text,
+                identity_check=identity,
+                language=language,
+            )
+    except InvalidField as error:
+        raise _fail(str(error), 1) from None
+    finally:
+        context.close()
+    joined = " (joined the open request)" if receipt.linked else ""
+    typer.echo(f"{receipt.reference} {receipt.kind.value}, due {receipt.due_on}{joined}")

@@ -237,6 +237,7 @@ class SubjectRequests:
         language: str,
         raw: bytes | None,
         actor: Principal,
+        verified: bool = False,
     ) -> MailReceipt:
         now = self._clock.now()
         with uow.writing() as connection:
@@ -276,11 +277,55 @@ class SubjectRequests:
             sending = self._access.open(
                 connection, actor, subject_id, RIGHTS, operation=Operation.SEND
             )
-            link = self._confirmation_link(connection, sending, reference, now)
+            link = None
+            if verified:
+                if joined is None:
+                    row = self.row_in(connection, reference)
+                    self.apply_in(connection, opened, row, Action.VERIFY, actor, now)
+            else:
+                link = self._confirmation_link(connection, sending, reference, now)
             self._acknowledge(
                 connection, sending, sender, lang, reference, kind, due_on, now, link=link
             )
         return MailReceipt(reference, kind, due_on, linked=joined is not None)
+
+    def file_by_staff(
+        self,
+        uow: UnitOfWork,
+        staff: Principal,
+        *,
+        email: str,
+        kind: RequestKind,
+        text: str,
+        identity_check: str,
+        language: str = "nl",
+    ) -> MailReceipt:
+        """A request made by phone, letter or at the desk, filed by staff (L54: any channel),
+        with how the person's identity was checked (L57: proportionate, never an ID copy);
+        verified at once, and the person gets the acknowledgement at ``email``."""
+        if kind is RequestKind.UNCLEAR:
+            raise InvalidField("type", "name the right the person asks for")
+        check = identity_check.strip()
+        if not check:
+            raise InvalidField("identity_check", "say how the person's identity was checked")
+        details = {
+            "email": email,
+            "text": text,
+            "language": language,
+            "candidates": [kind.value],
+            "identity_check": check,
+        }
+        return self._receive(
+            uow,
+            sender=email,
+            kind=kind,
+            details=details,
+            channel=RequestChannel.STAFF,
+            language=language,
+            raw=None,
+            actor=staff,
+            verified=True,
+        )
 
     def file_for(
         self,
@@ -697,19 +742,16 @@ class SubjectRequests:
         due_on: date,
         now: datetime,
         *,
-        link: str,
+        link: str | None,
     ) -> None:
         """Queue the acknowledgement: the same words whether or not there is an account, and
-        nothing in it but what the sender wrote to us and when we answer (L57)."""
+        nothing in it but what the sender wrote to us and when we answer (L57); without a
+        link when the request is verified already (filed by staff after a check)."""
         _ = translations(lang).gettext
         controller = self._policy.controller.name
         what = _(KIND_WORDS[kind])
-        body = "\n\n".join(
+        confirmation = (
             (
-                _("We have received your request ({what}).").format(what=what),
-                _("Your reference is {reference}. We answer by {due} at the latest.").format(
-                    reference=reference, due=_format_date(due_on, lang)
-                ),
                 _(
                     "Before we send you any personal data, we check that the request comes "
                     "from you. We never ask for a copy of your ID."
@@ -720,6 +762,17 @@ class SubjectRequests:
                 ).format(days=CONFIRMATION_LIFETIME.days)
                 + f"\n{link}",
                 _("If you did not send this request, you can ignore this e-mail."),
+            )
+            if link is not None
+            else (_("If you did not make this request, please tell us by replying."),)
+        )
+        body = "\n\n".join(
+            (
+                _("We have received your request ({what}).").format(what=what),
+                _("Your reference is {reference}. We answer by {due} at the latest.").format(
+                    reference=reference, due=_format_date(due_on, lang)
+                ),
+                *confirmation,
                 controller,
             )
         )

@@ -44,11 +44,14 @@ from privaat.services.marketing import MarketingSelection
 from privaat.services.marketing_preferences import Preferences
 from privaat.services.notifier import Notifier
 from privaat.services.objections import Objections
+from privaat.services.opendsr import OpenDsr
 from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
 from privaat.services.policy_versions import PolicyVersions
 from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.request_answers import RequestAnswers
+from privaat.services.request_rights import RightsHandling
+from privaat.services.request_stats import RequestStats
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
@@ -95,6 +98,9 @@ class Context:
     requests: SubjectRequests  # data-subject requests: intake, deadlines, queue (issue 11)
     answers: RequestAnswers  # the ZIP answers to access and portability requests (issue 11)
     consent_stats: ConsentStats  # consent rates and withdrawals per week (issue 10 item 8)
+    rights: RightsHandling  # rectification, erasure, restriction, objection (issue 11 items 5-8)
+    opendsr: OpenDsr  # business customers' requests over OpenDSR (issue 11 item 10)
+    request_stats: RequestStats  # requests per kind per week, time to answer (issue 11 item 11)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -314,4 +320,24 @@ def bootstrap(
             clock=clock,
             base_url=settings.base_url,
         ),
+        rights=RightsHandling(
+            access=access,
+            keys=keys,
+            requests=requests,
+            erasure=erasure,
+            objections=objections,
+            notifier=notifier,
+            policy=policy,
+            clock=clock,
+            base_url=settings.base_url,
+        ),
+        opendsr=OpenDsr(
+            access=access,
+            keys=keys,
+            requests=requests,
+            policy=policy,
+            clock=clock,
+            base_url=settings.base_url,
+        ),
+        request_stats=RequestStats(requests=requests, clock=clock),
     )

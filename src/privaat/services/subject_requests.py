@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -69,6 +69,7 @@ __all__ = [
     "QueuedRequest",
     "RequestChannel",
     "RequestNotFound",
+    "StatusListener",
     "SubjectRequests",
 ]
 
@@ -129,6 +130,11 @@ class QueuedRequest:
     overdue: bool
 
 
+# told of every status change, in the transaction that makes it (the stored row before the
+# change, the request after it, when): an OpenDSR callback is queued with the change itself
+StatusListener = Callable[[Connection, Any, SubjectRequest, datetime], None]
+
+
 class SubjectRequests:
     """Takes requests in, keeps their deadlines, lists the queue."""
 
@@ -150,6 +156,11 @@ class SubjectRequests:
         self._limiter = limiter
         self._zone, self._holidays = time_zone, holidays
         self._base_url = base_url.rstrip("/")
+        self._listeners: list[StatusListener] = []
+
+    def on_change(self, listener: StatusListener) -> None:
+        """Tell ``listener`` of every status change, inside the transaction that makes it."""
+        self._listeners.append(listener)
 
     def local_date(self, at: datetime) -> date:
         """The controller's calendar date of ``at`` (the day of receipt, art. 12(3))."""
@@ -504,6 +515,8 @@ class SubjectRequests:
             subject_pseudonym=opened.pseudonym,
             detail={"reference": row.reference, "status": after.status.value},
         )
+        for listener in self._listeners:
+            listener(connection, row, after, now)
         return after
 
     # --- the privacy officer's steps ----------------------------------------------------

@@ -652,6 +652,8 @@ __all__ = [
 from privaat.store import (  # noqa: E402, F401
     tables_campaigns,
     tables_marketing,
+    tables_opendsr,
     tables_requests,
+    tables_rights,
     tables_visitors,
 )

@@ -17,11 +17,13 @@ from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
 from privaat.web.api import consents as consents_api
 from privaat.web.api import email as email_api
+from privaat.web.api import opendsr as opendsr_api
 from privaat.web.api import preferences as preferences_api
 from privaat.web.api import requests as requests_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.console import charts as console_charts
 from privaat.web.console import marketing as console_marketing
+from privaat.web.console import requests as console_requests
 from privaat.web.console import router as console_router
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
@@ -52,6 +54,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     consents_api.router,
     preferences_api.router,
     requests_api.router,
+    opendsr_api.router,
     privacy.router,
     home.router,
     signup.router,
@@ -66,6 +69,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     console_router,
     console_marketing.router,
     console_charts.router,
+    console_requests.router,
 )
 
 

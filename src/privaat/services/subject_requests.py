@@ -338,6 +338,45 @@ class SubjectRequests:
             verified=True,
         )
 
+    def file_in(
+        self,
+        connection: Connection,
+        actor: Principal,
+        *,
+        kind: RequestKind,
+        requester: bytes,
+        details: Mapping[str, object],
+        channel: str,
+        now: datetime,
+    ) -> tuple[int, str, date]:
+        """A request filed for someone known only from it, verified by whoever files it, in
+        the caller's transaction: an OpenDSR request of a business customer (item 10), whose
+        users are that controller's data, never matched to an account here and never mailed
+        by us. ``requester`` is the caller's keyed hash, kept apart from mail addresses so a
+        request of one controller links to no one else's. Returns (id, reference, due date)."""
+        if kind is RequestKind.UNCLEAR:
+            raise InvalidField("type", "name the right asked for")
+        created = self._access.create(connection, actor, RIGHTS, state=SubjectState.visitor())
+        opened = self._access.open_held(
+            connection, actor, created.subject_id, RIGHTS, operation=Operation.WRITE
+        )
+        request = SubjectRequest.received(kind, self.local_date(now))
+        request_id, reference = self._insert(
+            connection, opened, request, requester, details, now, channel=channel
+        )
+        AuditTrail.append(
+            connection,
+            at=now,
+            actor=actor.actor,
+            action="request.received",
+            subject_pseudonym=opened.pseudonym,
+            detail={"reference": reference, "kind": kind.value, "channel": channel},
+        )
+        after = self.apply_in(
+            connection, opened, self.row_in(connection, reference), Action.VERIFY, actor, now
+        )
+        return request_id, reference, after.deadline.due(holidays=self._holidays)
+
     def file_for(
         self,
         uow: UnitOfWork,

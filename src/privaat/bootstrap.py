@@ -50,6 +50,7 @@ from privaat.services.passwords import Passwords
 from privaat.services.policy_versions import PolicyVersions
 from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.request_answers import RequestAnswers
+from privaat.services.request_reminders import RequestReminders
 from privaat.services.request_rights import RightsHandling
 from privaat.services.request_stats import RequestStats
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
@@ -101,6 +102,7 @@ class Context:
     rights: RightsHandling  # rectification, erasure, restriction, objection (issue 11 items 5-8)
     opendsr: OpenDsr  # business customers' requests over OpenDSR (issue 11 item 10)
     request_stats: RequestStats  # requests per kind per week, time to answer (issue 11 item 11)
+    reminders: RequestReminders  # the privacy officer's reminders of due dates (issue 11 item 3)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -340,4 +342,7 @@ def bootstrap(
             base_url=settings.base_url,
         ),
         request_stats=RequestStats(requests=requests, clock=clock),
+        reminders=RequestReminders(
+            access=access, requests=requests, policy=policy, clock=clock, base_url=settings.base_url
+        ),
     )

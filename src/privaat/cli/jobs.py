@@ -1,5 +1,5 @@
-"""Commands: ``jobs minimise-login-ips`` and ``jobs expire-requests`` (more arrive with
-retention)."""
+"""Commands: ``jobs minimise-login-ips``, ``jobs expire-requests`` and ``jobs remind-requests``
+(more arrive with retention)."""
 
 from __future__ import annotations
 
@@ -49,3 +49,23 @@ def expire_requests() -> None:
     finally:
         context.close()
     typer.echo(f"closed {closed} unconfirmed request(s)")
+
+
+@jobs_app.command("remind-requests")
+def remind_requests() -> None:
+    """Remind the privacy officer of requests due within 7 days or overdue (art. 12(3))."""
+    try:
+        context = bootstrap(Settings())
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
+        typer.echo(f"privaat: {error}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        with context.unit_of_work() as uow:
+            sent = context.reminders.remind(uow)
+    finally:
+        context.close()
+    for reminder in sent:
+        typer.echo(
+            f"{reminder.reference}\t{reminder.reminder.value}\t{reminder.due_on.isoformat()}"
+        )
+    typer.echo(f"queued {len(sent)} reminder(s) to {context.policy.privacy_contact.email}")

@@ -21,6 +21,7 @@ from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.geo import GeoLocator, Location, truncate_ip
 from privaat.services.notifier import Notifier
+from privaat.services.request_hold import not_held
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.store.tables import login_events
 from privaat.store.unit_of_work import UnitOfWork
@@ -166,7 +167,12 @@ class LoginHistory:
                 ids = list(
                     connection.execute(
                         select(login_events.c.id)
-                        .where(login_events.c.at < cutoff, login_events.c.ip_enc.is_not(None))
+                        .where(
+                            login_events.c.at < cutoff,
+                            login_events.c.ip_enc.is_not(None),
+                            # L60: an open request holds the data as it stood on receipt
+                            not_held(login_events.c.subject_id),
+                        )
                         .limit(BATCH)
                     ).scalars()
                 )

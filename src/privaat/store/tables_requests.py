@@ -21,13 +21,14 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    UniqueConstraint,
 )
 
 from privaat.domain.activities import RIGHTS
 from privaat.store.registry import ErasureMode, SubjectTable, personal, technical
 from privaat.store.tables import UTC_TIME, SubjectRef, metadata
 
-__all__ = ["request_answers", "request_mails", "subject_requests"]
+__all__ = ["request_answers", "request_mails", "request_reminders", "subject_requests"]
 
 _HOLD = ErasureMode.HOLD
 _KEY = BigInteger().with_variant(Integer(), "sqlite")
@@ -132,4 +133,19 @@ request_answers = Table(
     personal("downloaded_at", UTC_TIME, nullable=True, activity=RIGHTS, category=None),
     Index("ix_request_answers_subject", "subject_id"),
     info={"subject": SubjectTable("subject_id", clock="expires_at")},
+)
+
+# The reminders the privacy officer was sent about a request's due date (issue 11 item 3): one
+# of each kind per due date (an extension moves it, and earns a new one), however often the
+# job runs
+request_reminders = Table(
+    "request_reminders",
+    metadata,
+    *_of_a_request(),
+    technical("reminder", String(16), nullable=False),  # services.request_reminders.Reminder
+    personal("due_on", Date(), nullable=False, activity=RIGHTS, category=None),
+    personal("sent_at", UTC_TIME, nullable=False, activity=RIGHTS, category=None),
+    UniqueConstraint("request_id", "reminder", "due_on", name="uq_request_reminders_once"),
+    Index("ix_request_reminders_subject", "subject_id"),
+    info={"subject": SubjectTable("subject_id", clock="sent_at", hold=RIGHTS)},
 )

@@ -23,7 +23,7 @@ demo: $(STAMP)
 
 ## Install into .venv and run everything CI runs: lint, types, the whole test suite.
 test: $(STAMP) lint typecheck browser-tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 ## What the browser tests need besides .venv: chromium (apt, as root) and axe-core (npm).
 browser-tools: chromium $(AXE)

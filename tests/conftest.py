@@ -2,7 +2,9 @@
 
 Set ``PRIVAAT_TEST_DATABASE_URL`` to a PostgreSQL URL and every test that takes ``engine``
 runs twice, once per database. When it is set and the server cannot be reached, the run
-fails loudly: CI expects PostgreSQL and must never silently test SQLite alone.
+fails loudly: CI expects PostgreSQL and must never silently test SQLite alone. Under
+pytest-xdist (``make test`` runs ``-n 2``) each worker gets a database of its own next to the
+configured one (``test`` → ``test_gw0``, ``test_gw1``), created on first use.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from privaat.bootstrap import Context, bootstrap
@@ -25,7 +27,21 @@ from privaat.store.db import make_engine, migrate
 from privaat.store.tables import metadata
 from privaat.web.app import create_app
 
-PG_URL = os.environ.get("PRIVAAT_TEST_DATABASE_URL")
+CONFIGURED_PG_URL = os.environ.get("PRIVAAT_TEST_DATABASE_URL")
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, … under xdist
+
+
+def _worker_url(url: str | None) -> str | None:
+    """The worker's own database beside the configured one: tests truncate every table."""
+    if url is None or _WORKER is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{_WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+PG_URL = _worker_url(CONFIGURED_PG_URL)
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
@@ -43,12 +59,17 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Fail the whole run at once when PostgreSQL is expected but cannot be reached."""
-    if PG_URL is None:
+    if CONFIGURED_PG_URL is None or PG_URL is None:
         return
-    engine = make_engine(PG_URL)
+    engine = create_engine(CONFIGURED_PG_URL, isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as connection:
+            name = make_url(PG_URL).database
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except OperationalError as error:
         raise pytest.UsageError(
             f"PRIVAAT_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error.orig}"

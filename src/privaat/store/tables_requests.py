@@ -143,8 +143,9 @@ request_reminders = Table(
     metadata,
     *_of_a_request(),
     technical("reminder", String(16), nullable=False),  # services.request_reminders.Reminder
-    personal("due_on", Date(), nullable=False, activity=RIGHTS, category=None),
-    personal("sent_at", UTC_TIME, nullable=False, activity=RIGHTS, category=None),
+    # kept with the request through an erasure: the proof it was watched (art. 5(2))
+    _held("due_on", Date(), nullable=False, category=None),
+    _held("sent_at", UTC_TIME, nullable=False, category=None),
     UniqueConstraint("request_id", "reminder", "due_on", name="uq_request_reminders_once"),
     Index("ix_request_reminders_subject", "subject_id"),
     info={"subject": SubjectTable("subject_id", clock="sent_at", hold=RIGHTS)},

@@ -4,7 +4,6 @@ what it queued and where to, nothing about the person."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -15,22 +14,9 @@ from privaat.cli import app
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.domain.subject_requests import RequestKind
 from privaat.settings import Settings
-from privaat.store.crypto import MasterKey
-from privaat.store.master_key import write_master_key_file
 from privaat.store.tables_requests import subject_requests
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def shell(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> None:
-    key_file = tmp_path / "master.key"
-    write_master_key_file(key_file, MasterKey.generate())
-    monkeypatch.setenv("PRIVAAT_DATABASE_URL", database_url)
-    monkeypatch.setenv("PRIVAAT_MODE", "production")
-    monkeypatch.setenv("PRIVAAT_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("PRIVAAT_MASTER_KEY_FILE", str(key_file))
-    monkeypatch.delenv("PRIVAAT_MASTER_KEY", raising=False)
 
 
 def _file_due_today() -> str:

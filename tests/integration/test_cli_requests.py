@@ -4,7 +4,6 @@ as JSON lines; nothing personal is printed."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -12,21 +11,8 @@ from typer.testing import CliRunner, Result
 from privaat.bootstrap import bootstrap
 from privaat.cli import app
 from privaat.settings import Settings
-from privaat.store.crypto import MasterKey
-from privaat.store.master_key import write_master_key_file
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def shell(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> None:
-    key_file = tmp_path / "master.key"
-    write_master_key_file(key_file, MasterKey.generate())
-    monkeypatch.setenv("PRIVAAT_DATABASE_URL", database_url)
-    monkeypatch.setenv("PRIVAAT_MODE", "production")
-    monkeypatch.setenv("PRIVAAT_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("PRIVAAT_MASTER_KEY_FILE", str(key_file))
-    monkeypatch.delenv("PRIVAAT_MASTER_KEY", raising=False)
 
 
 def _run(*arguments: str) -> Result:

@@ -5,7 +5,6 @@ invalid address or an unknown role exit 1 with one line and no traceback."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -15,25 +14,10 @@ from privaat.bootstrap import bootstrap
 from privaat.cli import app
 from privaat.services.staff import EnrolmentInvalid
 from privaat.settings import Settings
-from privaat.store.crypto import MasterKey
-from privaat.store.master_key import write_master_key_file
 from privaat.store.tables import staff_members
 
 runner = CliRunner()
 LINK = re.compile(r"^(https?://\S+)/console/enrol/(\S+)$", re.MULTILINE)
-
-
-@pytest.fixture
-def shell(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> None:
-    """An operator's environment: database, production mode, a key file, a public URL."""
-    key_file = tmp_path / "master.key"
-    write_master_key_file(key_file, MasterKey.generate())
-    monkeypatch.setenv("PRIVAAT_DATABASE_URL", database_url)
-    monkeypatch.setenv("PRIVAAT_MODE", "production")
-    monkeypatch.setenv("PRIVAAT_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("PRIVAAT_MASTER_KEY_FILE", str(key_file))
-    monkeypatch.setenv("PRIVAAT_BASE_URL", "https://privacy.flexibelt.example/")
-    monkeypatch.delenv("PRIVAAT_MASTER_KEY", raising=False)
 
 
 def _run(*arguments: str) -> Result:

@@ -53,6 +53,10 @@ _STRONG: Mapping[RequestKind, tuple[str, ...]] = MappingProxyType(
             r"\bwhat (?:personal )?(?:data|information) (?:do )?you "
             r"(?:hold|have|keep|store|process)",
             r"\b(?:all )?(?:the )?(?:personal )?data you (?:hold|have|keep|store) (?:on|about) me",
+            # "een overzicht (te sturen) van mijn persoonsgegevens", "… van alle gegevens die"
+            r"\boverzicht (?:\w+ ){0,3}?van (?:al |alle )?(?:mijn |de |uw )?(?:persoons)?gegevens",
+            r"\bwat weten (?:jullie|u) (?:allemaal )?(?:over|van) mij\b",
+            r"\bwhat do you know about me\b",
             _article(15),
         ),
         K.RECTIFICATION: (
@@ -66,6 +70,16 @@ _STRONG: Mapping[RequestKind, tuple[str, ...]] = MappingProxyType(
             r"\bincorrect\b",
             r"\bcorrect (?:my|the|this|these)\b",
             r"\b(?:is|are) (?:wrong|incorrect|out of date)\b",
+            r"\bverkeerd (?:gespeld|geschreven)\b",
+            # a field of the account with a verb of changing: "mijn telefoonnummer aanpassen"
+            # ("wachtwoord wijzigen" is no right: the password is not among the fields)
+            r"\b(?:naam|achternaam|voornaam|adres|woonadres|postcode|huisnummer|"
+            r"telefoonnummer|e-?mailadres|geboortedatum) (?:\w+ ){0,3}?"
+            r"(?:aanpassen|wijzigen|veranderen|bijwerken)\b",
+            r"\b(?:wijzig|verander|pas) (?:mijn|het|de) (?:naam|achternaam|voornaam|adres|"
+            r"woonadres|telefoonnummer|e-?mailadres|geboortedatum)\b",
+            r"\b(?:update|change) my (?:name|surname|address|phone number|e-?mail address|"
+            r"date of birth)\b",
             _article(16),
         ),
         K.ERASURE: (
@@ -85,7 +99,7 @@ _STRONG: Mapping[RequestKind, tuple[str, ...]] = MappingProxyType(
         K.RESTRICTION: (
             r"\brecht op beperking\b",
             r"\bbeperking van (?:de )?(?:verwerking|gegevens)",
-            r"\bverwerking (?:\w+ ){0,4}?(?:te )?beperken\b",
+            r"\bverwerking (?:\w+ ){0,4}?(?:te )?beperk(?:en|t)\b",
             r"\bright to restrict",
             r"\brestrict(?:ion of)? (?:the )?(?:use|processing)\b",
             _article(18),
@@ -97,6 +111,10 @@ _STRONG: Mapping[RequestKind, tuple[str, ...]] = MappingProxyType(
             r"\bmachineleesba",
             r"\bmachine[- ]readable\b",
             r"\btransfer (?:all )?(?:of )?my (?:personal )?data\b",
+            # the data, not a domain or a number: "mijn domein overdragen" is no right
+            r"\b(?:persoons)?gegevens (?:\w+ ){0,3}?(?:overdragen|overzetten|meenemen) naar\b",
+            r"\b(?:overdragen|overzetten|meenemen) van (?:al |alle )?(?:mijn )?"
+            r"(?:persoons)?gegevens",
             r"\bexport(?:eren)? (?:van )?(?:al )?(?:my|mijn)\b",
             _article(20),
         ),
@@ -114,6 +132,9 @@ _STRONG: Mapping[RequestKind, tuple[str, ...]] = MappingProxyType(
             r"\bniet (?:meer|langer) (?:gebruiken|verwerken|mailen|benaderen|e-?mailen)\b",
             r"\bstop (?:using|processing|sending|e-?mailing)\b",
             r"\bstop met (?:het )?(?:gebruiken|verwerken|mailen|sturen|versturen)\b",
+            r"\bbel (?:mij|me) niet (?:meer|langer)\b",
+            r"\bniet (?:meer|langer) (?:ge)?bell?en (?:\w+ ){0,2}?(?:voor|met) "
+            r"(?:aanbiedingen|reclame)",
             _article(21),
         ),
     }

@@ -24,10 +24,20 @@ K = RequestKind
         ("Subject access request", "Please respond within one month.", K.ACCESS),
         ("", "What personal data do you hold about me?", K.ACCESS),
         ("", "Ik wil graag een kopie van mijn gegevens.", K.ACCESS),
+        (
+            "AVG-verzoek",
+            "Hierbij verzoek ik u mij een overzicht te sturen van mijn persoonsgegevens.",
+            K.ACCESS,
+        ),
+        ("", "Graag een overzicht van alle gegevens die u van mij verwerkt.", K.ACCESS),
+        ("", "Wat weten jullie over mij?", K.ACCESS),
         # rectification (art. 16)
         ("", "Mijn adres klopt niet, wilt u het corrigeren?", K.RECTIFICATION),
         ("", "My date of birth in your records is wrong. Please correct my data.", K.RECTIFICATION),
         ("Rectificatie", "Mijn achternaam is onjuist gespeld.", K.RECTIFICATION),
+        ("", "Mijn naam is verkeerd gespeld: Jansen met een s.", K.RECTIFICATION),
+        ("", "Kunt u mijn telefoonnummer aanpassen naar 06 12345678?", K.RECTIFICATION),
+        ("", "Please update my address to Main Street 1.", K.RECTIFICATION),
         # erasure (art. 17)
         ("", "Verwijder al mijn gegevens alstublieft.", K.ERASURE),
         ("Right to be forgotten", "I want you to erase everything.", K.ERASURE),
@@ -36,9 +46,11 @@ K = RequestKind
         # restriction (art. 18)
         ("", "Ik vraag om beperking van de verwerking tot het geschil is opgelost.", K.RESTRICTION),
         ("", "Please restrict the processing of my phone number.", K.RESTRICTION),
+        ("Beperking", "Ik wil dat u de verwerking van mijn gegevens beperkt.", K.RESTRICTION),
         # portability (art. 20)
         ("Dataportabiliteit", "Graag in een machineleesbaar formaat.", K.PORTABILITY),
         ("", "I'd like to transfer my data to another provider (art. 20).", K.PORTABILITY),
+        ("Overstap", "Kunt u mijn gegevens overdragen naar mijn nieuwe provider?", K.PORTABILITY),
         # objection (art. 21)
         ("", "Ik maak bezwaar tegen direct marketing.", K.OBJECTION),
         ("Afmelden", "Ik wil geen nieuwsbrief meer.", K.OBJECTION),
@@ -46,6 +58,7 @@ K = RequestKind
         ("", "Please remove me from your mailing list.", K.OBJECTION),
         ("", "Verwijder mijn e-mailadres uit de nieuwsbrief.", K.OBJECTION),
         ("", "I object to the use of my location for marketing.", K.OBJECTION),
+        ("", "Bel me niet meer voor aanbiedingen.", K.OBJECTION),
     ],
 )
 def test_L54_a_clear_mail_names_its_right(subject: str, text: str, expected: RequestKind) -> None:
@@ -64,7 +77,14 @@ def test_L54_a_clear_mail_names_its_right(subject: str, text: str, expected: Req
             id="two-rights",
         ),
         pytest.param("Ik heb een vraag over mijn factuur.", set(), id="no-right"),
-        pytest.param("Kunt u mijn telefoonnummer wijzigen?", {K.RECTIFICATION}, id="weak-only"),
+        pytest.param(
+            "Kunt u iets aanpassen aan mijn abonnement?", {K.RECTIFICATION}, id="weak-only"
+        ),
+        # an ISP's everyday requests that name no right: a domain transfer, a new password,
+        # the invoices
+        pytest.param("Kunt u mijn domein overdragen naar een andere provider?", set(), id="domain"),
+        pytest.param("Ik wil mijn wachtwoord wijzigen.", {K.RECTIFICATION}, id="password"),
+        pytest.param("Kunt u mij een overzicht van mijn facturen sturen?", set(), id="invoices"),
     ],
 )
 def test_L54_an_unclear_mail_stays_unclear_with_its_candidates(

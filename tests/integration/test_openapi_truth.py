@@ -96,6 +96,12 @@ AUTHENTICATED = [
     ("GET", "/api/v1/requests"),
     ("GET", "/api/v1/requests/{request_id}"),
 ]
+# issue 11 item 10: a business customer's OpenDSR routes, by its API key (a bearer token)
+BY_API_KEY = [
+    ("POST", "/opendsr/v1/opendsr_requests"),
+    ("GET", "/opendsr/v1/opendsr_requests/{subject_request_id}"),
+    ("DELETE", "/opendsr/v1/opendsr_requests/{subject_request_id}"),
+]
 
 
 @pytest.mark.parametrize(
@@ -155,7 +161,24 @@ def test_the_session_cookie_is_the_declared_security_of_the_account_routes(
     }
     for method, path, operation in _operations(document):
         expected = [{"session": []}] if (method, path) in AUTHENTICATED else None
+        if (method, path) in BY_API_KEY:
+            expected = [{"opendsr_key": []}]
         assert operation.get("security") == expected, (method, path)
+
+
+def test_item10_the_opendsr_routes_declare_their_api_key_and_statuses(
+    document: dict[str, Any],
+) -> None:
+    scheme = document["components"]["securitySchemes"]["opendsr_key"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    paths = document["paths"]
+    assert set(paths["/opendsr/v1/opendsr_requests"]["post"]["responses"]) == {
+        "201", "400", "401", "409", "413", "422", "503"
+    }  # fmt: skip
+    item = paths["/opendsr/v1/opendsr_requests/{subject_request_id}"]
+    assert set(item["get"]["responses"]) == {"200", "401", "404", "422", "503"}
+    assert set(item["delete"]["responses"]) == {"202", "401", "404", "409", "422", "503"}
+    assert "security" not in paths["/opendsr/v1/discovery"]["get"]
 
 
 def test_privacy_md_is_documented_as_markdown(document: dict[str, Any]) -> None:

@@ -183,6 +183,22 @@ def test_a_mail_without_any_sender_address_is_refused_and_nothing_is_stored(
         assert connection.execute(select(func.count()).select_from(outbox)).scalar() == 0
 
 
+def test_an_out_of_office_reply_is_accepted_and_files_nothing_and_answers_nothing(
+    context: Context, smtp_port: int
+) -> None:
+    # our acknowledgement reached someone on holiday: their robot answers it (RFC 3834)
+    raw = (
+        b"From: anne@example.nl\r\nTo: euprivacy@flexibelt.nl\r\n"
+        b"Subject: Afwezig: Uw privacyverzoek\r\nAuto-Submitted: auto-replied\r\n"
+        b"Content-Type: text/plain\r\n\r\nIk ben afwezig tot 4 januari. Verwijder dit niet.\r\n"
+    )
+    code, reply = _send(smtp_port, "anne@example.nl", raw)
+    assert code == 250 and b"no request" in reply
+    assert _requests(context) == []
+    with context.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(outbox)).scalar() == 0
+
+
 def test_without_a_from_header_the_envelope_sender_is_answered(
     context: Context, smtp_port: int
 ) -> None:

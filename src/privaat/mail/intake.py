@@ -24,13 +24,20 @@ from datetime import datetime
 from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.policy import default
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 from privaat.domain.request_kinds import Classification, classify
 
-__all__ = ["IncomingRequestMail", "guess_language", "own_words", "read_request_mail"]
+__all__ = [
+    "IncomingRequestMail",
+    "automatic_reason",
+    "guess_language",
+    "own_words",
+    "read_request_mail",
+]
 
 MAX_TEXT = 20_000  # characters of the person's own words kept; a request is never that long
 
@@ -70,6 +77,40 @@ def read_request_mail(raw: bytes) -> IncomingRequestMail:
         classification=classify(subject, text),
         language=guess_language(f"{subject}\n{text}"),
     )
+
+
+# --- mail that no person wrote ------------------------------------------------------------
+
+# RFC 3834 §5: "Auto-Submitted: no" is the only value a person's mail carries
+_PRECEDENCE_AUTOMATIC = frozenset({"bulk", "junk", "list", "auto_reply"})
+# what common auto-responders set instead (Outlook's X-Auto-Response-Suppress is not one:
+# it asks others not to answer, and a person's mail may carry it)
+_AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
+
+
+def automatic_reason(raw: bytes, *, envelope_sender: str | None = None) -> str | None:
+    """Why a mail is automatic (an out-of-office reply, a bounce, a list's mail), or None for
+    a mail a person wrote. Automatic mail starts no request and gets no acknowledgement: an
+    answer to an auto-reply is how two robots mail each other forever (RFC 3834 §2)."""
+    headers = BytesHeaderParser(policy=default).parsebytes(raw)
+    assert isinstance(headers, EmailMessage)  # noqa: S101  (policy=default makes one)
+    null_path = envelope_sender is not None and not envelope_sender.strip("<> ")
+    if null_path and _header(headers, "From"):
+        # RFC 5321 §4.5.5: bounces come from the null reverse-path (a mail with no address
+        # at all is refused by the mailbox instead: there is no one to answer)
+        return "null reverse-path (a delivery report)"
+    submitted = _header(headers, "Auto-Submitted").lower()
+    if submitted and submitted.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {submitted} (RFC 3834)"
+    precedence = _header(headers, "Precedence").lower()
+    if precedence in _PRECEDENCE_AUTOMATIC:
+        return f"Precedence: {precedence}"
+    for name in _AUTOREPLY_HEADERS:
+        if _header(headers, name):
+            return f"{name} header"
+    if headers.get_content_type() == "multipart/report":  # RFC 6522: DSN, MDN, ARF
+        return "multipart/report (a delivery or read report)"
+    return None
 
 
 # --- headers -----------------------------------------------------------------------------

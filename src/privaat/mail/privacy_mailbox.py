@@ -2,7 +2,9 @@
 
     MAIL FROM ─▶ RCPT TO: only the policy's privacy address ─other─▶ 550 5.1.1 (at RCPT time)
              ─▶ DATA larger than the limit ─▶ 552 5.3.4 (aiosmtpd's SIZE check, RFC 1870)
-             ─▶ DATA ─▶ SubjectRequests.receive_mail, committed ─▶ 250 (only then)
+             ─▶ DATA ─▶ automatic (an out-of-office reply, a bounce, RFC 3834) ─▶ 250, no
+                        request and no acknowledgement (two robots would answer each other)
+                     ─▶ SubjectRequests.receive_mail, committed ─▶ 250 (only then)
                           no address to answer ─▶ 550 5.7.1
                           anything else fails ─▶ 451 4.3.0: the sender's server tries again
 
@@ -21,6 +23,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from privaat.mail.intake import automatic_reason
 from privaat.services.errors import InvalidField
 from privaat.services.subject_requests import SubjectRequests
 from privaat.store.unit_of_work import UnitOfWork
@@ -60,6 +63,10 @@ class PrivacyMailbox:
         raw = envelope.original_content or envelope.content
         if not isinstance(raw, bytes):
             raw = str(raw or "").encode("utf-8", "surrogateescape")
+        reason = automatic_reason(raw, envelope_sender=envelope.mail_from)
+        if reason is not None:
+            log.info("an automatic mail to the privacy mailbox was not filed: %s", reason)
+            return "250 2.0.0 Automatic mail noted; no request filed"
         sender = envelope.mail_from or None
         try:
             receipt = await asyncio.to_thread(self._receive, raw, sender)

@@ -203,6 +203,9 @@ class Recipient(_Strict):
     # art. 26(2): the essence of a joint controllers' arrangement, made available to the reader
     arrangement: Text | None = None
     privacy_policy_url: str | None = None
+    # art. 19: where a rectification, erasure or restriction is told to this recipient (its
+    # privacy contact); none: the privacy officer tells it by other means, and it is listed
+    contact_email: str | None = None
 
 
 class RetentionStart(StrEnum):

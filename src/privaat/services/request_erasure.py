@@ -1,0 +1,271 @@
+"""Erasure tied to a request (GDPR art. 17, 19; LEGAL L34, L64), with a completion receipt.
+
+    erase(reference)  ── an erasure request in progress or extended
+        ├── 1 (a read): the request, the person not erased yet (else Conflict), and what the
+        │      answer needs once the data key is gone: the address, the language
+        ├── 2 services.erasure.Erasure.erase: its own transaction, verified; ErasureWaits (a
+        │      legal hold) or ErasureIncomplete leave the request exactly as it was
+        └── 3 (one transaction, under rights_handling):
+               what was kept, why (the activity, its legal basis, the statutory ground) and
+               until when (the newest kept row's retention clock + the activity's longest
+               retention period), from the registry and the policy
+               the receipt: reference, kind, completed at, per table rows before and after,
+               the data key destroyed, what was kept, why and until when; canonical JSON,
+               kept with the request under the hold key, its SHA-256 in the audit trail
+               COMPLETED through SubjectRequests.apply_in
+               the recipients and processors of the activities that held the person's data
+               told (art. 19), the requester sent the answer with the receipt
+
+The erased person's data key is destroyed, and with it everything the outbox could seal
+for them. The letters of step 3 travel under a key of their own: a fresh subject known only
+from this correspondence (``SubjectAccess.create``, as for a person known only from a
+request), whose outbox rows the retention of notices removes like any others.
+
+An account closed by its holder (``Accounts.close``) is not erased at once: its data go
+when their retention ends (P20), so there is no receipt to give then; an erasure request is
+the way to erasure now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from privaat.domain.activities import RIGHTS
+from privaat.domain.clock import Clock
+from privaat.domain.principal import Principal
+from privaat.domain.subject import SubjectState
+from privaat.domain.subject_requests import Action, RequestKind
+from privaat.mail.request_letters import KeptItem, erasure_letter
+from privaat.policy.period import Period
+from privaat.policy.schema import Policy, ProcessingActivity
+from privaat.policy.wording import legal_basis_words
+from privaat.services.erasure import Erasure, ErasureReport
+from privaat.services.errors import Conflict
+from privaat.services.outbox import queue
+from privaat.services.recipient_notices import (
+    Requester,
+    Told,
+    load_request,
+    recipients_of,
+    requester_of,
+    tell,
+)
+from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.services.subject_requests import SubjectRequests
+from privaat.store.audit import AuditTrail
+from privaat.store.holders import SubjectRef, holders
+from privaat.store.registry import ACCOUNT_CLOSURE, ErasureMode, personal_columns
+from privaat.store.tables import metadata, subjects
+from privaat.store.tables_rights import request_receipts
+from privaat.store.unit_of_work import UnitOfWork
+
+__all__ = ["ErasureDone", "RequestErasure", "canonical"]
+
+_RECEIPT = "request_receipts.document"
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureDone:
+    """A completed erasure request: the receipt (canonical JSON) and its SHA-256."""
+
+    reference: str
+    receipt: str
+    sha256: str
+    kept: tuple[KeptItem, ...]
+    told: tuple[Told, ...]
+    report: ErasureReport
+
+
+def canonical(document: dict[str, Any]) -> str:
+    """The receipt as hashed: sorted keys, no spaces, UTF-8 (anyone can hash it again)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class RequestErasure:
+    """Carries out an erasure request and hands the requester its receipt."""
+
+    def __init__(
+        self,
+        *,
+        access: SubjectAccess,
+        requests: SubjectRequests,
+        erasure: Erasure,
+        policy: Policy,
+        clock: Clock,
+    ) -> None:
+        self._access, self._requests, self._erasure = access, requests, erasure
+        self._policy, self._clock = policy, clock
+
+    def erase(self, uow: UnitOfWork, staff: Principal, reference: str) -> ErasureDone:
+        """Erase the request's subject and complete the request, or change nothing."""
+        with uow.reading() as connection:
+            row = load_request(self._requests, connection, reference, RequestKind.ERASURE)
+            erased_at = connection.execute(
+                select(subjects.c.erased_at).where(subjects.c.id == row.subject_id)
+            ).scalar()
+            if erased_at is not None:
+                raise Conflict(
+                    f"the person of request {reference} was erased already, on "
+                    f"{erased_at.date().isoformat()}: nothing was changed"
+                )
+            held = self._access.open_held(connection, staff, row.subject_id, RIGHTS)
+            requester = requester_of(self._access, self._policy, connection, staff, row, held)
+            opened = self._access.open(connection, staff, row.subject_id, RIGHTS)
+            person = opened.decrypt("accounts.email", opened.record.get("email_enc"))
+        # raises ErasureWaits / ErasureIncomplete with nothing erased and the request as it was
+        report = self._erasure.erase(
+            uow, staff, row.subject_id, ground=f"erasure request {reference} (art. 17)"
+        )
+        now = self._clock.now()
+        with uow.writing() as connection:
+            row = self._requests.row_in(connection, reference)
+            return self._complete(
+                connection, staff, row, report, requester, person or requester.to or "", now
+            )
+
+    def _complete(
+        self,
+        connection: Connection,
+        staff: Principal,
+        row: Any,
+        report: ErasureReport,
+        requester: Requester,
+        person: str,
+        now: datetime,
+    ) -> ErasureDone:
+        held = self._access.open_held(
+            connection, staff, row.subject_id, RIGHTS, operation=Operation.WRITE
+        )
+        subject = SubjectRef(row.subject_id, report.pseudonym)
+        kept = self._kept(connection, subject, report, requester.lang, now)
+        document = {
+            "reference": row.reference,
+            "kind": RequestKind.ERASURE.value,
+            "completed_at": now.isoformat(),
+            "tables": [
+                {"table": t.table, "before": t.before, "after": t.after, "kept_for": t.kept_for}
+                for t in report.tables
+            ],
+            "data_key_destroyed": report.data_key_destroyed,
+            "kept": [
+                {"what": item.what, "why": item.why, "until": item.until.isoformat()}
+                for item in kept
+            ],
+        }
+        receipt = canonical(document)
+        digest = hashlib.sha256(receipt.encode()).hexdigest()
+        connection.execute(
+            insert(request_receipts).values(
+                request_id=row.id,
+                subject_id=row.subject_id,
+                at=now,
+                sha256=digest,
+                document_enc=held.cipher.encrypt(_RECEIPT, receipt),
+            )
+        )
+        self._requests.apply_in(connection, held, row, Action.COMPLETE, staff, now)
+        # the completion receipt: which document answered which request (art. 5(2))
+        AuditTrail.append(
+            connection,
+            at=now,
+            actor=staff.actor,
+            action="request.erased",
+            subject_pseudonym=held.pseudonym,
+            detail={"reference": row.reference, "sha256": digest},
+        )
+        # the data key is gone: the letters go under a key of their own (module docstring)
+        carrier = self._access.create(connection, staff, RIGHTS, state=SubjectState.visitor())
+        told = tell(
+            connection,
+            self._policy,
+            carrier,
+            row,
+            step="erasure",
+            recipients=recipients_of(self._policy, self._held_by(report)),
+            person=person,
+            detail="",
+            now=now,
+        )
+        if requester.to:
+            letter = erasure_letter(
+                self._policy,
+                to=requester.to,
+                lang=requester.lang,
+                reference=row.reference,
+                kept=kept,
+                told=[t.name for t in told],
+                receipt=receipt,
+                sha256=digest,
+            )
+            queue(connection, carrier, template="request_erased", mail=letter, at=now)
+        return ErasureDone(row.reference, receipt, digest, tuple(kept), tuple(told), report)
+
+    def _held_by(self, report: ErasureReport) -> list[ProcessingActivity]:
+        """The activities whose columns held the person's data before the erasure."""
+        named = {
+            role.activity
+            for t in report.tables
+            if t.before
+            for _column, role in personal_columns(metadata.tables[t.table])
+        }
+        return [activity for activity in self._policy.activities if activity.id in named]
+
+    def _kept(
+        self,
+        connection: Connection,
+        subject: SubjectRef,
+        report: ErasureReport,
+        lang: str,
+        now: datetime,
+    ) -> list[KeptItem]:
+        """Per activity keeping rows: the data categories kept, why, and the last day."""
+        by_table = {holder.table.name: holder for holder in holders()}
+        until: dict[str, date] = {}
+        categories: dict[str, list[str]] = {}
+        for t in report.kept:
+            holder = by_table[t.table]
+            activity = self._policy.activity(t.kept_for or RIGHTS)
+            start = now
+            if holder.spec.clock != ACCOUNT_CLOSURE:
+                clock = holder.table.c[holder.spec.clock]
+                newest = connection.execute(
+                    select(func.max(clock)).where(holder.of(subject))
+                ).scalar()
+                start = newest or now
+            last = _longest(activity).after(start).date()
+            until[activity.id] = max(until.get(activity.id, last), last)
+            for _column, role in personal_columns(holder.table):
+                if role.erasure is ErasureMode.HOLD and role.category:
+                    names = categories.setdefault(activity.id, [])
+                    if role.category not in names:
+                        names.append(role.category)
+        items = []
+        for activity_id, last in until.items():
+            activity = self._policy.activity(activity_id)
+            words = [
+                self._policy.category(c).name.in_language(lang) for c in categories[activity_id]
+            ]
+            basis = legal_basis_words(activity.legal_basis, lang)
+            why = f"{activity.name.in_language(lang)} ({basis})"
+            grounds = [hold.ground.in_language(lang) for hold in activity.retention.legal_holds]
+            if grounds:
+                why += "; " + "; ".join(grounds)
+            items.append(
+                KeptItem(
+                    what=", ".join(words) or activity.name.in_language(lang), why=why, until=last
+                )
+            )
+        return items
+
+
+def _longest(activity: ProcessingActivity) -> Period:
+    # the activity's own period or a statutory hold's, whichever ends later (L34)
+    periods = [activity.retention.period, *(hold.period for hold in activity.retention.legal_holds)]
+    probe = datetime(2000, 1, 1)
+    return max(periods, key=lambda period: period.after(probe))

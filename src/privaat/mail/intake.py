@@ -221,7 +221,9 @@ _CUT = re.compile(
     r"|_{5,}\s*$"  # Outlook's rule above a forwarded or quoted message
     r"|-{3,}\s*(?:original message|oorspronkelijk bericht|doorgestuurd bericht"
     r"|forwarded message)\s*-{3,}"
-    r"|(?:on|op) [^\n]{4,200}(?:\n[^\n]{0,120})?\b(?:wrote|schreef|geschreven)\b[^\n]{0,200}:\s*$"
+    # "Op di 1 dec. 2026 om 10:00 schreef Flexibelt <" + "euprivacy@…>:": wrapped either side
+    r"|(?:on|op) [^\n]{4,200}(?:\n[^\n]{0,120})?\b(?:wrote|schreef|geschreven)\b"
+    r"[^\n]{0,200}(?:\n[^\n]{0,120})?:\s*$"
     r"|(?:from|van): .+\n(?:(?:sent|date|verzonden|datum|to|aan): .+\n?)+"
     r"|(?:sent from my|verzonden (?:vanaf|met) mijn|verstuurd (?:vanaf|met) mijn) \w+"
     r")",

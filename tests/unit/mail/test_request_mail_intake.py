@@ -166,6 +166,12 @@ def test_an_empty_mail_is_unclear() -> None:
             id="english-reply-header-wrapped",
         ),
         pytest.param(
+            "Ja, ik wil inzage.\n\nOp di 1 dec. 2026 om 10:00 schreef Flexibelt <\n"
+            "euprivacy@flexibelt.nl>:\n\n> Wij hebben uw verzoek tot wissing ontvangen\n",
+            "Ja, ik wil inzage.",
+            id="dutch-reply-header-wrapped-inside-the-address",
+        ),
+        pytest.param(
             "Stop met mailen.\n\nVan: Flexibelt <info@flexibelt.nl>\nVerzonden: maandag 30 "
             "november 2026 10:00\nAan: Jan\nOnderwerp: Aanbieding\n\nKies uw inzage...",
             "Stop met mailen.",

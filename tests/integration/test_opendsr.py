@@ -486,3 +486,30 @@ def test_item10_discovery_names_types_identities_version_and_the_certificate(
     assert {"identity_type": "email", "identity_format": "sha256"} in body["supported_identities"]
     assert body["processor_certificate"] == "http://127.0.0.1:8000/opendsr/v1/cert.pem"
     assert api.get(f"{BASE}/cert.pem").text.startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_item10_a_dead_endpoint_is_called_once_a_pass_and_a_newer_status_supersedes(
+    context: Context, api: TestClient, receiver: Receiver, clock: FixedClock
+) -> None:
+    receiver.failing.add("/down")
+    key = _customer(context, "Klant A")
+    down = [f"{receiver.url}/down"]
+    assert _file(api, key, status_callback_urls=down).status_code == 201
+    assert _file(api, key, OTHER_SRID, status_callback_urls=down).status_code == 201
+    with context.unit_of_work() as uow:
+        for srid in (SRID, OTHER_SRID):
+            context.requests.act(uow, OFFICER, _reference(context, srid), Action.START)
+        assert context.opendsr.deliver(uow, mode=Mode.TEST) == Delivery(0, 2, 0)
+    assert len(receiver.calls_to("/down")) == 1  # the second waits for the next pass
+    # started, then completed before the endpoint came back: only "completed" is sent
+    receiver.failing.clear()
+    with context.unit_of_work() as uow:
+        context.requests.act(uow, OFFICER, _reference(context), Action.COMPLETE)
+    clock.advance(timedelta(minutes=5))
+    with context.unit_of_work() as uow:
+        assert context.opendsr.deliver(uow, mode=Mode.TEST).sent == 2
+    statuses = sorted(
+        (json.loads(body)["subject_request_id"], json.loads(body)["request_status"])
+        for _headers, body in receiver.calls_to("/down")[1:]
+    )
+    assert statuses == [(OTHER_SRID, "in_progress"), (SRID, "completed")]

@@ -16,11 +16,13 @@ their own users' data; as their processor it assists with their users' requests.
     any status change (officer, job, cancel) ──▶ _status_changed, inside its transaction:
         the OpenDSR status (domain.opendsr) and expected_completion_time; when either moved,
         one row per callback URL in opendsr_callbacks (an outbox: never lost, never sent for
-        a change that rolled back)
+        a change that rolled back); an unsent older one is superseded, so no older status
+        ever arrives after a newer one
     privaat jobs opendsr-callbacks ──▶ deliver(): POST each due callback, signed
         (X-OpenDSR-Signature, services.opendsr_delivery); a failure is retried with back-off
-        (1 minute doubling to 6 hours) for 72 hours, then given up and audited; one endpoint's
-        failure never holds up another's callbacks
+        (1 minute doubling to 6 hours) for 72 hours, then given up and audited; an endpoint
+        that failed is not called again in the same pass (a dead one costs one timeout), and
+        never holds up another's callbacks
 
 Status mapping (domain.opendsr): received, verified → pending; in_progress, extended →
 in_progress; completed → completed; refused → cancelled; closed → completed if it was
@@ -84,6 +86,7 @@ FIRST_RETRY, LAST_RETRY, GIVE_UP_AFTER = (
     timedelta(hours=6),
     timedelta(hours=72),
 )
+SUPERSEDED = "superseded by a newer status"
 _INDEX_KIND = "opendsr_identity"  # the blind index's kind for a requester of a customer
 
 
@@ -401,6 +404,17 @@ class OpenDsr:
             .values(request_status=status.value)
         )
         expected = self._end_of(due_on)
+        # a newer status supersedes one not yet sent: the controller never hears an older
+        # status after a newer one (a retried callback would otherwise arrive late)
+        connection.execute(
+            update(opendsr_callbacks)
+            .where(
+                opendsr_callbacks.c.opendsr_request_id == own.id,
+                opendsr_callbacks.c.sent_at.is_(None),
+                opendsr_callbacks.c.given_up_at.is_(None),
+            )
+            .values(given_up_at=now, last_error=SUPERSEDED)
+        )
         for url in json.loads(own.callback_urls):
             connection.execute(
                 insert(opendsr_callbacks).values(
@@ -439,7 +453,17 @@ class OpenDsr:
                 .limit(limit)
             ).all()
         sent = retried = given_up = 0
+        failed: set[str] = set()  # endpoints that failed in this pass: not called again now
         for callback in due:
+            if callback.url in failed:
+                with uow.writing() as connection:
+                    connection.execute(
+                        update(opendsr_callbacks)
+                        .where(opendsr_callbacks.c.id == callback.id)
+                        .values(next_attempt_at=now + FIRST_RETRY)
+                    )
+                retried += 1
+                continue
             body = callback_body(
                 controller_id=str(callback.customer_id),
                 subject_request_id=callback.subject_request_id,
@@ -463,6 +487,8 @@ class OpenDsr:
                 error = f"refused: {refused}"
             except OSError as failure:
                 error = f"unreachable: {type(failure).__name__}"
+            if error is not None:
+                failed.add(callback.url)
             attempts = callback.attempts + 1
             with uow.writing() as connection:
                 values: dict[str, Any] = {"attempts": attempts, "last_error": error}

@@ -22,8 +22,10 @@ import schemathesis
 from fastapi.testclient import TestClient
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
+from sqlalchemy import func, select
 
 from privaat.bootstrap import Context
+from privaat.store.tables_opendsr import opendsr_requests
 from privaat.web.app import create_app
 from privaat.web.deps import SESSION_COOKIE
 
@@ -49,6 +51,9 @@ SEMANTIC_FIELDS = {
     "GET /api/v1/account/email/confirm": {"token"},
     # the topics and channels on offer come from the policy file, not the schema (P4)
     "PUT /api/v1/preferences": {"topics", "channels"},
+    # OpenDSR (issue 11 item 10): an identity must be an address or a hash, a callback URL one
+    # our server may call (services.opendsr_delivery: https, no credentials, ...)
+    "POST /opendsr/v1/opendsr_requests": {"subject_identities", "status_callback_urls"},
 }
 # rules the schema could state but does not yet, per operation (none now: the input models
 # document format, minLength and non-nullable fields; test_openapi_truth.py holds them to it)
@@ -71,7 +76,7 @@ def semantic_refusals_only(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def _config(token: str) -> SchemathesisConfig:
+def _config(token: str, api_key: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(
         {
             "seed": 20261126,
@@ -83,7 +88,9 @@ def _config(token: str) -> SchemathesisConfig:
                     "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
                 },
             },
-            "auth": {"openapi": {"session": {"api_key": token}}},
+            "auth": {
+                "openapi": {"session": {"api_key": token}, "opendsr_key": {"bearer": api_key}}
+            },
         }
     )
 
@@ -97,7 +104,10 @@ def api_schema(context: Context) -> Iterator[Any]:
         response = client.post("/api/v1/session", json=credentials)
         assert response.status_code == 204
         token = response.cookies[SESSION_COOKIE]
-        yield schemathesis.openapi.from_asgi("/openapi.json", app, config=_config(token))
+        with context.unit_of_work() as uow:  # a business customer's OpenDSR key
+            _customer, api_key = context.opendsr.add_customer(uow, "Schema Tester BV")
+        config = _config(token, api_key)
+        yield schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
 
 
 def _failures(event: events.EngineEvent) -> list[str]:
@@ -125,7 +135,9 @@ def _failures(event: events.EngineEvent) -> list[str]:
     return []
 
 
-def test_every_operation_answers_as_its_openapi_document_says(api_schema: Any) -> None:
+def test_every_operation_answers_as_its_openapi_document_says(
+    api_schema: Any, context: Context
+) -> None:
     started = time.monotonic()
     found: list[str] = []
     scenarios = 0
@@ -134,4 +146,7 @@ def test_every_operation_answers_as_its_openapi_document_says(api_schema: Any) -
         found.extend(_failures(event))
     assert not found, "\n\n".join(dict.fromkeys(found))
     assert scenarios >= 10  # every operation ran: the run cannot pass by testing nothing
+    with context.unit_of_work() as uow, uow.reading() as connection:
+        filed = connection.execute(select(func.count()).select_from(opendsr_requests)).scalar()
+    assert filed, "no OpenDSR request got past the API key: the key was not used"
     assert time.monotonic() - started < BUDGET_SECONDS

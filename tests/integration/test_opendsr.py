@@ -513,3 +513,40 @@ def test_item10_a_dead_endpoint_is_called_once_a_pass_and_a_newer_status_superse
         for _headers, body in receiver.calls_to("/down")[1:]
     )
     assert statuses == [(OTHER_SRID, "in_progress"), (SRID, "completed")]
+
+
+def test_item10_ssrf_in_production_a_loopback_url_is_refused_at_intake_and_at_sending(
+    context: Context, api: TestClient, receiver: Receiver
+) -> None:
+    url = f"{receiver.url}/cb"
+    with context.unit_of_work() as uow:
+        _info, key = context.opendsr.add_customer(uow, "Klant A")
+        customer = context.opendsr.authenticate(uow, key)
+    before = _counts(context)
+    with context.unit_of_work() as uow, pytest.raises(InvalidField) as refused:
+        context.opendsr.create(
+            uow,
+            customer,
+            subject_request_id=SRID,
+            subject_request_type="erasure",
+            identities=[("email", "raw", "gebruiker@klant.example")],
+            submitted_time=context.clock.now(),
+            callback_urls=[url],
+            raw=b"{}",
+            mode=Mode.PRODUCTION,
+        )
+    assert (refused.value.field, refused.value.message) == (
+        "status_callback_urls",
+        "URL 1: must be an https URL",
+    )
+    assert _counts(context) == before
+    # queued while it was allowed (test mode), then sent by a production job: checked again
+    headers = {"Authorization": f"Bearer {key}"}
+    assert _file(api, headers, status_callback_urls=[url, url]).status_code == 201
+    with context.unit_of_work() as uow:
+        context.requests.act(uow, OFFICER, _reference(context), Action.START)
+        assert context.opendsr.deliver(uow, mode=Mode.PRODUCTION) == Delivery(0, 1, 0)
+    assert receiver.calls == []  # never called
+    with context.unit_of_work() as uow, uow.reading() as connection:
+        [callback] = connection.execute(select(opendsr_callbacks)).all()  # the URL once
+    assert callback.last_error == "refused: must be an https URL"

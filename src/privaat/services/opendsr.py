@@ -296,10 +296,12 @@ class OpenDsr:
         identities = [_identity(*identity) for identity in identities]
         if len(callback_urls) > MAX_CALLBACK_URLS:
             raise InvalidField("status_callback_urls", f"at most {MAX_CALLBACK_URLS} URLs")
-        urls = [
-            check_callback_url(url, mode=mode, position=i)
-            for i, url in enumerate(callback_urls, start=1)
-        ]
+        urls = list(
+            dict.fromkeys(  # a URL named twice is called once
+                check_callback_url(url, mode=mode, position=i)
+                for i, url in enumerate(callback_urls, start=1)
+            )
+        )
         now = self._clock.now()
         customer_id = int(customer.customer_id)
         with uow.writing() as connection:

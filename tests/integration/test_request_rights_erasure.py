@@ -15,8 +15,11 @@ from tests.integration.test_request_rights_rectification import OFFICER, started
 
 from privaat.bootstrap import Context
 from privaat.domain.subject_requests import Action, RequestKind
+from privaat.mail.transport import InMemoryTransport
 from privaat.services.erasure import ErasureWaits
 from privaat.services.errors import Conflict
+from privaat.services.notifier import Notifier
+from privaat.services.request_rights import RightsHandling
 from privaat.services.subject_requests import RequestChannel
 from privaat.store.tables import audit_log, outbox, subject_keys, subjects
 from privaat.store.tables_requests import subject_requests
@@ -148,3 +151,40 @@ def test_an_erasure_step_on_another_kind_is_a_conflict(context: Context) -> None
             context.rights.erase(uow, OFFICER, row.reference)
     with context.unit_of_work() as uow:
         assert context.accounts.read_profile(uow, person.principal, person.subject_id).email
+
+
+def test_L64_a_processor_with_an_address_is_mailed_and_the_letters_go_after_the_key_is_gone(
+    context: Context,
+) -> None:
+    # the operator has named the e-mail processor's privacy contact in the policy
+    recipients = tuple(
+        r.model_copy(update={"contact_email": "privacy@mailer.example"})
+        if r.id == "email_service"
+        else r
+        for r in context.policy.recipients
+    )
+    policy = context.policy.model_copy(update={"recipients": recipients})
+    rights = RightsHandling(
+        access=context.access,
+        keys=context.keys,
+        requests=context.requests,
+        erasure=context.erasure,
+        objections=context.objections,
+        notifier=Notifier(
+            access=context.access, clock=context.clock, provider="Flexibelt", contact="x@y.nl"
+        ),
+        policy=policy,
+        clock=context.clock,
+    )
+    person, reference = started(context, RequestKind.ERASURE)
+    with context.unit_of_work() as uow:
+        done = rights.erase(uow, OFFICER, reference)
+    assert [(t.recipient, t.told) for t in done.told] == [("email_service", "mail")]
+    transport = InMemoryTransport()
+    report = context.outbox.deliver(transport)
+    # the data key is destroyed, yet both letters went: they travel under a key of their own
+    assert report.sent == 2 and report.given_up == 0
+    sent = {str(message["To"]): message for message in transport.sent}
+    assert set(sent) == {person.email, "privacy@mailer.example"}
+    notice = sent["privacy@mailer.example"].get_content()
+    assert person.email in notice and reference in notice and "gewist" in notice

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pyotp
 import pytest
@@ -91,6 +92,16 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "GET /console/consents": (None, 200),
     "GET /console/marketing": (None, 200),
     "POST /console/marketing/send": ({}, 422),  # no campaign named: the page, with the reason
+    "GET /console/requests": (None, 200),
+    "GET /console/requests/new": (None, 200),
+    "POST /console/requests/new": ({}, 422),  # an empty form: the page again, with its errors
+    "GET /console/requests/figures": (None, 200),
+    # the path's "{reference}" names no request: the not-found page, for the one role let in
+    "GET /console/requests/{reference}": (None, 404),
+    "GET /console/requests/{reference}/mails/{mail_id}": (None, 404),
+    "POST /console/requests/{reference}/act": ({}, 404),
+    "POST /console/requests/{reference}/classify": ({}, 404),
+    "POST /console/requests/{reference}/answer": ({}, 404),
 }
 ROLES = list(StaffRole)
 
@@ -150,7 +161,8 @@ def test_issue8_4_without_a_staff_session_the_console_redirects_to_its_log_in(
     assert response.status_code == 303
     assert response.headers["location"].startswith("/console/login")
     if key.startswith("GET "):
-        assert response.headers["location"] == f"/console/login?next={key[4:]}"
+        # a path parameter's braces travel percent-encoded (RFC 3986 §2.1)
+        assert unquote(response.headers["location"]) == f"/console/login?next={key[4:]}"
 
 
 def test_a_customer_session_opens_no_console_page(console: TestClient, context: Context) -> None:

@@ -23,7 +23,7 @@ import json
 import secrets
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,9 +33,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.deadlines import Deadline
+from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import DataSubject, Principal, SystemJob
 from privaat.domain.subject import SubjectState
 from privaat.domain.subject_requests import (
+    TRANSITIONS,
     Action,
     ExtensionRefused,
     IllegalTransition,
@@ -56,8 +58,9 @@ from privaat.services.outbox import queue
 from privaat.services.rate_limit import AttemptLimiter, Limit
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
+from privaat.store.key_errors import SubjectKeyMissing
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import accounts, subject_tokens, subjects
+from privaat.store.tables import accounts, audit_log, subject_tokens, subjects
 from privaat.store.tables_requests import request_mails, subject_requests
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -65,12 +68,17 @@ __all__ = [
     "CONFIRMATION_LIFETIME",
     "LINK_WINDOW",
     "MAILBOX",
+    "STAFF_ACTIONS",
+    "HistoryEntry",
     "MailReceipt",
     "QueuedRequest",
+    "RequestDetail",
+    "RequestMail",
     "RequestChannel",
     "RequestNotFound",
     "StatusListener",
     "SubjectRequests",
+    "staff_actions",
 ]
 
 MAILBOX = SystemJob("privacy_mailbox")  # the principal of mail arriving at the mailbox
@@ -128,6 +136,71 @@ class QueuedRequest:
     received_at: datetime
     due_on: date
     overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMail:
+    """One mail that came in for a request: when, and how big (its bytes stay encrypted)."""
+
+    id: int
+    received_at: datetime
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One entry of the audit trail that names the request."""
+
+    at: datetime
+    actor: str
+    action: str  # request.received, request.verify, request.extend, request.classified, …
+    status: str | None  # the status after a step, when the entry records one
+    kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail:
+    """A request as the privacy officer handles it (decrypted; access-logged)."""
+
+    request: QueuedRequest
+    received_on: date
+    extended_months: int
+    days_left: int  # 0 on the due date, negative when overdue
+    email: str | None  # where the answer goes (None: erased, or none known)
+    name: str | None  # as the mail's sender gave it
+    text: str  # the requester's own words
+    subject_line: str | None  # a mail's subject
+    language: str | None
+    identity_check: str | None  # how staff checked identity (a request they filed, L57)
+    extension_reason: str | None
+    refusal_reason: str | None
+    candidates: tuple[str, ...]  # the rights the intake read in the words
+    mails: tuple[RequestMail, ...]
+    history: tuple[HistoryEntry, ...]
+    actions: tuple[Action, ...]  # the steps the table allows staff from its status
+
+
+# the steps a person on staff takes (VERIFY is the requester's, EXPIRE the clock's), in the
+# order the page offers them
+STAFF_ACTIONS = (
+    Action.START,
+    Action.EXTEND,
+    Action.COMPLETE,
+    Action.REFUSE,
+    Action.CLOSE,
+    Action.CANCEL,
+)
+
+
+def staff_actions(status: RequestStatus, kind: RequestKind) -> tuple[Action, ...]:
+    """The staff steps ``TRANSITIONS`` allows from ``status`` (an UNCLEAR request is
+    classified before it can be completed: domain.subject_requests.transition)."""
+    return tuple(
+        action
+        for action in STAFF_ACTIONS
+        if (status, action) in TRANSITIONS
+        and not (action is Action.COMPLETE and kind is RequestKind.UNCLEAR)
+    )
 
 
 # told of every status change, in the transaction that makes it (the stored row before the
@@ -696,6 +769,134 @@ class SubjectRequests:
             due_on=row.due_on,
             overdue=status.open and row.due_on < today,
         )
+
+    # --- the privacy officer's view of one request (issue 11 item 11) -------------------
+
+    def detail(self, uow: UnitOfWork, staff: Principal, reference: str) -> RequestDetail:
+        """One request as the officer handles it: its dates, the requester's address and own
+        words (decrypted under ``rights_handling`` through the seam, so the access log names
+        the officer), the mails that came in, its history, and the steps open to it."""
+        today = self.local_date(self._clock.now())
+        with uow.reading() as connection:
+            row = self.row_in(connection, reference)
+            held = self._access.open_held(connection, staff, row.subject_id, RIGHTS)
+            details = json.loads(held.cipher.decrypt(_DETAILS, row.details_enc))
+            email = details.get("email") or self._account_address(connection, staff, row)
+            mails = tuple(
+                RequestMail(id=m.id, received_at=m.received_at, size=m.size)
+                for m in connection.execute(
+                    select(request_mails.c.id, request_mails.c.received_at, request_mails.c.size)
+                    .where(request_mails.c.request_id == row.id)
+                    .order_by(request_mails.c.id)
+                )
+            )
+            history = self._history(connection, reference)
+        queued = self._queued(row, today)
+        request = SubjectRequest(
+            queued.kind, queued.status, Deadline(row.received_on, row.extended_months)
+        )
+        return RequestDetail(
+            request=queued,
+            received_on=row.received_on,
+            extended_months=row.extended_months,
+            days_left=request.deadline.days_left(today, holidays=self._holidays),
+            email=email,
+            name=details.get("name") or None,
+            text=str(details.get("text") or ""),
+            subject_line=str(details.get("subject") or "") or None,
+            language=details.get("language"),
+            identity_check=details.get("identity_check"),
+            extension_reason=details.get("extension_reason"),
+            refusal_reason=details.get("refusal_reason"),
+            candidates=tuple(str(c) for c in details.get("candidates") or ()),
+            mails=mails,
+            history=history,
+            actions=staff_actions(queued.status, queued.kind),
+        )
+
+    def mail_of(self, uow: UnitOfWork, staff: Principal, reference: str, mail_id: int) -> bytes:
+        """The bytes of one mail of the request as received (the .eml), read through the seam;
+        RequestNotFound when the request has no such mail."""
+        with uow.reading() as connection:
+            row = self.row_in(connection, reference)
+            mail = connection.execute(
+                select(request_mails.c.raw_enc).where(
+                    request_mails.c.id == mail_id, request_mails.c.request_id == row.id
+                )
+            ).first()
+            if mail is None:
+                raise RequestNotFound()
+            held = self._access.open_held(connection, staff, row.subject_id, RIGHTS)
+            return held.cipher.decrypt_bytes(_RAW, mail.raw_enc)
+
+    def classify(
+        self, uow: UnitOfWork, staff: Principal, reference: str, kind: RequestKind
+    ) -> QueuedRequest:
+        """Name the right an UNCLEAR request asks for (L54: a person classifies it); audited.
+        The deadline still runs from receipt. Conflict for a request that is not unclear or
+        no longer open; InvalidField for UNCLEAR itself."""
+        if kind is RequestKind.UNCLEAR:
+            raise InvalidField("kind", "choose the right the request asks for")
+        now = self._clock.now()
+        with uow.writing() as connection:
+            row = self.row_in(connection, reference)
+            if RequestKind(row.kind) is not RequestKind.UNCLEAR:
+                raise Conflict(f"the request is classified already ({row.kind})")
+            if not RequestStatus(row.status).open:
+                raise Conflict(f"the request is {row.status}: nothing more happens to it")
+            held = self._access.open_held(
+                connection, staff, row.subject_id, RIGHTS, operation=Operation.WRITE
+            )
+            connection.execute(
+                update(subject_requests)
+                .where(subject_requests.c.id == row.id)
+                .values(kind=kind.value)
+            )
+            AuditTrail.append(
+                connection,
+                at=now,
+                actor=staff.actor,
+                action="request.classified",
+                subject_pseudonym=held.pseudonym,
+                detail={"reference": reference, "kind": kind.value},
+            )
+            stored = self.row_in(connection, reference)
+        return self._queued(stored, self.local_date(now))
+
+    def _account_address(self, connection: Connection, staff: Principal, row: Any) -> str | None:
+        # a request filed while logged in keeps no address of its own: the account's is the
+        # one it is answered at (read for rights_handling, access-logged as the officer)
+        try:
+            opened = self._access.open(connection, staff, row.subject_id, RIGHTS)
+            return opened.decrypt("accounts.email", opened.record.get("email_enc"))
+        except (AccessDenied, ServiceError, SubjectKeyMissing):
+            return None  # erased, or withheld: the page says there is no address
+
+    @staticmethod
+    def _history(connection: Connection, reference: str) -> tuple[HistoryEntry, ...]:
+        # the audit trail's canonical JSON names the reference as "reference":"PR-…"; the
+        # reference is random and of a fixed alphabet, so the pattern matches it alone
+        needle = json.dumps({"reference": reference}, separators=(",", ":"))[1:-1]
+        rows = connection.execute(
+            select(audit_log.c.at, audit_log.c.actor, audit_log.c.action, audit_log.c.detail)
+            .where(audit_log.c.detail.contains(needle, autoescape=True))
+            .order_by(audit_log.c.seq)
+        ).all()
+        entries = []
+        for at, actor, action, detail in rows:
+            named = json.loads(detail)
+            if named.get("reference") != reference:
+                continue
+            entries.append(
+                HistoryEntry(
+                    at=at if at.tzinfo is not None else at.replace(tzinfo=UTC),
+                    actor=actor,
+                    action=action,
+                    status=named.get("status"),
+                    kind=named.get("kind"),
+                )
+            )
+        return tuple(entries)
 
     # --- the steps ---------------------------------------------------------------------
 

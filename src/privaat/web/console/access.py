@@ -84,6 +84,22 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         # audiences: counts and initials of those the guard admits (issue 10 item 4, L13)
         "GET /console/marketing": frozenset({StaffRole.MARKETING}),
         "POST /console/marketing/send": frozenset({StaffRole.MARKETING}),
+        # data-subject requests: the privacy officer's work (art. 38(4), 39); the request page
+        # decrypts the requester's words under rights_handling (issue 11 item 11)
+        **dict.fromkeys(
+            (
+                "GET /console/requests",
+                "GET /console/requests/new",
+                "POST /console/requests/new",
+                "GET /console/requests/figures",
+                "GET /console/requests/{reference}",
+                "GET /console/requests/{reference}/mails/{mail_id}",
+                "POST /console/requests/{reference}/act",
+                "POST /console/requests/{reference}/classify",
+                "POST /console/requests/{reference}/answer",
+            ),
+            frozenset({_PO}),
+        ),
     }
 )
 
@@ -106,6 +122,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/customers", "customers", N_("Customer look-up")),
     ("/console/consents", "consents", N_("Consent figures")),
     ("/console/marketing", "marketing", N_("Audiences")),
+    ("/console/requests", "requests", N_("Privacy requests")),
 )
 
 

@@ -2,6 +2,9 @@
 
     rate_chart(series, labels)         one line per activity: its consent rate per week
     withdrawal_chart(weeks, labels)    one stacked bar per week: withdrawals by method
+                                       (also the requests page's requests per kind)
+    value_chart(weeks, lines, labels)  one line per series of numbers per week (the
+                                       requests page's days to answer)
 
 Each drawing is ``role="img"`` named by its ``<title>`` and described by its ``<desc>``
 (WCAG 1.1.1); the page puts a table with every figure under it, so nothing is only in the
@@ -21,7 +24,7 @@ from markupsafe import Markup, escape
 
 from privaat.domain.consent_weeks import ActivitySeries, MethodWeek
 
-__all__ = ["PALETTE", "ChartText", "rate_chart", "withdrawal_chart"]
+__all__ = ["PALETTE", "ChartText", "rate_chart", "value_chart", "withdrawal_chart"]
 
 # contrast on #ffffff: 7.8, 5.2, 5.5, 9.1, 8.1, 5.8, 12.6, 6.5 (WCAG 1.4.11 asks
 # 3:1 of graphics); the gridlines are decoration, the axis and its labels #555555 (7.5:1)
@@ -245,5 +248,59 @@ def withdrawal_chart(
             base += count
         parts.append("</g>")
     parts += _legend(list(methods), text.names, _TOP + _PLOT + 48, lines=False)
+    parts.append("</svg>")
+    return Markup("\n".join(parts))  # noqa: S704  (every text in it was escaped above)
+
+
+def value_chart(
+    weeks: Sequence[str],
+    lines: Sequence[tuple[str, Sequence[float | None]]],
+    text: ChartText,
+) -> Markup:
+    """A line per series of numbers per week on a count axis from 0 (a gap where a week
+    has no value); ``lines`` are (key, one value or None per week), named by ``text.names``."""
+    height = _height(len(lines))
+    parts = _open(text, height)
+    highest = max((v for _key, values in lines for v in values if v is not None), default=0)
+    step = _axis_step(max(1, math.ceil(highest)))
+    ticks = max(1, math.ceil(highest / step))
+    top = step * ticks
+    for k in range(ticks + 1):
+        y = _y(k / ticks)
+        parts.append(
+            f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{_WIDTH - _RIGHT}" y2="{y:.1f}" '
+            f'stroke="{_AXIS if k == 0 else _GRID}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{_LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="{_AXIS}">'
+            f"{k * step}</text>"
+        )
+    parts += _week_labels(list(weeks))
+    for n, (key, values) in enumerate(lines):
+        colour = PALETTE[n % len(PALETTE)]
+        dash = f' stroke-dasharray="{_DASHES[n % 8]}"' if _DASHES[n % 8] else ""
+        name = escape(text.names.get(key, key))
+        parts.append(f'<g class="series" data-series="{escape(key)}">')
+        run: list[str] = []
+        points = []
+        for i, value in enumerate(values):
+            if value is None:
+                if len(run) > 1:
+                    parts.append(_path(run, colour, dash))
+                run = []
+                continue
+            x, y = _x(i, len(weeks)), _y(value / top)
+            run.append(f"{x:.1f},{y:.1f}")
+            points.append((x, y, weeks[i], value))
+        if len(run) > 1:
+            parts.append(_path(run, colour, dash))
+        for x, y, week, value in points:
+            shown = escape(text.percent(Fraction(value).limit_denominator(100)))
+            parts.append(
+                f'<g data-week="{escape(week)}" data-value="{value:g}">'
+                f"<title>{name}, {escape(week)}: {shown}</title>{_marker(n, x, y, colour)}</g>"
+            )
+        parts.append("</g>")
+    parts += _legend([key for key, _values in lines], text.names, _TOP + _PLOT + 48, lines=True)
     parts.append("</svg>")
     return Markup("\n".join(parts))  # noqa: S704  (every text in it was escaped above)

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +53,8 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                if self.path == "/slow":
+                    time.sleep(1.5)
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 receiver.calls.append((self.path, dict(self.headers.items()), body))
@@ -275,7 +278,9 @@ def test_item10_an_officers_start_is_called_back_signed_by_the_job(
         done = context.opendsr.deliver(uow, mode=Mode.TEST)
     assert (done.sent, done.retried) == (1, 0)
     [(headers, body)] = receiver.calls_to("/opendsr/callbacks")
-    assert {k.lower(): v for k, v in headers.items()}["x-opendsr-processor-domain"] == "127.0.0.1"
+    lower = {k.lower(): v for k, v in headers.items()}
+    assert lower["x-opendsr-processor-domain"] == "127.0.0.1"
+    assert lower["x-opengdpr-signature"] == lower["x-opendsr-signature"]  # §10.1: old names
     _verify(api, headers, body)
     sent = json.loads(body)
     assert sent == {
@@ -550,3 +555,22 @@ def test_item10_ssrf_in_production_a_loopback_url_is_refused_at_intake_and_at_se
     with context.unit_of_work() as uow, uow.reading() as connection:
         [callback] = connection.execute(select(opendsr_callbacks)).all()  # the URL once
     assert callback.last_error == "refused: must be an https URL"
+
+
+def test_item10_a_slow_endpoint_times_out_and_the_others_are_still_sent(
+    context: Context, api: TestClient, receiver: Receiver
+) -> None:
+    key = _customer(context, "Klant A")
+    urls = [f"{receiver.url}/slow", f"{receiver.url}/up"]
+    assert _file(api, key, status_callback_urls=urls).status_code == 201
+    with context.unit_of_work() as uow:
+        context.requests.act(uow, OFFICER, _reference(context), Action.START)
+        started = time.monotonic()
+        assert context.opendsr.deliver(uow, mode=Mode.TEST, timeout=0.3) == Delivery(1, 1, 0)
+        assert time.monotonic() - started < 1.4  # it did not wait for the slow answer
+    assert len(receiver.calls_to("/up")) == 1
+    with context.unit_of_work() as uow, uow.reading() as connection:
+        slow = connection.execute(
+            select(opendsr_callbacks.c.last_error).where(opendsr_callbacks.c.url == urls[0])
+        ).scalar_one()
+    assert slow == "unreachable: TimeoutError"

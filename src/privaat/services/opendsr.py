@@ -478,6 +478,9 @@ class OpenDsr:
                 "Content-Type": "application/json",
                 "X-OpenDSR-Processor-Domain": self.domain,
                 "X-OpenDSR-Signature": signature,
+                # OpenDSR §10.1: the prior (OpenGDPR) names are honoured too
+                "X-OpenGDPR-Processor-Domain": self.domain,
+                "X-OpenGDPR-Signature": signature,
                 "User-Agent": "privaat-opendsr/1",
             }
             error: str | None = None

@@ -47,12 +47,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.opendsr import IDENTITIES, KINDS, OpenDsrStatus, reported
 from privaat.domain.principal import BusinessCustomer, SystemJob
-from privaat.domain.subject_requests import Action, RequestStatus, SubjectRequest
+from privaat.domain.subject_requests import Action, RequestKind, RequestStatus, SubjectRequest
 from privaat.policy.schema import Policy
 from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.opendsr_delivery import CallbackRefused, Signer, check_callback_url, post
@@ -87,6 +88,7 @@ FIRST_RETRY, LAST_RETRY, GIVE_UP_AFTER = (
     timedelta(hours=72),
 )
 SUPERSEDED = "superseded by a newer status"
+_DUPLICATE = "a request with this subject_request_id exists already"
 _INDEX_KIND = "opendsr_identity"  # the blind index's kind for a requester of a customer
 
 
@@ -302,6 +304,34 @@ class OpenDsr:
                 for i, url in enumerate(callback_urls, start=1)
             )
         )
+        try:
+            return self._file(
+                uow,
+                customer,
+                kind=kind,
+                subject_request_id=subject_request_id,
+                identities=identities,
+                submitted_time=submitted_time,
+                urls=urls,
+                raw=raw,
+            )
+        except IntegrityError:
+            # two at once with the same id: the unique constraint refused the second, and
+            # its transaction (the request filed in the queue too) rolled back whole
+            raise Conflict(_DUPLICATE) from None
+
+    def _file(
+        self,
+        uow: UnitOfWork,
+        customer: BusinessCustomer,
+        *,
+        kind: RequestKind,
+        subject_request_id: str,
+        identities: Sequence[tuple[str, str, str]],
+        submitted_time: datetime,
+        urls: Sequence[str],
+        raw: bytes,
+    ) -> OpenDsrReceipt:
         now = self._clock.now()
         customer_id = int(customer.customer_id)
         with uow.writing() as connection:
@@ -312,7 +342,7 @@ class OpenDsr:
                 )
             ).first()
             if taken is not None:
-                raise Conflict("a request with this subject_request_id exists already")
+                raise Conflict(_DUPLICATE)
             index = self._keys.blind_index(connection)
             first = identities[0]
             requester = index.value(

@@ -16,7 +16,7 @@ from tests.integration.test_request_rights_rectification import OFFICER, started
 from privaat.bootstrap import Context
 from privaat.domain.subject_requests import Action, RequestKind
 from privaat.mail.transport import InMemoryTransport
-from privaat.services.erasure import ErasureWaits
+from privaat.services.erasure import ErasureIncomplete, ErasureWaits
 from privaat.services.errors import Conflict
 from privaat.services.notifier import Notifier
 from privaat.services.request_rights import RightsHandling
@@ -188,3 +188,35 @@ def test_L64_a_processor_with_an_address_is_mailed_and_the_letters_go_after_the_
     assert set(sent) == {person.email, "privacy@mailer.example"}
     notice = sent["privacy@mailer.example"].get_content()
     assert person.email in notice and reference in notice and "gewist" in notice
+
+
+def test_L64_an_erasure_that_leaves_rows_behind_completes_nothing(context: Context) -> None:
+    if context.engine.dialect.name != "sqlite":
+        pytest.skip("the fault is injected with an SQLite trigger")
+    person, restriction = started(context, RequestKind.RESTRICTION)
+    with context.unit_of_work() as uow:
+        context.rights.restrict(uow, OFFICER, restriction, categories=["phone_number"])
+    context.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    with context.unit_of_work() as uow:
+        row, _ = context.requests.file_for(
+            uow, person.principal, RequestKind.ERASURE, channel=RequestChannel.WEB
+        )
+        context.requests.act(uow, OFFICER, row.reference, Action.START)
+    # a fault the erasure must catch: something puts a deleted row straight back
+    with context.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER put_back AFTER DELETE ON restrictions BEGIN "
+            "INSERT INTO restrictions (subject_id, activity, category, at) "
+            "VALUES (OLD.subject_id, OLD.activity, OLD.category, OLD.at); END"
+        )
+    with context.unit_of_work() as uow, pytest.raises(ErasureIncomplete, match="restrictions"):
+        context.rights.erase(uow, OFFICER, row.reference)
+    with context.engine.connect() as connection:
+        status = connection.execute(
+            select(subject_requests.c.status).where(subject_requests.c.reference == row.reference)
+        ).scalar()
+        assert not connection.execute(select(request_receipts)).all()
+    assert status == "in_progress"
+    with context.unit_of_work() as uow:  # rolled back: the person's data are all still there
+        assert context.accounts.read_profile(uow, person.principal, person.subject_id).name
+    assert not _audit(context, "request.erased")

@@ -168,3 +168,25 @@ def test_bad_lifts_are_refused(context: Context) -> None:
             Conflict, match="is completed; this step needs it extended or in progress"
         ):
             context.rights.restrict(uow, OFFICER, reference)
+
+
+def test_L65_a_rectification_request_restricts_while_the_accuracy_is_checked(
+    context: Context,
+) -> None:
+    person, reference = started(context, RequestKind.RECTIFICATION)
+    with context.unit_of_work() as uow:
+        context.rights.restrict(uow, OFFICER, reference, categories=["postal_address"])
+        profile = context.accounts.read_profile(uow, person.principal, person.subject_id)
+        [queued] = context.requests.requests_of(uow, person.principal, person.subject_id)
+    # art. 18(1)(a): the contested address is not used meanwhile; the request stays open
+    assert set(profile.restricted_fields) == {"street", "postal_code", "city"}
+    assert queued.status.value == "in_progress"
+    with context.unit_of_work() as uow:
+        context.rights.rectify(uow, OFFICER, reference, {"city": "Zoetermeer"})
+        context.rights.lift(uow, OFFICER, reference)
+    context.outbox.deliver(InMemoryTransport())
+    _advance(context, 7 * DAY)
+    with context.unit_of_work() as uow:
+        assert context.rights.lift_due(uow).lifted == (reference,)
+        profile = context.accounts.read_profile(uow, person.principal, person.subject_id)
+    assert profile.city == "Zoetermeer" and profile.restricted_fields == ()

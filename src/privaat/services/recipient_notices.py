@@ -79,15 +79,17 @@ def load_request(
     requests: SubjectRequests,
     connection: Connection,
     reference: str,
-    kind: RequestKind,
+    kind: RequestKind | tuple[RequestKind, ...],
     *,
     statuses: frozenset[RequestStatus] = WORKING,
 ) -> Any:
-    """The stored request, if it is of ``kind`` and in one of ``statuses``; else a Conflict
-    that says which (RequestNotFound for an unknown reference)."""
+    """The stored request, if it is of ``kind`` (or one of them) and in one of ``statuses``;
+    else a Conflict that says which (RequestNotFound for an unknown reference)."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
     row = requests.row_in(connection, reference)
-    if row.kind != kind.value:
-        raise Conflict(f"request {reference} is a request for {row.kind}, not for {kind.value}")
+    if row.kind not in {k.value for k in kinds}:
+        wanted = " or ".join(k.value for k in kinds)
+        raise Conflict(f"request {reference} is a request for {row.kind}, not for {wanted}")
     if RequestStatus(row.status) not in statuses:
         wanted = " or ".join(sorted(status.value.replace("_", " ") for status in statuses))
         raise Conflict(

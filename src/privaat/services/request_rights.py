@@ -15,6 +15,7 @@ names the Autoriteit Persoonsgegevens and how to complain (``mail.request_letter
         (its SHA-256 in the audit trail); recipients and processors told          (request_erasure)
     restrict(uow, staff, ref, activities=(), categories=()) -> Restricted
         art. 18: whole or scoped; only during_restriction activities go on        (restrictions)
+        (on a rectification request: while the accuracy is checked, art. 18(1)(a))
     lift(uow, staff, ref, days=7) -> LiftScheduled
         art. 18(3): the person is told first; lifted ``days`` later by
     lift_due(uow) -> LiftsDone            (`privaat jobs lift-restrictions`), once the letter went

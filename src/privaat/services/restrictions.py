@@ -8,6 +8,9 @@
         ├── the recipients of the activities it stops told (art. 19)
         └── COMPLETED; the person's letter: what is restricted, who was told, and that they
             hear from us before it is lifted
+        on a rectification request in progress the same restriction is tied to it while
+        the accuracy it contests is checked (art. 18(1)(a)); that request completes with
+        the correction, and the restriction stays until it is lifted
     lift(reference, days=7)  ── the person is told first (art. 18(3), L65): the letter is
         │                      queued and the lift set ``days`` ahead (at least 7)
     lift_due()               ── `privaat jobs lift-restrictions`: lifts those whose day has
@@ -65,6 +68,9 @@ __all__ = [
 LIFT_NOTICE_DAYS = 7  # L65: the person hears of the lift at least this long before it
 LIFT_JOB = SystemJob("restriction-lift")
 _ANY_STATUS = frozenset(RequestStatus)
+# art. 18(1)(a): a restriction of its own, or one while a rectification request checks the
+# accuracy it contests (that request completes when the correction is made, not here)
+_RESTRICTING = (RequestKind.RESTRICTION, RequestKind.RECTIFICATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +123,7 @@ class Restrictions:
         self._check_scope(scope_activities, scope_categories)
         now = self._clock.now()
         with uow.writing() as connection:
-            row = load_request(self._requests, connection, reference, RequestKind.RESTRICTION)
+            row = load_request(self._requests, connection, reference, _RESTRICTING)
             if self._of(connection, row.id) is not None:
                 raise Conflict(f"request {reference} has restricted processing already")
             self._access.lock_subject(connection, row.subject_id)
@@ -171,7 +177,8 @@ class Restrictions:
                     "recipients": ",".join(t.recipient for t in told),
                 },
             )
-            self._requests.apply_in(connection, held, row, Action.COMPLETE, staff, now)
+            if row.kind == RequestKind.RESTRICTION.value:
+                self._requests.apply_in(connection, held, row, Action.COMPLETE, staff, now)
             if requester.to:
                 letter = restriction_letter(
                     self._policy,
@@ -197,7 +204,7 @@ class Restrictions:
         now = self._clock.now()
         with uow.writing() as connection:
             row = load_request(
-                self._requests, connection, reference, RequestKind.RESTRICTION, statuses=_ANY_STATUS
+                self._requests, connection, reference, _RESTRICTING, statuses=_ANY_STATUS
             )
             restriction = self._of(connection, row.id)
             if restriction is None:

@@ -57,6 +57,7 @@ from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
 from privaat.services.subject_requests import SubjectRequests
+from privaat.services.telemetry import Telemetry
 from privaat.services.visitors import Visitors
 from privaat.settings import Mode, Settings
 from privaat.store.crypto import MasterKey
@@ -103,6 +104,7 @@ class Context:
     opendsr: OpenDsr  # business customers' requests over OpenDSR (issue 11 item 10)
     request_stats: RequestStats  # requests per kind per week, time to answer (issue 11 item 11)
     reminders: RequestReminders  # the privacy officer's reminders of due dates (issue 11 item 3)
+    telemetry: Telemetry  # VoIP device sync and app telemetry (issue 12 item 1)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -345,4 +347,5 @@ def bootstrap(
         reminders=RequestReminders(
             access=access, requests=requests, policy=policy, clock=clock, base_url=settings.base_url
         ),
+        telemetry=Telemetry(access=access, keys=keys, policy=policy, clock=clock),
     )

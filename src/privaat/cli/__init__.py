@@ -16,6 +16,7 @@ from privaat.cli import request_rights as _request_rights  # noqa: F401
 from privaat.cli import requests as _requests  # noqa: F401
 from privaat.cli import serve as _serve  # noqa: F401
 from privaat.cli import staff as _staff  # noqa: F401
+from privaat.cli import telemetry as _telemetry  # noqa: F401
 
 app = _apps.app
 

@@ -655,5 +655,6 @@ from privaat.store import (  # noqa: E402, F401
     tables_opendsr,
     tables_requests,
     tables_rights,
+    tables_telemetry,
     tables_visitors,
 )

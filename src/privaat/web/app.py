@@ -20,6 +20,7 @@ from privaat.web.api import email as email_api
 from privaat.web.api import opendsr as opendsr_api
 from privaat.web.api import preferences as preferences_api
 from privaat.web.api import requests as requests_api
+from privaat.web.api import telemetry as telemetry_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.console import charts as console_charts
 from privaat.web.console import marketing as console_marketing
@@ -55,6 +56,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     preferences_api.router,
     requests_api.router,
     opendsr_api.router,
+    telemetry_api.router,
     privacy.router,
     home.router,
     signup.router,

@@ -1,11 +1,17 @@
 """Erasure of a data subject (GDPR art. 17), walking the data registry, and verified.
 
-    lock the subject ─▶ for every table of the registry, children first:
+    lock the subject ─▶ count the subject's rows in every table (one statement per key kind)
+                     ─▶ for every table of the registry that holds some, children first:
                           held (art. 17(3)): keep the rows, empty what is not held
-                          otherwise:         delete the subject's rows
+                          otherwise:         delete the subject's rows (one set DELETE)
                      ─▶ destroy the data key (crypto-shredding: backups become unreadable)
                      ─▶ keep the hold key and a tombstone subject row only while held rows remain
                      ─▶ count again: anything that should be gone and is not rolls it all back
+
+Under the subject lock (``lock_subject``; SQLite's write lock) no guarded write adds rows for
+the subject, so a table counted empty needs neither a DELETE nor a second count; a held table
+keeps its row count by definition (an UPDATE removes no row), so only the deleted tables are
+counted again — still a real count in the same transaction, never the DELETE's own rowcount.
 
 A legal hold (art. 17(3)(e)) makes the erasure wait: nothing is erased while it is set. What
 is kept, why and until when comes from the registry and the policy, so the answer can tell
@@ -25,7 +31,7 @@ from privaat.domain.principal import Principal
 from privaat.services.errors import ServiceError
 from privaat.services.subject_access import SubjectAccess
 from privaat.store.audit import AuditTrail
-from privaat.store.holders import SubjectRef, SubjectRows, holders
+from privaat.store.holders import SubjectRef, SubjectRows, count_all, holders
 from privaat.store.tables import hold_keys, subject_keys, subjects
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -94,11 +100,7 @@ class Erasure:
             if not decision.allowed:
                 raise AccessDenied(decision)
             subject = SubjectRef(subject_id, row.pseudonym)
-            erased = [
-                (holder, _erase_table(connection, holder, subject))
-                for holder in holders()
-                if holder.table.name not in _LAST
-            ]
+            erased = _erase_tables(connection, subject)
             outcomes = [outcome for _holder, outcome in erased]
             destroyed = self._access.shred(connection, principal, subject_id, RIGHTS)
             # rows kept in tables that name the subject by id need the subject row as anchor;
@@ -151,8 +153,26 @@ class Erasure:
             )
 
 
-def _erase_table(connection: Connection, holder: SubjectRows, subject: SubjectRef) -> TableErased:
-    before = holder.count(connection, subject)
-    holder.erase(connection, subject)
-    after = holder.count(connection, subject)
-    return TableErased(holder.table.name, before, after, holder.spec.hold)
+def _erase_tables(
+    connection: Connection, subject: SubjectRef
+) -> list[tuple[SubjectRows, TableErased]]:
+    walked = [holder for holder in holders() if holder.table.name not in _LAST]
+    before = count_all(connection, subject, walked)
+    for holder in walked:
+        if before[holder.table.name] and holder.changes_on_erasure:
+            holder.erase(connection, subject)
+    # the check that matters (the peer's failure): are the deleted tables really empty now
+    deleted = [h for h in walked if not h.held and before[h.table.name]]
+    after = count_all(connection, subject, deleted) if deleted else {}
+    return [
+        (
+            holder,
+            TableErased(
+                holder.table.name,
+                before[holder.table.name],
+                after.get(holder.table.name, before[holder.table.name] if holder.held else 0),
+                holder.spec.hold,
+            ),
+        )
+        for holder in walked
+    ]

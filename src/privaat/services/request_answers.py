@@ -2,8 +2,10 @@
 (issue 11 item 4; GDPR art. 12(3), 15(3), 20; LEGAL L59, L61).
 
     answer(reference)  ── the request in progress (or extended), of kind access/portability
-        ├── collect the subject's data (services.subject_export), portability: art. 20 only
-        ├── the ZIP in the requester's language (render.access_package)
+        ├── stream the subject's data (services.subject_export), portability: art. 20 only,
+        │   into the ZIP (render.access_package.AccessZip), sealed in chunks under the data
+        │   key as it is written (services.answer_files): memory flat in the rows
+        ├── the summary in the requester's language, in the writing transaction
         ├── stored under the subject's data key, reached by a one-person link (7 days)
         ├── COMPLETED through the one status method; the audit entry names the ZIP's SHA-256
         └── the requester is mailed the link (the account's address, or the one they wrote from)
@@ -18,9 +20,9 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
@@ -29,7 +31,8 @@ from privaat.domain.subject_requests import Action, RequestKind
 from privaat.i18n import translations
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
-from privaat.render.access_package import access_zip, portable
+from privaat.render.access_package import AccessZip, portable_parts
+from privaat.services.answer_files import SealedSpool, SealedWriter, read_sealed, store_sealed
 from privaat.services.email_address import LinkInvalid
 from privaat.services.errors import Conflict
 from privaat.services.outbox import queue
@@ -44,7 +47,6 @@ __all__ = ["DOWNLOAD_LIFETIME", "Answer", "RequestAnswers"]
 
 DOWNLOAD_LIFETIME = timedelta(days=7)  # L61: an expiring link
 DOWNLOAD_HOLDER = SystemJob("answer-download")  # whoever holds the link acts through it
-_FILE = "request_answers.file"  # the field the ciphertext is bound to
 _DETAILS = "subject_requests.details"
 _ANSWERABLE = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
 
@@ -74,7 +76,7 @@ class RequestAnswers:
         base_url: str = "",
     ) -> None:
         self._access, self._requests, self._policy, self._clock = access, requests, policy, clock
-        self._export = SubjectExport(access=access)
+        self._export = SubjectExport(access=access, mailboxes=[policy.privacy_contact.email])
         self._base_url = base_url.rstrip("/")
 
     def answer(self, uow: UnitOfWork, staff: Principal, reference: str) -> Answer:
@@ -85,10 +87,43 @@ class RequestAnswers:
         kind = RequestKind(row.kind)
         if kind not in _ANSWERABLE:
             raise Conflict(f"a request for {kind.value} is not answered with a copy of the data")
-        # the data as it stands, read before the answer is written (art. 15(3): a copy)
-        data = self._export.collect(uow, staff, row.subject_id)
-        if kind is RequestKind.PORTABILITY:
-            data = portable(data, self._policy)
+        # the data as it stands, read before the answer is written (art. 15(3): a copy),
+        # streamed into the ZIP as it is read and sealed under the data key as it is written
+        with uow.reading() as connection:
+            stream = self._export.stream(connection, staff, row.subject_id)
+            opened = stream.opened or self._access.open(
+                connection, staff, row.subject_id, RIGHTS, operation=Operation.EXPORT
+            )
+            sealed = SealedWriter(opened.cipher)
+            try:
+                package = AccessZip(
+                    sealed,
+                    self._policy,
+                    generated_at=now,
+                    kind=kind.value,
+                    spool=lambda: SealedSpool(opened.cipher),
+                )
+                parts = stream.parts
+                if kind is RequestKind.PORTABILITY:
+                    parts = portable_parts(parts, self._policy)
+                package.add(parts)
+            except BaseException:
+                sealed.discard()
+                raise
+        try:
+            return self._store(uow, staff, reference, now, package, sealed)
+        finally:
+            sealed.discard()
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        staff: Principal,
+        reference: str,
+        now: datetime,
+        package: AccessZip,
+        sealed: SealedWriter,
+    ) -> Answer:
         with uow.writing() as connection:
             row = self._requests.row_in(connection, reference)  # again, under the write lock
             sending = self._access.open(
@@ -100,19 +135,19 @@ class RequestAnswers:
             details = json.loads(held.cipher.decrypt(_DETAILS, row.details_enc))
             languages = self._policy.policy.languages
             lang = sending.record.get("language") or details.get("language") or languages[0]
-            package = access_zip(data, self._policy, lang=lang, generated_at=now, kind=kind.value)
-            digest = hashlib.sha256(package).hexdigest()
+            package.finish(lang=lang)  # the summary in the requester's language, the manifest
+            sealed.close()
+            digest = sealed.sha256
             token = secrets.token_urlsafe(32)
-            connection.execute(
-                insert(request_answers).values(
-                    request_id=row.id,
-                    subject_id=row.subject_id,
-                    token_hash=_hash(token),
-                    sha256=digest,
-                    file_enc=sending.cipher.encrypt_bytes(_FILE, package),
-                    created_at=now,
-                    expires_at=now + DOWNLOAD_LIFETIME,
-                )
+            store_sealed(
+                connection,
+                sealed,
+                request_id=row.id,
+                subject_id=row.subject_id,
+                token_hash=_hash(token),
+                sha256=digest,
+                created_at=now,
+                expires_at=now + DOWNLOAD_LIFETIME,
             )
             self._requests.apply_in(connection, held, row, Action.COMPLETE, staff, now)
             # the completion receipt: which file answered which request (art. 5(2))
@@ -122,7 +157,7 @@ class RequestAnswers:
                 actor=staff.actor,
                 action="request.answered",
                 subject_pseudonym=sending.pseudonym,
-                detail={"reference": reference, "sha256": digest, "bytes": len(package)},
+                detail={"reference": reference, "sha256": digest, "bytes": sealed.size},
             )
             url = f"{self._base_url}/requests/download?token={token}"
             to = details.get("email") or sending.decrypt(
@@ -136,16 +171,30 @@ class RequestAnswers:
                     mail=_answer_mail(self._policy, to=to, lang=lang, reference=reference, url=url),
                     at=now,
                 )
-        return Answer(reference, url, digest, len(package))
+        return Answer(reference, url, digest, sealed.size)
 
     def download(self, uow: UnitOfWork, token: str) -> tuple[str, bytes]:
         """The answer a link names, with its file name; LinkInvalid when unknown or expired."""
+        name, chunks = self._download(uow, token)
+        return name, b"".join(chunks)
+
+    def download_chunks(self, uow: UnitOfWork, token: str) -> tuple[str, list[bytes]]:
+        """Like ``download``, the file in its stored chunks (a response can send them one by
+        one instead of joining them)."""
+        return self._download(uow, token)
+
+    def _download(self, uow: UnitOfWork, token: str) -> tuple[str, list[bytes]]:
         if not token or len(token) > 128:
             raise LinkInvalid()
         now = self._clock.now()
         with uow.writing() as connection:
             row = connection.execute(
-                select(request_answers, subject_requests.c.reference)
+                select(
+                    request_answers.c.id,
+                    request_answers.c.subject_id,
+                    request_answers.c.expires_at,
+                    subject_requests.c.reference,
+                )
                 .join(subject_requests, subject_requests.c.id == request_answers.c.request_id)
                 .where(request_answers.c.token_hash == _hash(token))
             ).first()
@@ -154,13 +203,13 @@ class RequestAnswers:
             opened = self._access.open(
                 connection, DOWNLOAD_HOLDER, row.subject_id, RIGHTS, operation=Operation.EXPORT
             )
-            package = opened.cipher.decrypt_bytes(_FILE, row.file_enc)
+            chunks = list(read_sealed(connection, opened.cipher, row.id))
             connection.execute(
                 update(request_answers)
                 .where(request_answers.c.id == row.id)
                 .values(downloaded_at=now)
             )
-        return f"{row.reference}.zip", package
+        return f"{row.reference}.zip", chunks
 
 
 def _hash(token: str) -> bytes:

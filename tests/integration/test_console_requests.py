@@ -132,6 +132,8 @@ def test_issue11_3_the_queue_puts_overdue_requests_first_and_says_so_in_words(
     fresh_row = re.search(rf'<tr id="request-row-{fresh}"[^>]*>(.*?)</tr>', page.text, re.S)
     assert fresh_row and 'data-overdue="no"' in fresh_row.group(0)
     assert "bram" not in page.text.lower()  # nothing personal on the list
+    shown = console.get(f"/console/requests/{late}").text
+    assert 'id="request-overdue"' in shown and "TE LAAT: 21 dagen" in shown
     # the kind filter and the closed ones: a closed request shows only under "all"
     only_access = console.get("/console/requests?kind=access").text
     assert fresh in only_access and late not in only_access

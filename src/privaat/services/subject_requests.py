@@ -792,14 +792,12 @@ class SubjectRequests:
             )
             history = self._history(connection, reference)
         queued = self._queued(row, today)
-        request = SubjectRequest(
-            queued.kind, queued.status, Deadline(row.received_on, row.extended_months)
-        )
         return RequestDetail(
             request=queued,
             received_on=row.received_on,
             extended_months=row.extended_months,
-            days_left=request.deadline.days_left(today, holidays=self._holidays),
+            # from the stored due date, as the queue counts (recomputed at every step)
+            days_left=(row.due_on - today).days,
             email=email,
             name=details.get("name") or None,
             text=str(details.get("text") or ""),

@@ -410,3 +410,42 @@ def test_L54_L57_staff_file_a_phoned_request_with_the_identity_check_and_errors_
     assert "Teruggebeld op het nummer van het account" in page
     [ack] = _letters(context, "request_received")
     assert ack.to == "piet@example.nl" and "confirm" not in ack.body.lower()
+
+
+def test_issue8_5_the_requesters_words_are_escaped_on_the_request_page(
+    officer: TestClient, context: Context
+) -> None:
+    person = customer(context)
+    with context.unit_of_work() as uow:
+        row, _new = context.requests.file_for(
+            uow,
+            person.principal,
+            RequestKind.ACCESS,
+            channel=RequestChannel.WEB,
+            text='<script>alert(1)</script> "><img src=x onerror=alert(1)>',
+        )
+    page = officer.get(f"/console/requests/{row.reference}").text
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_L59_an_answer_before_the_request_is_started_is_refused_before_any_export(
+    officer: TestClient, context: Context
+) -> None:
+    _person, reference = _filed(context)  # verified, not started
+    context.access_log.flush()
+    with context.engine.connect() as connection:
+        before = {row.id for row in connection.execute(select(access_log.c.id))}
+    page = f"/console/requests/{reference}"
+    refused = _post(officer, f"{page}/answer", {}, page)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert 'id="step-answer-error"' in refused.text  # type: ignore[attr-defined]
+    context.access_log.flush()
+    with context.engine.connect() as connection:
+        operations = {
+            row.operation
+            for row in connection.execute(select(access_log.c.id, access_log.c.operation))
+            if row.id not in before
+        }
+    assert "export" not in operations  # nothing was copied out for it
+    assert _status(context, reference) is RequestStatus.VERIFIED

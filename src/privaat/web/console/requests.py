@@ -410,6 +410,12 @@ def answer(
 ) -> Response:
     """Answer an access or portability request in progress: the ZIP, and a mailed link."""
     try:
+        with uow.reading() as connection:
+            row = ctx.requests.row_in(connection, reference)
+        if RequestStatus(row.status) not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
+            # refused before the data is collected: no export is made (and access-logged)
+            # for a request that cannot be completed now
+            return _refused(request, ctx, uow, staff, reference, "answer", "answer", 409, {})
         ctx.answers.answer(uow, staff, reference)
     except RequestNotFound:
         return _not_found(request)

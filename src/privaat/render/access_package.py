@@ -35,6 +35,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from markupsafe import Markup, escape
+
 from privaat.i18n import N_, translations
 from privaat.policy.schema import DataSource, LegalBasis, Policy, ProcessingActivity
 from privaat.policy.wording import legal_basis_words, retention_in_words, safeguard_words
@@ -364,6 +366,12 @@ def _json_type(value: Any) -> str:
     return "string"
 
 
+_DATE = "\x00privaat-summary-date\x00"
+_TABLES = "\x00privaat-summary-tables\x00"
+_SUMMARIES: dict[tuple[int, str, str, tuple[str, ...]], tuple[Policy, str]] = {}
+_SUMMARIES_KEPT = 64
+
+
 def _summary(
     policy: Policy,
     tables: list[tuple[str, int]],
@@ -372,18 +380,36 @@ def _summary(
     at: datetime,
     kind: str,
 ) -> str:
+    """The summary page. What it says of the activities depends only on the policy, the
+    language, the kind and which activities hold data, so that text is rendered once and
+    kept; the date and the table of parts are filled in for each answer (the render was
+    ~1.5 ms of a ~15-row export's 10 ms budget, W1)."""
+    key = (id(policy), lang, kind, tuple(sorted(used)))
+    cached = _SUMMARIES.get(key)
+    if cached is None or cached[0] is not policy:
+        if len(_SUMMARIES) >= _SUMMARIES_KEPT:
+            _SUMMARIES.clear()
+        cached = _SUMMARIES[key] = (policy, _render_summary(policy, used, lang, kind))
+    rows = "".join(
+        f"<tr><td><code>data/{escape(table)}.json</code></td><td>{count}</td></tr>\n"
+        for table, count in tables
+    )
+    return cached[1].replace(_DATE, at.date().isoformat()).replace(_TABLES, rows)
+
+
+def _render_summary(policy: Policy, used: set[str], lang: str, kind: str) -> str:
     _ = translations(lang).gettext
     activities = [a for a in policy.activities if a.id in used]
     template = environment(lang).get_template("access_summary.html.j2")
     return template.render(
         lang=lang,
         kind=kind,
-        generated_at=at,
+        generated_on=_DATE,
         controller=policy.controller,
         contact=policy.privacy_contact,
         authority=policy.supervisory_authority,
         activities=[_activity_facts(policy, a, lang) for a in activities],
-        tables=tables,
+        table_rows=Markup(_TABLES),  # noqa: S704  (a placeholder, filled with escaped rows)
         title=_("The data we hold about you")
         if kind == "access"
         else _("Your data to take with you"),

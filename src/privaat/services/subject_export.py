@@ -30,11 +30,11 @@ import base64
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, bindparam, select
+from sqlalchemy import Column, Connection, Date, DateTime, LargeBinary, Table, bindparam, select
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.principal import Principal
@@ -50,7 +50,7 @@ from privaat.store.crypto import DecryptionError, SubjectCipher
 from privaat.store.holders import Compiled
 from privaat.store.key_errors import SubjectKeyMissing
 from privaat.store.registry import ErasureMode, Personal, SubjectTable, subject_tables
-from privaat.store.tables import accounts, hold_keys, metadata
+from privaat.store.tables import UTCDateTime, accounts, hold_keys, metadata
 from privaat.store.tables_requests import subject_requests
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -238,8 +238,15 @@ class _Opener:
     def __init__(self, data: SubjectCipher | None, held: SubjectCipher | None) -> None:
         self._data, self._held = data, held
 
+    def first(self, held: bool) -> SubjectCipher | None:
+        return self._held if held else self._data
+
     def open(self, table: Table, column: Column[Any], blob: bytes | None) -> str | bytes | None:
         return _opened(table, column, blob, self._data, self._held)
+
+
+# how a cell becomes an exported value, decided once per column (the row loop is hot: W1)
+_AS_IS, _TIME, _DAY, _BINARY, _ACTOR, _SEALED = range(6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,9 +255,25 @@ class _Cell:
 
     column: Column[Any]
     name: str
-    encrypted: bool
+    kind: int  # one of _AS_IS … _SEALED
+    held: bool  # sealed under the hold key (registry HOLD), else the data key
+    field: str  # what the ciphertext is bound to: "table.column" without _enc
     extension: str | None  # an original file (the mail as received): its file extension
     rule: Rule | None  # other people's data to take out (render.redaction, L62)
+
+
+def _kind(column: Column[Any]) -> int:
+    if column.name.endswith("_enc"):
+        return _SEALED
+    if rule_for(column.table.name, column.name) is Rule.ACTOR:
+        return _ACTOR
+    if isinstance(column.type, UTCDateTime | DateTime):
+        return _TIME
+    if isinstance(column.type, Date):
+        return _DAY
+    if isinstance(column.type, LargeBinary):
+        return _BINARY
+    return _AS_IS
 
 
 class _TablePlan:
@@ -264,7 +287,9 @@ class _TablePlan:
             _Cell(
                 column,
                 _public_name(column),
-                column.name.endswith("_enc"),
+                _kind(column),
+                _is_held(column),
+                f"{table.name}.{_public_name(column)}",
                 column.info.get("file"),
                 rule_for(table.name, column.name),
             )
@@ -272,30 +297,76 @@ class _TablePlan:
         )
         owner = table.c[spec.subject_column]
         order = list(table.primary_key.columns) or columns[:1]
-        self._select = Compiled(select(*columns).where(owner == bindparam("key")).order_by(*order))
+        # times and days are turned into ISO 8601 here, without SQLAlchemy's parse first
+        raw = frozenset(i for i, cell in enumerate(self.cells) if cell.kind in (_TIME, _DAY))
+        statement = select(*columns).where(owner == bindparam("key")).order_by(*order)
+        self._select = Compiled(statement, unprocessed=raw)
 
     def rows(
         self, connection: Connection, key: object, opener: _Opener, keep: frozenset[str]
     ) -> Iterator[tuple[Mapping[str, Any], tuple[tuple[str, bytes], ...]]]:
         table, cells = self.table, self.cells
+        # per export: each sealed cell's first key to try (the one its erasure mode implies)
+        first = [opener.first(cell.held) for cell in cells]
+        plan = [
+            (cell.name, cell.kind, cell, cipher) for cell, cipher in zip(cells, first, strict=True)
+        ]
         for number, row in enumerate(self._select.rows(connection, key), start=1):
             values: dict[str, Any] = {}
             files: list[tuple[str, bytes]] = []
-            for cell, value in zip(cells, row, strict=True):
-                if cell.encrypted:
-                    clear = opener.open(table, cell.column, value)
+            for (name, kind, cell, cipher), value in zip(plan, row, strict=True):
+                if value is None or kind == _AS_IS:
+                    values[name] = value
+                elif kind == _TIME:
+                    values[name] = _iso_time(value)
+                elif kind == _DAY:
+                    values[name] = value if isinstance(value, str) else value.isoformat()
+                elif kind == _ACTOR:
+                    values[name] = redact_actor(value)
+                elif kind == _BINARY:
+                    values[name] = base64.b64encode(value).decode("ascii")
+                else:
+                    clear = _open_fast(cipher, cell, value, opener, table)
                     if cell.rule is not None and clear is not None:
                         clear = _redacted(cell.rule, clear, keep)
                     if clear is not None and (cell.extension or isinstance(clear, bytes)):
-                        path = f"{table.name}/{number}-{cell.name}.{cell.extension or 'bin'}"
+                        path = f"{table.name}/{number}-{name}.{cell.extension or 'bin'}"
                         files.append((path, clear if isinstance(clear, bytes) else clear.encode()))
                         clear = f"(file {path})"
-                    values[cell.name] = clear
-                elif cell.rule is Rule.ACTOR and isinstance(value, str):
-                    values[cell.name] = redact_actor(value)
-                else:
-                    values[cell.name] = _plain(value)
+                    values[name] = clear
             yield values, tuple(files)
+
+
+def _is_held(column: Column[Any]) -> bool:
+    role = column.info.get("personal")
+    return isinstance(role, Personal) and role.erasure is ErasureMode.HOLD
+
+
+def _iso_time(value: Any) -> str:
+    """A stored time as ISO 8601 in UTC, as ``datetime.isoformat`` writes it: SQLite keeps
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text in UTC (tables.UTCDateTime), PostgreSQL an aware time."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC).isoformat()
+    return str(moment.astimezone(UTC).isoformat())
+
+
+def _open_fast(
+    cipher: SubjectCipher | None, cell: _Cell, blob: bytes, opener: _Opener, table: Table
+) -> str | bytes | None:
+    """The common case in one try: the key the erasure mode implies, the field's own name;
+    anything else (an older field name, the other key, no key) takes the full search."""
+    if cipher is not None:
+        try:
+            clear = cipher.decrypt_bytes(cell.field, blob)
+        except DecryptionError:
+            pass
+        else:
+            try:
+                return clear.decode("utf-8")
+            except UnicodeDecodeError:
+                return clear
+    return opener.open(table, cell.column, blob)
 
 
 def _redacted(rule: Rule, clear: str | bytes, keep: frozenset[str]) -> str | bytes:
@@ -356,11 +427,3 @@ def _opened(
                 return clear
     # never a silent gap in an access answer (art. 15(3): a full copy)
     raise DecryptionError(f"{table.name}.{column.name}: no key of the subject opens it")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):  # a technical binary value: shown, never interpreted
-        return base64.b64encode(value).decode("ascii")
-    return value

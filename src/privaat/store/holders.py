@@ -54,8 +54,11 @@ class Compiled:
     DB-API cursor of the caller's connection (same transaction), with SQLAlchemy's own bind
     and result processors for its column types."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(
+        self, statement: ClauseElement, *, unprocessed: frozenset[int] = frozenset()
+    ) -> None:
         self._statement = statement
+        self._unprocessed = unprocessed  # result columns the caller converts itself
         self._by_dialect: dict[str, tuple[str, int | None, Any, tuple[Any, ...]]] = {}
 
     def _compiled(self, connection: Connection) -> tuple[str, int | None, Any, tuple[Any, ...]]:
@@ -92,7 +95,8 @@ class Compiled:
     ) -> Iterator[tuple[Any, ...]]:
         """The result rows, processed, fetched ``size`` at a time (an export streams them)."""
         results = self._compiled(connection)[3]
-        processors = [(i, p) for i, p in enumerate(results) if p is not None]
+        skip = self._unprocessed
+        processors = [(i, p) for i, p in enumerate(results) if p is not None and i not in skip]
         cursor = self._run(connection, key)
         try:
             while batch := cursor.fetchmany(size):

@@ -49,7 +49,7 @@ from privaat.domain.subject_requests import (
 )
 from privaat.i18n import N_, translations
 from privaat.mail.intake import read_request_mail
-from privaat.mail.request_letters import extension_letter, refusal_letter
+from privaat.mail.request_letters import complaint, extension_letter, refusal_letter
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
 from privaat.services.email_address import LinkInvalid
@@ -1024,17 +1024,15 @@ class SubjectRequests:
                     reference=reference, due=_format_date(due_on, lang)
                 ),
                 *confirmation,
+                complaint(self._policy, lang),  # item 9: every answer names the authority
                 controller,
             )
         )
         subject = _("Your privacy request {reference}").format(reference=reference)
-        queue(
-            connection,
-            opened,
-            template=_ACK_TEMPLATE,
-            mail=OutgoingMail(to=to, subject=subject, body=body),
-            at=now,
-        )
+        # RFC 3834 §5: an automatic answer says so, so that no auto-responder answers it
+        automatic = (("Auto-Submitted", "auto-replied"),)
+        mail = OutgoingMail(to=to, subject=subject, body=body, headers=automatic)
+        queue(connection, opened, template=_ACK_TEMPLATE, mail=mail, at=now)
 
 
 _OPEN = tuple(status.value for status in RequestStatus if status.open)

@@ -96,6 +96,11 @@ AUTHENTICATED = [
     ("GET", "/api/v1/requests"),
     ("GET", "/api/v1/requests/{request_id}"),
 ]
+# issue 12 item 1: the telemetry routes, by a sending service's key (a bearer token)
+BY_SERVICE_KEY = [
+    ("POST", "/api/v1/telemetry/voip_sync"),
+    ("POST", "/api/v1/telemetry/app_analytics"),
+]
 # issue 11 item 10: a business customer's OpenDSR routes, by its API key (a bearer token)
 BY_API_KEY = [
     ("POST", "/opendsr/v1/opendsr_requests"),
@@ -163,6 +168,8 @@ def test_the_session_cookie_is_the_declared_security_of_the_account_routes(
         expected = [{"session": []}] if (method, path) in AUTHENTICATED else None
         if (method, path) in BY_API_KEY:
             expected = [{"opendsr_key": []}]
+        if (method, path) in BY_SERVICE_KEY:
+            expected = [{"telemetry_key": []}]
         assert operation.get("security") == expected, (method, path)
 
 

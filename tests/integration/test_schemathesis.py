@@ -76,7 +76,7 @@ def semantic_refusals_only(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def _config(token: str, api_key: str) -> SchemathesisConfig:
+def _config(token: str, api_key: str, service_key: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(
         {
             "seed": 20261126,
@@ -89,7 +89,11 @@ def _config(token: str, api_key: str) -> SchemathesisConfig:
                 },
             },
             "auth": {
-                "openapi": {"session": {"api_key": token}, "opendsr_key": {"bearer": api_key}}
+                "openapi": {
+                    "session": {"api_key": token},
+                    "opendsr_key": {"bearer": api_key},
+                    "telemetry_key": {"bearer": service_key},
+                }
             },
         }
     )
@@ -106,7 +110,11 @@ def api_schema(context: Context) -> Iterator[Any]:
         token = response.cookies[SESSION_COOKIE]
         with context.unit_of_work() as uow:  # a business customer's OpenDSR key
             _customer, api_key = context.opendsr.add_customer(uow, "Schema Tester BV")
-        config = _config(token, api_key)
+        with context.unit_of_work() as uow:  # a sending service's telemetry key (issue 12)
+            _service, service_key = context.telemetry.add_service(
+                uow, "schema-tester", ["voip_sync", "app_analytics"]
+            )
+        config = _config(token, api_key, service_key)
         yield schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
 
 

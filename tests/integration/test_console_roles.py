@@ -102,6 +102,13 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "POST /console/requests/{reference}/act": ({}, 404),
     "POST /console/requests/{reference}/classify": ({}, 404),
     "POST /console/requests/{reference}/answer": ({}, 404),
+    "POST /console/requests/{reference}/rectify": ({}, 404),
+    "POST /console/requests/{reference}/erase": ({}, 404),
+    "POST /console/requests/{reference}/restrict": ({}, 404),
+    "POST /console/requests/{reference}/lift": ({}, 404),
+    "POST /console/requests/{reference}/object": ({}, 404),
+    "POST /console/requests/{reference}/grounds": ({}, 404),
+    "POST /console/requests/{reference}/uphold": ({}, 404),
 }
 ROLES = list(StaffRole)
 

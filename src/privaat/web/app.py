@@ -24,6 +24,7 @@ from privaat.web.api import telemetry as telemetry_api
 from privaat.web.body_limit import BodyLimit
 from privaat.web.console import charts as console_charts
 from privaat.web.console import marketing as console_marketing
+from privaat.web.console import request_steps as console_request_steps
 from privaat.web.console import requests as console_requests
 from privaat.web.console import router as console_router
 from privaat.web.deps import UowDep
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     console_marketing.router,
     console_charts.router,
     console_requests.router,
+    console_request_steps.router,
 )
 
 

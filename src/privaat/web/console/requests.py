@@ -11,6 +11,9 @@
     POST /console/requests/{reference}/act        start, extend, refuse, complete, close, cancel
     POST /console/requests/{reference}/classify   an UNCLEAR request gets its kind
     POST /console/requests/{reference}/answer     access/portability: the ZIP and its link
+    POST /console/requests/{reference}/rectify|erase|restrict|lift|object|grounds|uphold
+                                                  ctx.rights (request_steps.py); the forms are
+                                                  EXTRA_STEP_TEMPLATES, shown by RightsView
 
 Every POST is CSRF-checked (CheckedForm) and redirects with ``?notice=`` (303) when it
 worked; a refused step is the page again with the reason next to its form (409 for a step
@@ -19,6 +22,7 @@ the status does not allow, 422 for a field), and nothing changed (one transactio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Annotated, Any
@@ -28,12 +32,17 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from privaat.domain.consent_weeks import DEFAULT_WEEKS, MAX_WEEKS, RangeInvalid, WeekRange
+from privaat.domain.guard import is_direct_marketing, objection_applies
 from privaat.domain.principal import StaffMember
+from privaat.domain.subject import DIRECT_MARKETING
 from privaat.domain.subject_requests import ARTICLES, Action, RequestKind, RequestStatus
 from privaat.i18n import N_, translations
 from privaat.services.account_commands import Email, Language
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
+from privaat.services.recipient_notices import Told
+from privaat.services.rectification import CORRECTABLE
 from privaat.services.request_commands import Details, RightAsked
+from privaat.services.request_erasure import ErasureDone
 from privaat.services.request_stats import RequestReport
 from privaat.services.subject_requests import QueuedRequest, RequestNotFound
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
@@ -53,7 +62,7 @@ from privaat.web.pages.forms import Form
 from privaat.web.pages.layout import notice, page_language, redirect
 from privaat.web.pages.page_errors import error_page
 
-__all__ = ["EXTRA_STEP_TEMPLATES", "router"]
+__all__ = ["EXTRA_STEP_TEMPLATES", "STEP_NOTICES", "RightsView", "router"]
 
 router = APIRouter(
     prefix="/console",
@@ -66,7 +75,142 @@ router = APIRouter(
 # grounds; issue 11 items 5-8). Each entry is a template name included in the request page's
 # "further steps" section, with ``detail`` (RequestDetail), ``step_errors`` and
 # ``csrf_token`` in its context; its route goes in this module (and in access.ROLE_TABLE).
-EXTRA_STEP_TEMPLATES: list[str] = []
+EXTRA_STEP_TEMPLATES: list[str] = [
+    "console/request_step_erased.html.j2",  # the result of an erasure, once, after its POST
+    "console/request_step_rectify.html.j2",
+    "console/request_step_erase.html.j2",
+    "console/request_step_restrict.html.j2",
+    "console/request_step_object.html.j2",
+    "console/request_step_told.html.j2",
+]
+# ?notice= after a ctx.rights step (POST-redirect-GET, as ACTION_NOTICES)
+STEP_NOTICES = {
+    "rectify": N_(
+        "The account is corrected and the request completed; the requester and "
+        "the recipients are told (GDPR art. 16, 19)."
+    ),
+    "restrict": N_(
+        "Processing is restricted and the request completed; the requester is told (GDPR art. 18)."
+    ),
+    "lift": N_(
+        "The requester is told the restriction ends; it is lifted on the day set (GDPR art. 18(3))."
+    ),
+    "object": N_(
+        "The objection is recorded: the processing stopped for this person (GDPR art. 21)."
+    ),
+    "object_done": N_(
+        "The objection to direct marketing is recorded and the request "
+        "completed: it is absolute (GDPR art. 21(3))."
+    ),
+    "grounds": N_(
+        "The compelling grounds are kept with the request; the requester is told "
+        "them and may complain (GDPR art. 21(1))."
+    ),
+    "uphold": N_("The objection stands; the requester is told and the request completed."),
+}
+_NOTICES = {**ACTION_NOTICES, **STEP_NOTICES}
+# the account fields a rectification corrects (services.rectification.CORRECTABLE)
+FIELD_LABELS = {
+    "name": N_("Name"),
+    "street": N_("Street and number"),
+    "postal_code": N_("Postal code"),
+    "city": N_("Town or city"),
+    "phone": N_("Phone number"),
+    "vat_number": N_("VAT number"),
+    "display_name": N_("Display name"),
+    "language": N_("Language of the letters"),
+}
+_WORKING = frozenset({RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED})
+_TOLD_KINDS = frozenset(
+    {RequestKind.RECTIFICATION, RequestKind.ERASURE, RequestKind.RESTRICTION, RequestKind.OBJECTION}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RightsView:
+    """Which ctx.rights forms the request page shows, and their choices from the policy.
+
+    The state comes from the request's own history (its audit entries), so the page opens
+    no more personal data than it did: restricted = ``request.restricted`` and no lift yet;
+    an objection waits for the officer = ``request.objection_recorded`` and no decision."""
+
+    rectify: bool
+    erase: bool
+    restrict: bool
+    lift: bool
+    object: bool
+    decide: bool
+    fields: tuple[tuple[str, str], ...]  # (field, label msgid)
+    activities: tuple[tuple[str, str], ...]  # (id, name) every activity, for a restriction
+    categories: tuple[tuple[str, str], ...]  # (id, name) the policy's data categories
+    objectable: tuple[tuple[str, str], ...]  # (key, name): objection possible (art. 21)
+    overridable: tuple[tuple[str, str], ...]  # legitimate interest, grounds may be invoked
+    told: tuple[Told, ...]  # art. 19: recipients told of the request's steps
+
+    @property
+    def steps(self) -> frozenset[str]:
+        shown = {
+            "rectify": self.rectify,
+            "erase": self.erase,
+            "restrict": self.restrict,
+            "lift": self.lift,
+            "object": self.object,
+            "grounds": self.decide,
+            "uphold": self.decide,
+        }
+        return frozenset(step for step, on in shown.items() if on)
+
+
+def _rights_view(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: StaffMember,
+    queued: QueuedRequest,
+    history: frozenset[str],
+) -> RightsView:
+    lang = page_language(request)
+    gettext = translations(lang).gettext
+    kind, working = queued.kind, queued.status in _WORKING
+    restricted = "request.restricted" in history and not (
+        {"request.lift_announced", "request.restriction_lifted"} & history
+    )
+    recorded = "request.objection_recorded" in history
+    decided = bool({"request.objection_upheld", "request.objection_overridden"} & history)
+    policy = ctx.policy
+    objectable: dict[str, str] = {}
+    overridable: list[tuple[str, str]] = []
+    for activity in policy.activities:
+        if is_direct_marketing(activity):
+            # art. 21(2)-(3): one objection covers all of direct marketing
+            objectable[DIRECT_MARKETING] = gettext("Direct marketing (all of it)")
+        elif objection_applies(activity):
+            objectable[activity.id] = activity.name.in_language(lang)
+            if activity.objection.overridable:
+                overridable.append((activity.id, activity.name.in_language(lang)))
+    told: tuple[Told, ...] = ()
+    if kind in _TOLD_KINDS and queued.status not in (RequestStatus.RECEIVED,):
+        try:
+            told = tuple(ctx.rights.recipients_told(uow, staff, queued.reference))
+        except ServiceError:
+            told = ()  # the list is a help for the officer; the page stands without it
+    return RightsView(
+        rectify=kind is RequestKind.RECTIFICATION and working,
+        erase=kind is RequestKind.ERASURE and working,
+        restrict=kind is RequestKind.RESTRICTION
+        and working
+        and "request.restricted" not in history,
+        lift=kind in (RequestKind.RESTRICTION, RequestKind.RECTIFICATION) and restricted,
+        object=kind is RequestKind.OBJECTION and working and not recorded,
+        decide=kind is RequestKind.OBJECTION and working and recorded and not decided,
+        fields=tuple((field, FIELD_LABELS[field]) for field in CORRECTABLE),
+        activities=tuple((a.id, a.name.in_language(lang)) for a in policy.activities),
+        categories=tuple((c.id, c.name.in_language(lang)) for c in policy.data_categories),
+        objectable=tuple(objectable.items()),
+        overridable=tuple(overridable),
+        told=told,
+    )
+
 
 _STEP_FIELDS = {Action.EXTEND: ("months", "reason"), Action.REFUSE: ("reason",)}
 _STEP_MESSAGES = {
@@ -481,12 +625,16 @@ def _detail_page(
     step_errors: dict[str, dict[str, str]] | None = None,
     typed: dict[str, dict[str, str]] | None = None,
     status: int = 200,
+    erased: ErasureDone | None = None,
 ) -> Response:
     try:
         found = ctx.requests.detail(uow, staff, reference)
     except RequestNotFound:
         return _not_found(request)
     queued: QueuedRequest = found.request
+    rights = _rights_view(
+        request, ctx, uow, staff, queued, frozenset(entry.action for entry in found.history)
+    )
     answerable = queued.kind in (RequestKind.ACCESS, RequestKind.PORTABILITY) and (
         queued.status in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED)
     )
@@ -494,6 +642,7 @@ def _detail_page(
     shown = {action.value for action in found.actions}
     shown |= {"answer"} if answerable else set()
     shown |= {"classify"} if classifiable else set()
+    shown |= rights.steps
     response = _page(
         request,
         "console/request.html.j2",
@@ -509,7 +658,10 @@ def _detail_page(
         typed=typed or {},
         history_names=HISTORY_NAMES,
         extra_steps=EXTRA_STEP_TEMPLATES,
-        notice=notice(request, ACTION_NOTICES),
+        rights=rights,
+        erased=erased,
+        field_labels=FIELD_LABELS,
+        notice=notice(request, _NOTICES),
         utc=_utc_text,
         **_words(request),
     )

@@ -383,6 +383,11 @@ class Telemetry:
             done += len(ids)
 
 
+_V_LOG, _V_IP, _V_NETWORK, _V_LOCATION, _V_DEVICE = (
+    f"voip_sync_events.{name}" for name in ("log", "ip", "ip_network", "location", "device")
+)
+
+
 class _Writer:
     """One subject's rows of one batch: its cipher opened once, each distinct value
     encrypted once (module docstring)."""
@@ -391,7 +396,7 @@ class _Writer:
 
     def __init__(self, subject_id: int, cipher: SubjectCipher, geo: GeoLocator) -> None:
         self.subject_id, self._cipher, self._geo = subject_id, cipher, geo
-        self._seal: dict[tuple[str, Any], bytes] = {}
+        self._seal: dict[Any, Any] = {}
         self._precise: bool | None = None
 
     def _once(self, column: str, key: Any, text: str) -> bytes:
@@ -414,20 +419,26 @@ class _Writer:
             "log_enc": None,
         }
         if isinstance(event, VoipSyncEvent):
-            ip = event.ip
-            table = "voip_sync_events."
+            ip, seal = event.ip, self._seal
             if crash is not None:
-                row["log_enc"] = self._cipher.encrypt(table + "log", scrub(crash))
-            row["ip_enc"] = self._once(table + "ip", ip, str(ip))
-            network = _network(ip)
-            row["ip_network_enc"] = self._once(table + "ip_network", network, network)
-            row["location_enc"] = self._location(table + "location", ip)
-            device = event.device
-            row["device_enc"] = self._once(
-                table + "device",
-                (device, event.network),
-                _json({**device.model_dump(exclude_none=True), "network": event.network}),
-            )
+                row["log_enc"] = self._cipher.encrypt(_V_LOG, scrub(crash))
+            # a desk phone syncs from one place: its address, network and location are
+            # sealed once a batch (the class docstring)
+            sealed = seal.get(ip)
+            if sealed is None:
+                network = _network(ip)
+                sealed = seal[ip] = (
+                    self._cipher.encrypt(_V_IP, str(ip)),
+                    self._cipher.encrypt(_V_NETWORK, network),
+                    self._location(_V_LOCATION, ip),
+                )
+            row["ip_enc"], row["ip_network_enc"], row["location_enc"] = sealed
+            device_key = (event.device, event.network)
+            device = seal.get(device_key)
+            if device is None:
+                plain = {**event.device.model_dump(exclude_none=True), "network": event.network}
+                device = seal[device_key] = self._cipher.encrypt(_V_DEVICE, _json(plain))
+            row["device_enc"] = device
             return row
         if not isinstance(event, AppAnalyticsEvent):  # the two kinds are all there are
             raise TypeError(type(event).__name__)

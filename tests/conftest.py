@@ -36,9 +36,7 @@ def _worker_url(url: str | None) -> str | None:
     if url is None or _WORKER is None:
         return url
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{_WORKER}").render_as_string(
-        hide_password=False
-    )
+    return parsed.set(database=f"{parsed.database}_{_WORKER}").render_as_string(hide_password=False)
 
 
 PG_URL = _worker_url(CONFIGURED_PG_URL)

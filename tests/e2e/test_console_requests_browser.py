@@ -2,7 +2,9 @@
 the queue marks an overdue request in words and puts it first, a request is started and
 extended with a reason and the requester's letter in the SMTP catcher names that reason and
 the new due date, a phoned request is filed by the form, and the figures page draws its
-charts; axe-core and screenshots at 360 and 1280 px on every page."""
+charts; an erasure is carried out from the request page after its confirmation and the
+page and the requester's letter hold the receipt's hash (L64); axe-core and screenshots at
+360 and 1280 px on every page."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 LATE = "laat@example.nl"
 EXTENDED = "verlengd@example.nl"
+ERASED = "wissen@example.nl"
 
 
 def file_by_cli(server: LiveServer, email: str, kind: str) -> str:
@@ -154,3 +157,42 @@ def test_L55_the_officer_sees_the_overdue_first_extends_with_a_reason_and_files_
     page.goto(server.url("/console/requests/figures?lang=en"))
     expect(page.locator("#request-figures-heading")).to_have_text("Request figures")
     inspect("console-request-figures-en")
+
+
+def test_L64_the_privacy_officer_completes_an_erasure(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    reference = file_by_cli(server, ERASED, "erasure")
+    server.deliver_mail()  # the acknowledgement
+    log_in_officer(server, page)
+    page.goto(server.url(f"/console/requests/{reference}"))
+    expect(page.locator("#request-kind")).to_have_text("Wissing (art. 17)")
+    expect(page.locator("#step-erase")).to_have_count(0)  # not in progress yet
+    page.click("#step-start-submit")
+    expect(page.locator("#request-status")).to_have_text("in behandeling")
+    expect(page.locator("#step-erase")).to_be_visible()
+    inspect("console-request-erase")
+
+    page.click("#step-erase-submit")  # the box not ticked: refused next to it, nothing erased
+    expect(page.locator("#step-erase-confirm-error")).to_be_visible()
+    expect(page.locator("#request-status")).to_have_text("in behandeling")
+    inspect("console-request-erase-unconfirmed")
+
+    page.check("#step-erase-confirm")
+    page.click("#step-erase-submit")
+    expect(page.locator("#step-erased")).to_be_visible()
+    expect(page.locator("#request-status")).to_have_text("afgehandeld")
+    expect(page.locator("#step-erase")).to_have_count(0)
+    sha256 = page.locator("#step-erased-sha256").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", sha256), sha256
+    kept = page.locator("#step-erased-kept li")
+    expect(kept.first).to_be_visible()  # the request itself is kept, for rights handling
+    expect(page.locator("#step-erased-kept")).to_contain_text("Uw privacyrechten")
+    inspect("console-request-erased")
+
+    server.deliver_mail()
+    mails = server.mail.to(ERASED)
+    assert len(mails) == 2, [m["Subject"] for m in mails]  # the acknowledgement, the answer
+    body = body_of(mails[-1])
+    assert sha256 in body and reference in body
+    assert "Autoriteit Persoonsgegevens" in body

@@ -76,7 +76,6 @@ router = APIRouter(
 # "further steps" section, with ``detail`` (RequestDetail), ``step_errors`` and
 # ``csrf_token`` in its context; its route goes in this module (and in access.ROLE_TABLE).
 EXTRA_STEP_TEMPLATES: list[str] = [
-    "console/request_step_erased.html.j2",  # the result of an erasure, once, after its POST
     "console/request_step_rectify.html.j2",
     "console/request_step_erase.html.j2",
     "console/request_step_restrict.html.j2",
@@ -109,6 +108,18 @@ STEP_NOTICES = {
     "uphold": N_("The objection stands; the requester is told and the request completed."),
 }
 _NOTICES = {**ACTION_NOTICES, **STEP_NOTICES}
+# the audit entries of those steps, in the request's history
+_HISTORY_NAMES = {
+    **HISTORY_NAMES,
+    "request.rectified": N_("account corrected"),
+    "request.erased": N_("data erased, receipt sent"),
+    "request.restricted": N_("processing restricted"),
+    "request.lift_announced": N_("lift of the restriction announced"),
+    "request.restriction_lifted": N_("restriction lifted"),
+    "request.objection_recorded": N_("objection recorded"),
+    "request.objection_upheld": N_("objection upheld"),
+    "request.objection_overridden": N_("objection overridden on compelling grounds"),
+}
 # the account fields a rectification corrects (services.rectification.CORRECTABLE)
 FIELD_LABELS = {
     "name": N_("Name"),
@@ -656,7 +667,7 @@ def _detail_page(
         classes=[k.value for k in RequestKind if k is not RequestKind.UNCLEAR],
         step_errors=step_errors or {},
         typed=typed or {},
-        history_names=HISTORY_NAMES,
+        history_names=_HISTORY_NAMES,
         extra_steps=EXTRA_STEP_TEMPLATES,
         rights=rights,
         erased=erased,

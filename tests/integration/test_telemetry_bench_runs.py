@@ -12,4 +12,4 @@ def test_w3_benchmark_runs_tiny_and_reports_ours_beside_raw_executemany() -> Non
     assert "ours" in ingest and "raw executemany" in ingest and "ratio" in ingest
     assert any(line.startswith("W3 over HTTP (1,000 events") for line in lines)
     streams = [line for line in lines if line.startswith("W3 stream")]
-    assert len(streams) == 2 and all("peak RSS" in line for line in streams)
+    assert len(streams) == 2 and all("highest while streaming" in line for line in streams)

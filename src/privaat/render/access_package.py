@@ -206,11 +206,12 @@ class AccessZip:
         with _Member(self._archive, name, self._digests) as member:
             put = member.write
             put(b"[\n")
+            seen = [types[name].add for name in names]
             for values, held_files in itertools.chain([first], rows):
                 put((b",\n" if count else b"") + _row_json(values))
                 count += 1
-                for field, value in values.items():
-                    types[field].add(_json_type(value))
+                for add, value in zip(seen, values.values(), strict=True):
+                    add(_TYPE_NAMES.get(type(value), "string"))
                 csv_out.row(values)
                 for path, content in held_files:
                     spool = self._spool()
@@ -253,13 +254,12 @@ class _Member:
         self._digest = hashlib.sha256()
 
     def write(self, data: bytes) -> None:
+        # rows arrive a line at a time; the deflate stream gets them in 64 KiB blocks
         self._digest.update(data)
-        if self._stream is not None:
-            self._stream.write(data)
-            return
         self._held += data
         if len(self._held) > self._HOLD:
-            self._stream = self._archive.open(self._name, "w")
+            if self._stream is None:
+                self._stream = self._archive.open(self._name, "w")
             self._stream.write(self._held)
             self._held = bytearray()
 
@@ -268,6 +268,8 @@ class _Member:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         if self._stream is not None:
+            if kind is None and self._held:
+                self._stream.write(self._held)
             self._stream.close()
         elif kind is None:
             small = len(self._held) < self._STORE_BELOW
@@ -354,16 +356,8 @@ def _schema(
     }
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"
+# JSON Schema type names by Python type (bool before int: True is an int too)
+_TYPE_NAMES = {type(None): "null", bool: "boolean", int: "integer", float: "number"}
 
 
 _DATE = "\x00privaat-summary-date\x00"

@@ -309,7 +309,11 @@ class _CsvSink:
         self._writer.writerow(names)
 
     def row(self, values: Mapping[str, Any]) -> None:
-        self._writer.writerow([_cell(values.get(name)) for name in self._names])
+        # the csv module writes None as an empty field; only booleans need words (RFC 4180
+        # has no types). The values come in the fields' order (the export builds them so).
+        self._writer.writerow(
+            [(("true" if v else "false") if v.__class__ is bool else v) for v in values.values()]
+        )
         if self._buffer.tell() >= self._FLUSH_AT:
             self._flush()
 
@@ -322,12 +326,6 @@ class _CsvSink:
             self._spool.write(text.encode("utf-8"))
         self._buffer.seek(0)
         self._buffer.truncate()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
 
 
 def _schema(

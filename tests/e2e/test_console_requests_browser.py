@@ -196,3 +196,47 @@ def test_L64_the_privacy_officer_completes_an_erasure(
     body = body_of(mails[-1])
     assert sha256 in body and reference in body
     assert "Autoriteit Persoonsgegevens" in body
+
+
+def test_L65_L67_the_officer_restricts_and_lifts_and_decides_an_objection_on_the_page(
+    server: LiveServer, page: Page, inspect: PageInspector
+) -> None:
+    restriction = file_by_cli(server, "beperk@example.nl", "restriction")
+    objection = file_by_cli(server, "bezwaar@example.nl", "objection")
+    log_in_officer(server, page)
+
+    page.goto(server.url(f"/console/requests/{restriction}"))
+    page.click("#step-start-submit")
+    expect(page.locator("#step-restrict")).to_be_visible()
+    inspect("console-request-restrict")
+    page.check("#step-restrict-scope-some")
+    page.click("#step-restrict-submit")  # nothing ticked: refused next to the choice
+    expect(page.locator("#step-restrict-scope-error")).to_be_visible()
+    expect(page.locator("#step-restrict-activity-support_desk")).to_be_visible()  # opened
+    inspect("console-request-restrict-refused")
+    page.check("#step-restrict-scope-all")
+    page.click("#step-restrict-submit")
+    expect(page.locator("#request-notice")).to_be_visible()
+    expect(page.locator("#request-status")).to_have_text("afgehandeld")
+    page.fill("#step-lift-days", "3")
+    page.click("#step-lift-submit")  # under 7 days' notice: refused (art. 18(3))
+    expect(page.locator("#step-lift-days-error")).to_be_visible()
+    inspect("console-request-lift-refused")
+    page.fill("#step-lift-days", "7")
+    page.click("#step-lift-submit")
+    expect(page.locator("#request-notice")).to_be_visible()
+    expect(page.locator("#step-lift")).to_have_count(0)
+
+    page.goto(server.url(f"/console/requests/{objection}"))
+    page.click("#step-start-submit")
+    page.select_option("#step-object-activity", "support_linking")
+    page.click("#step-object-submit")
+    expect(page.locator("#request-notice")).to_be_visible()
+    expect(page.locator("#step-grounds")).to_be_visible()
+    page.click("#step-grounds-submit")  # no grounds stated: refused next to the field
+    expect(page.locator("#step-grounds-reason-error")).to_be_visible()
+    inspect("console-request-grounds-refused")
+    page.click("#step-uphold-submit")
+    expect(page.locator("#request-status")).to_have_text("afgehandeld")
+    expect(page.locator("#request-history")).to_contain_text("bezwaar toegekend")
+    inspect("console-request-objection-upheld")

@@ -70,7 +70,7 @@ _MESSAGES = {
     "activity": N_(
         "Choose the activity the request objects to, from those the policy offers an objection to."
     ),
-    "category": N_("Choose a data category the policy declares."),
+    "declared": N_("Choose only activities and data categories the policy declares."),
     "reason": N_("State the compelling grounds: the requester reads them and may complain."),
 }
 # the fields each step's form has: an InvalidField for another is shown above the form
@@ -83,7 +83,7 @@ _FORM_FIELDS = {
     "grounds": frozenset({"activity", "reason"}),
     "uphold": frozenset(),
 }
-_FIELD_KEYS = frozenset({"fields", "confirm", "scope", "days", "activity", "category", "reason"})
+_FIELD_KEYS = frozenset({"fields", "confirm", "scope", "days", "activity", "reason"})
 
 
 def _refused(
@@ -134,7 +134,11 @@ def _service_refused(
     args = (request, ctx, uow, staff, reference, step, fields)
     if isinstance(error, InvalidField):
         key = error.field if error.field in _FIELD_KEYS else "field"
-        return _refused(*args, key=key, status=422, field=error.field, detail=str(error))
+        if step == "restrict" and error.field in ("activity", "category"):
+            key = "declared"
+        # the service's words name the field or the id it did not know: shown with ours
+        detail = str(error) if key in ("field", "declared") else ""
+        return _refused(*args, key=key, status=422, field=error.field, detail=detail)
     if isinstance(error, NotPermitted):
         return _refused(*args, key="forbidden", status=403)
     if isinstance(error, ErasureWaits):

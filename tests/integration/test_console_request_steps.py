@@ -11,7 +11,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.integration.test_console_requests import _post, console, officer
 from tests.integration.test_console_roles import csrf_token, staff_session
 from tests.integration.test_request_rights_rectification import OFFICER, started
@@ -21,7 +21,7 @@ from privaat.domain.clock import FixedClock
 from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import StaffRole
 from privaat.domain.subject_requests import Action, RequestKind
-from privaat.store.tables import audit_log, subject_keys
+from privaat.store.tables import audit_log, subject_keys, subjects
 from privaat.store.tables_requests import subject_requests
 from privaat.store.tables_rights import request_objections
 from privaat.web.console.access import STAFF_COOKIE
@@ -104,6 +104,21 @@ def test_L64_an_erasure_needs_the_request_in_progress_and_erases_nothing_before(
     assert refused.status_code == 409  # type: ignore[attr-defined]
     assert "niet mogelijk" in _error(refused.text, "step-erase-error")  # type: ignore[attr-defined]
     assert _has_key(context, person.subject_id)
+
+
+def test_L64_an_erasure_under_a_legal_hold_is_refused_on_the_page_and_erases_nothing(
+    officer: TestClient, context: Context
+) -> None:
+    person, reference = started(context, RequestKind.ERASURE)
+    with context.engine.begin() as connection:
+        connection.execute(
+            update(subjects).where(subjects.c.id == person.subject_id).values(legal_hold=True)
+        )
+    refused = _post(officer, f"{_page(reference)}/erase", {"confirm": "on"}, _page(reference))
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "bewaarplicht" in _error(refused.text, "step-erase-error")  # type: ignore[attr-defined]
+    assert 'id="step-erase"' in refused.text  # type: ignore[attr-defined]
+    assert _has_key(context, person.subject_id) and _status(context, reference) == "in_progress"
 
 
 def test_issue8_5_an_erasure_without_its_csrf_token_is_refused_and_erases_nothing(

@@ -296,3 +296,19 @@ def test_one_json_event_is_accepted_as_application_json(
         headers={"Authorization": f"Bearer {voip_key}"},
     )
     assert response.status_code == 200 and response.json()["stored"] == 1
+
+
+def test_a_batch_larger_than_the_apps_64_kib_is_taken_whole(
+    client: TestClient, context: Context, voip_key: str, person: tuple[int, str]
+) -> None:
+    # a batch is many events: the app-wide body limit (64 KiB) is raised for telemetry only
+    _sid, pseudonym = person
+    batch = _ndjson(*(_sync(pseudonym) for _ in range(1_000)))
+    assert len(batch) > 64 * 1024
+    response = _post(client, voip_key, batch)
+    assert response.status_code == 200, response.text
+    assert response.json()["stored"] == 1_000
+    assert _count(context, voip_sync_events) == 1_000
+    # everywhere else the limit stands
+    other = client.post("/api/v1/accounts", content=batch, headers=NDJSON)
+    assert other.status_code == 413

@@ -214,6 +214,8 @@ def test_L55_extending_on_the_page_tells_the_requester_the_reason_and_the_new_da
     shown = officer.get(f"{page}?notice=extend&lang=en").text
     assert 'id="request-notice"' in shown and "2027-01-26" in shown
     assert "Gegevens in het oude archief" in shown  # the reasons, on the page
+    assert "Extended by 1 month (GDPR art. 12(3))." in shown
+    assert "Verlengd met 1 maand (AVG art. 12, lid 3)." in officer.get(page).text
 
 
 @pytest.mark.parametrize(

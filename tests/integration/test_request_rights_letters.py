@@ -94,9 +94,6 @@ def test_item_9_the_acknowledgement_names_the_authority(
     assert ("Auto-Submitted", "auto-replied") in ack.headers
 
 
-# the answer's download link (services.request_answers) does not name the authority yet:
-# strict, so this fails the day it does, and the marker must go
-@pytest.mark.xfail(strict=True, reason="request_answers._answer_mail names no authority yet")
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_item_9_the_answer_link_names_the_authority(context: Context, lang: str) -> None:
     _p, ref = _filed(context, lang, RequestKind.ACCESS)

@@ -29,6 +29,7 @@ from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal, SystemJob
 from privaat.domain.subject_requests import Action, RequestKind
 from privaat.i18n import translations
+from privaat.mail.request_letters import complaint
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
 from privaat.render.access_package import AccessZip, portable_parts
@@ -229,6 +230,7 @@ def _answer_mail(policy: Policy, *, to: str, lang: str, reference: str, url: str
                 "The file holds your data as JSON and CSV, and a summary that explains why we "
                 "hold it, who receives it and how long we keep it."
             ),
+            complaint(policy, lang),  # item 9: every answer names the authority
             policy.controller.name,
         )
     )

@@ -582,28 +582,6 @@ def null_smtp(port: int) -> None:
 # --- the run -----------------------------------------------------------------------------
 
 
-# subject references no index serves (store/tables*.py): every export and erasure scans them
-MISSING_INDEXES = {
-    "audit_log": "subject_pseudonym",
-    "outbox": "subject_id",
-    "sessions": "subject_id",
-    "request_mails": "subject_id",
-}
-
-
-def add_missing_indexes(database: str) -> None:
-    """The what-if: the indexes the schema lacks, made here (the fix belongs in a migration)."""
-    raw = sqlite3.connect(database, isolation_level=None)
-    try:
-        for table, column in MISSING_INDEXES.items():
-            raw.execute(
-                f"CREATE INDEX IF NOT EXISTS bench_ix_{table}_{column} ON {table} ({column})"
-            )
-        raw.execute("ANALYZE")
-    finally:
-        raw.close()
-
-
 def run(
     accounts: int,
     sizes: list[int],
@@ -611,7 +589,6 @@ def run(
     mails: int = 200,
     emit: Callable[[str], None] | None = None,
     repeats: int | None = None,
-    what_if_indexes: bool = False,
 ) -> list[str]:
     """Every figure as a printed line; ``repeats`` fixes the runs per figure (the test's)."""
     with tempfile.TemporaryDirectory(prefix="privaat-rights-bench-") as workdir:
@@ -640,14 +617,6 @@ def run(
                     say(line)
             if mails:
                 say(measure_intake(ctx, settings, mails))
-            if what_if_indexes:
-                began = time.perf_counter()
-                add_missing_indexes(database)
-                indexed = ", ".join(f"{t}({c})" for t, c in MISSING_INDEXES.items())
-                say(f"what-if: indexes on {indexed} made in {time.perf_counter() - began:.1f} s")
-                for rows in sizes:
-                    for line in measure_size(ctx, rows, repeats=repeats):
-                        say(f"[indexed] {line}")
         finally:
             ctx.close()
     return lines
@@ -659,11 +628,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", default="15,1000,5000,100000", help="rows of the one person")
     parser.add_argument("--mails", type=int, default=200, help="mails for the intake figure")
     parser.add_argument("--repeats", type=int, default=None, help="runs per figure")
-    parser.add_argument(
-        "--what-if-indexes",
-        action="store_true",
-        help="measure again after making the subject indexes the schema lacks",
-    )
     parser.add_argument("--null-smtp", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.null_smtp is not None:
@@ -677,7 +641,6 @@ def main(argv: list[str] | None = None) -> None:
         mails=args.mails,
         emit=lambda line: print(line, flush=True),
         repeats=args.repeats,
-        what_if_indexes=args.what_if_indexes,
     )
 
 

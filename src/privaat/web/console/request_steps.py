@@ -21,14 +21,20 @@ so nothing changed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated, Any
+
 from fastapi import APIRouter, Depends, Request, Response
 
+from privaat.bootstrap import Context
+from privaat.domain.principal import StaffMember
 from privaat.i18n import N_, translations
 from privaat.services.erasure import ErasureIncomplete, ErasureWaits
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
 from privaat.services.objections import ObjectionFinal
 from privaat.services.rectification import CORRECTABLE
 from privaat.services.subject_requests import RequestNotFound
+from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.requests import FIELD_LABELS, _detail_page, _not_found
 from privaat.web.deps import ContextDep, UowDep
@@ -86,68 +92,79 @@ _FORM_FIELDS = {
 _FIELD_KEYS = frozenset({"fields", "confirm", "scope", "days", "activity", "reason"})
 
 
-def _refused(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    step: str,
-    fields: dict[str, str],
-    *,
-    key: str,
-    status: int,
-    field: str = "",
-    detail: str = "",
-) -> Response:
-    """The page again, ``key``'s words next to the step's form (or its ``field``)."""
-    gettext = translations(page_language(request)).gettext
-    message = gettext(_MESSAGES[key])
-    if detail:  # the service's own words: references, field names, policy ids, dates
-        message = f"{message} ({detail})"
-    where = field if field in _FORM_FIELDS[step] else ""
-    return _detail_page(
-        request,
-        ctx,
-        uow,
-        staff,
-        reference,
-        step_errors={step: {where: message}},
-        typed={step: fields},
-        status=status,
-    )
+@dataclass(frozen=True, slots=True)
+class StepPage:
+    """The request page a step is taken on: who takes it, on which request, and the answers
+    the step can give (the page again with a refusal next to its form)."""
+
+    request: Request
+    ctx: Context
+    uow: UnitOfWork
+    staff: StaffMember
+    reference: str
+
+    @property
+    def lang(self) -> str:
+        return page_language(self.request)
+
+    def done(self, notice: str) -> Response:
+        """Back to the request page, with the step's notice (303)."""
+        return redirect(f"/console/requests/{self.reference}?notice={notice}")
+
+    def shown(self, **extra: Any) -> Response:
+        return _detail_page(self.request, self.ctx, self.uow, self.staff, self.reference, **extra)
+
+    def refused(
+        self,
+        step: str,
+        fields: dict[str, str],
+        *,
+        key: str,
+        status: int = 422,
+        field: str = "",
+        detail: str = "",
+    ) -> Response:
+        """The page again, ``key``'s words next to the step's form (or its ``field``)."""
+        message = translations(self.lang).gettext(_MESSAGES[key])
+        if detail:  # the service's own words: references, field names, policy ids, dates
+            message = f"{message} ({detail})"
+        where = field if field in _FORM_FIELDS[step] else ""
+        return self.shown(step_errors={step: {where: message}}, typed={step: fields}, status=status)
+
+    def service_refused(self, step: str, fields: dict[str, str], error: ServiceError) -> Response:
+        """A service's refusal as the page: its status, its words in the page's language."""
+        if isinstance(error, RequestNotFound):
+            return _not_found(self.request)
+        if isinstance(error, InvalidField):
+            key = error.field if error.field in _FIELD_KEYS else "field"
+            if step == "restrict" and error.field in ("activity", "category"):
+                key = "declared"
+            # the service's words name the field or the id it did not know: shown with ours
+            detail = str(error) if key in ("field", "declared") else ""
+            return self.refused(step, fields, key=key, field=error.field, detail=detail)
+        if isinstance(error, NotPermitted):
+            return self.refused(step, fields, key="forbidden", status=403)
+        for kind, key in _CONFLICTS:
+            if isinstance(error, kind):
+                return self.refused(step, fields, key=key, status=409)
+        return self.refused(step, fields, key="conflict", status=409, detail=str(error))
 
 
-def _service_refused(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    step: str,
-    fields: dict[str, str],
-    error: ServiceError,
-) -> Response:
-    """A service's refusal as the page: its status, its words in the page's language."""
-    if isinstance(error, RequestNotFound):
-        return _not_found(request)
-    args = (request, ctx, uow, staff, reference, step, fields)
-    if isinstance(error, InvalidField):
-        key = error.field if error.field in _FIELD_KEYS else "field"
-        if step == "restrict" and error.field in ("activity", "category"):
-            key = "declared"
-        # the service's words name the field or the id it did not know: shown with ours
-        detail = str(error) if key in ("field", "declared") else ""
-        return _refused(*args, key=key, status=422, field=error.field, detail=detail)
-    if isinstance(error, NotPermitted):
-        return _refused(*args, key="forbidden", status=403)
-    if isinstance(error, ErasureWaits):
-        return _refused(*args, key="waits", status=409)
-    if isinstance(error, ErasureIncomplete):
-        return _refused(*args, key="incomplete", status=409)
-    if isinstance(error, ObjectionFinal):
-        return _refused(*args, key="final", status=409)
-    return _refused(*args, key="conflict", status=409, detail=str(error))
+# the refusals that have words of their own (any other Conflict shows the service's)
+_CONFLICTS: tuple[tuple[type[ServiceError], str], ...] = (
+    (ErasureWaits, "waits"),
+    (ErasureIncomplete, "incomplete"),
+    (ObjectionFinal, "final"),
+)
+
+
+def _step_page(
+    request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaff, reference: str
+) -> StepPage:
+    return StepPage(request, ctx, uow, staff, reference)
+
+
+Page = Annotated[StepPage, Depends(_step_page)]
 
 
 _REFUSED = (
@@ -161,17 +178,10 @@ _REFUSED = (
 
 
 @router.post("/requests/{reference}/rectify")
-def rectify(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def rectify(page: Page, fields: CheckedForm) -> Response:
     """Correct the account (art. 16): the fields filled in; an empty one stays as it is."""
     typed = {n.removeprefix("set-"): v for n, v in fields.items() if n.startswith("set-")}
-    form = Form(page_language(request), "step-rectify", FIELD_LABELS, typed)
+    form = Form(page.lang, "step-rectify", FIELD_LABELS, typed)
     changes: dict[str, str | None] = {}
     for field in typed:
         value = form.text(field)  # the text rule (NFC, trimmed, no control characters)
@@ -179,189 +189,94 @@ def rectify(
             changes[field] = value
     if form.invalid:
         [field, *_] = [*form.errors, ""]
-        return _refused(
-            request,
-            ctx,
-            uow,
-            staff,
-            reference,
-            "rectify",
-            fields,
-            key="field",
-            status=422,
-            field=field,
-        )
+        return page.refused("rectify", fields, key="field", field=field)
     try:
-        ctx.rights.rectify(uow, staff, reference, changes)
+        page.ctx.rights.rectify(page.uow, page.staff, page.reference, changes)
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "rectify", fields, error)
-    return redirect(f"/console/requests/{reference}?notice=rectify")
+        return page.service_refused("rectify", fields, error)
+    return page.done("rectify")
 
 
 @router.post("/requests/{reference}/erase")
-def erase(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def erase(page: Page, fields: CheckedForm) -> Response:
     """Erase the requester (art. 17), once the officer confirmed it; the result at once."""
     if "confirm" not in fields:  # an erasure cannot be undone: the box is the second look
-        return _refused(
-            request,
-            ctx,
-            uow,
-            staff,
-            reference,
-            "erase",
-            fields,
-            key="confirm",
-            status=422,
-            field="confirm",
-        )
+        return page.refused("erase", fields, key="confirm", field="confirm")
     try:
-        done = ctx.rights.erase(uow, staff, reference)
+        done = page.ctx.rights.erase(page.uow, page.staff, page.reference)
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "erase", fields, error)
+        return page.service_refused("erase", fields, error)
     # the result (kept, why, until when, the receipt's hash) is this answer's alone: shown
     # now, not kept in the address; the browser keeps no copy of it
-    response = _detail_page(request, ctx, uow, staff, reference, erased=done)
+    response = page.shown(erased=done)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @router.post("/requests/{reference}/restrict")
-def restrict(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def restrict(page: Page, fields: CheckedForm) -> Response:
     """Restrict processing (art. 18): all of it, or the activities and categories ticked."""
     activities = [n.removeprefix("activity-") for n in fields if n.startswith("activity-")]
     categories = [n.removeprefix("category-") for n in fields if n.startswith("category-")]
     if fields.get("scope") != "some":
         activities, categories = [], []  # the whole person: nothing ticked counts
     elif not activities and not categories:
-        return _refused(
-            request,
-            ctx,
-            uow,
-            staff,
-            reference,
-            "restrict",
-            fields,
-            key="scope",
-            status=422,
-            field="scope",
-        )
+        return page.refused("restrict", fields, key="scope", field="scope")
     try:
-        ctx.rights.restrict(uow, staff, reference, activities=activities, categories=categories)
+        page.ctx.rights.restrict(
+            page.uow, page.staff, page.reference, activities=activities, categories=categories
+        )
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "restrict", fields, error)
-    return redirect(f"/console/requests/{reference}?notice=restrict")
+        return page.service_refused("restrict", fields, error)
+    return page.done("restrict")
 
 
 @router.post("/requests/{reference}/lift")
-def lift(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def lift(page: Page, fields: CheckedForm) -> Response:
     """Tell the person the restriction ends in ``days`` days (art. 18(3), L65)."""
     text = fields.get("days", "").strip()
     if not text.isdigit() or len(text) > 4:
-        return _refused(
-            request,
-            ctx,
-            uow,
-            staff,
-            reference,
-            "lift",
-            fields,
-            key="days",
-            status=422,
-            field="days",
-        )
+        return page.refused("lift", fields, key="days", field="days")
     try:
-        ctx.rights.lift(uow, staff, reference, days=int(text))
+        page.ctx.rights.lift(page.uow, page.staff, page.reference, days=int(text))
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "lift", fields, error)
-    return redirect(f"/console/requests/{reference}?notice=lift")
+        return page.service_refused("lift", fields, error)
+    return page.done("lift")
 
 
 @router.post("/requests/{reference}/object")
-def object_(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def object_(page: Page, fields: CheckedForm) -> Response:
     """Record the objection (art. 21): the processing stops for the person at once."""
     activity = fields.get("activity", "")
     if not activity:
-        return _refused(
-            request,
-            ctx,
-            uow,
-            staff,
-            reference,
-            "object",
-            fields,
-            key="activity",
-            status=422,
-            field="activity",
-        )
+        return page.refused("object", fields, key="activity", field="activity")
     try:
-        taken = ctx.rights.object(uow, staff, reference, activity=activity)
+        taken = page.ctx.rights.object(page.uow, page.staff, page.reference, activity=activity)
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "object", fields, error)
+        return page.service_refused("object", fields, error)
     key = "object_done" if taken.completed else "object"
-    return redirect(f"/console/requests/{reference}?notice={key}")
+    return page.done(key)
 
 
 @router.post("/requests/{reference}/grounds")
-def grounds(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def grounds(page: Page, fields: CheckedForm) -> Response:
     """The privacy officer's decision that compelling grounds override it (art. 21(1))."""
-    form = Form(page_language(request), "step-grounds", {"reason": "reason"}, fields)
+    form = Form(page.lang, "step-grounds", {"reason": "reason"}, fields)
     reason = form.text("reason", multiline=True) or ""
     try:
-        ctx.rights.grounds(
-            uow, staff, reference, activity=fields.get("activity", ""), reason=reason
+        page.ctx.rights.grounds(
+            page.uow, page.staff, page.reference, activity=fields.get("activity", ""), reason=reason
         )
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "grounds", fields, error)
-    return redirect(f"/console/requests/{reference}?notice=grounds")
+        return page.service_refused("grounds", fields, error)
+    return page.done("grounds")
 
 
 @router.post("/requests/{reference}/uphold")
-def uphold(
-    request: Request,
-    ctx: ContextDep,
-    uow: UowDep,
-    staff: CurrentStaff,
-    reference: str,
-    fields: CheckedForm,
-) -> Response:
+def uphold(page: Page, fields: CheckedForm) -> Response:
     """The objection stands: the person is told, the request completes."""
     try:
-        ctx.rights.uphold(uow, staff, reference)
+        page.ctx.rights.uphold(page.uow, page.staff, page.reference)
     except _REFUSED as error:
-        return _service_refused(request, ctx, uow, staff, reference, "uphold", fields, error)
-    return redirect(f"/console/requests/{reference}?notice=uphold")
+        return page.service_refused("uphold", fields, error)
+    return page.done("uphold")

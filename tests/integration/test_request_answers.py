@@ -125,3 +125,21 @@ def test_an_answer_to_a_request_not_in_progress_is_refused_and_stores_nothing(
             context.answers.answer(uow, OFFICER, row.reference)  # verified, not started
     with context.engine.connect() as connection:
         assert not connection.execute(select(request_answers)).all()
+
+
+def test_L61_an_expired_answer_is_deleted_and_its_receipt_stays(context: Context) -> None:
+    _person, reference = _started(context, RequestKind.ACCESS)
+    with context.unit_of_work() as uow:
+        context.answers.answer(uow, OFFICER, reference)
+    context.clock.advance(timedelta(days=6))  # type: ignore[attr-defined]
+    with context.unit_of_work() as uow:
+        assert context.answers.purge_expired(uow) == 0  # the link still works: kept
+    context.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+    with context.unit_of_work() as uow:
+        assert context.answers.purge_expired(uow) == 1
+        assert context.answers.purge_expired(uow) == 0
+    with context.engine.connect() as connection:
+        assert connection.execute(select(request_answers)).all() == []
+        actions = [row.action for row in connection.execute(select(audit_log.c.action))]
+    assert "request.answered" in actions  # the receipt with the ZIP's SHA-256 stays
+    assert actions[-1] == "request.answers_purged"

@@ -69,3 +69,19 @@ def remind_requests() -> None:
             f"{reminder.reference}\t{reminder.reminder.value}\t{reminder.due_on.isoformat()}"
         )
     typer.echo(f"queued {len(sent)} reminder(s) to {context.policy.privacy_contact.email}")
+
+
+@jobs_app.command("purge-answers")
+def purge_answers() -> None:
+    """Delete the access and portability answers whose download link expired (7 days)."""
+    try:
+        context = bootstrap(Settings())
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
+        typer.echo(f"privaat: {error}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        with context.unit_of_work() as uow:
+            gone = context.answers.purge_expired(uow)
+    finally:
+        context.close()
+    typer.echo(f"deleted {gone} expired answer(s)")

@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
@@ -48,6 +48,7 @@ __all__ = ["DOWNLOAD_LIFETIME", "Answer", "RequestAnswers"]
 
 DOWNLOAD_LIFETIME = timedelta(days=7)  # L61: an expiring link
 DOWNLOAD_HOLDER = SystemJob("answer-download")  # whoever holds the link acts through it
+PURGE_JOB = SystemJob("answer-purge")
 _DETAILS = "subject_requests.details"
 _ANSWERABLE = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
 
@@ -173,6 +174,27 @@ class RequestAnswers:
                     at=now,
                 )
         return Answer(reference, url, digest, sealed.size)
+
+    def purge_expired(self, uow: UnitOfWork) -> int:
+        """Delete the answers whose link has expired (issue 11 item 4: the file goes after its
+        retention); the request and its receipt, the ZIP's SHA-256, stay. Returns how many."""
+        now = self._clock.now()
+        with uow.writing() as connection:
+            gone = connection.execute(
+                delete(request_answers)
+                .where(request_answers.c.expires_at <= now)
+                .returning(request_answers.c.id)
+            ).all()
+            if gone:
+                AuditTrail.append(
+                    connection,
+                    at=now,
+                    actor=PURGE_JOB.actor,
+                    action="request.answers_purged",
+                    subject_pseudonym=None,
+                    detail={"answers": len(gone)},
+                )
+        return len(gone)
 
     def download(self, uow: UnitOfWork, token: str) -> tuple[str, bytes]:
         """The answer a link names, with its file name; LinkInvalid when unknown or expired."""

@@ -242,6 +242,7 @@ def bootstrap(
     # refuses an undeclared activity, so no campaign reaches anyone and the tables stay empty
     tables -= Campaigns.activities - {activity.id for activity in policy.activities}
     tables -= MarketingSelection.activities - {activity.id for activity in policy.activities}
+    tables -= Telemetry.activities - {activity.id for activity in policy.activities}
     # P4: the marketing projection follows preferences, log-in locations and the opt-in (L13)
     preferences = Preferences(access=access, keys=keys, policy=policy, clock=clock)
     consents.on_change(preferences.consent_changed)

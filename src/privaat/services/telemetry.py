@@ -65,6 +65,9 @@ from privaat.store.fastpath import BulkInsert
 from privaat.store.key_store import KeyStore
 from privaat.store.tables import subjects
 from privaat.store.tables_telemetry import (
+    APPS,
+    PRECISE,
+    VOIP,
     app_analytics_events,
     telemetry_precise_locations,
     telemetry_services,
@@ -169,6 +172,10 @@ _INSERT_PRECISE = _bulk(telemetry_precise_locations)
 
 class Telemetry:
     """Takes telemetry events from Flexibelt's services in, through the guard."""
+
+    # a provider without telemetry need not declare these: the guard refuses an undeclared
+    # activity, so no event is taken and the tables stay empty
+    activities = frozenset({VOIP, APPS, PRECISE})
 
     def __init__(
         self, *, access: SubjectAccess, keys: KeyStore, policy: Policy, clock: Clock

@@ -1,36 +1,53 @@
-"""Commands: ``jobs minimise-login-ips``, ``jobs expire-requests`` and ``jobs remind-requests``
-(more arrive with retention)."""
+"""Commands: ``jobs minimise-login-ips``, ``jobs expire-requests``, ``jobs remind-requests`` and
+``jobs purge-answers`` (more arrive with retention). Each job runs in one unit of work of its
+own process; a policy or key that cannot start it is ``privaat: …`` and exit 2."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import typer
 
-from privaat.bootstrap import bootstrap
+from privaat.bootstrap import Context, bootstrap
 from privaat.cli._apps import jobs_app
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
 from privaat.services.login_history import ip_minimisation_period
 from privaat.settings import Settings
 from privaat.store.key_errors import MasterKeyConfigError
+from privaat.store.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+
+def _context() -> Context:
+    try:
+        return bootstrap(Settings())
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
+        typer.echo(f"privaat: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(context: Context, job: Callable[[UnitOfWork], T]) -> T:
+    """Run ``job`` in one unit of work, then close the context whatever happens."""
+    try:
+        with context.unit_of_work() as uow:
+            return job(uow)
+    finally:
+        context.close()
 
 
 @jobs_app.command("minimise-login-ips")
 def minimise_ips() -> None:
     """Erase full IP addresses of log-ins past the policy's period (P9, LEGAL L23)."""
-    try:
-        context = bootstrap(Settings())
-    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
-        typer.echo(f"privaat: {error}", err=True)
-        raise typer.Exit(2) from None
-    if context.logins is None:
+    context = _context()
+    logins = context.logins
+    if logins is None:
         context.close()
         typer.echo("log-in locations are not recorded (PRIVAAT_RECORD_LOGIN_LOCATIONS=false)")
         return
-    try:
-        with context.unit_of_work() as uow:
-            done = context.logins.minimise_ips(uow)
-    finally:
-        context.close()
+    done = _run(context, logins.minimise_ips)
     period = ip_minimisation_period(context.policy)
     typer.echo(f"truncated the IP address of {done} log-ins older than {period}")
 
@@ -38,32 +55,16 @@ def minimise_ips() -> None:
 @jobs_app.command("expire-requests")
 def expire_requests() -> None:
     """Close data-subject requests whose confirmation link went unused for 7 days (L57)."""
-    try:
-        context = bootstrap(Settings())
-    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
-        typer.echo(f"privaat: {error}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        with context.unit_of_work() as uow:
-            closed = context.requests.expire_unconfirmed(uow)
-    finally:
-        context.close()
+    context = _context()
+    closed = _run(context, context.requests.expire_unconfirmed)
     typer.echo(f"closed {closed} unconfirmed request(s)")
 
 
 @jobs_app.command("remind-requests")
 def remind_requests() -> None:
     """Remind the privacy officer of requests due within 7 days or overdue (art. 12(3))."""
-    try:
-        context = bootstrap(Settings())
-    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
-        typer.echo(f"privaat: {error}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        with context.unit_of_work() as uow:
-            sent = context.reminders.remind(uow)
-    finally:
-        context.close()
+    context = _context()
+    sent = _run(context, context.reminders.remind)
     for reminder in sent:
         typer.echo(
             f"{reminder.reference}\t{reminder.reminder.value}\t{reminder.due_on.isoformat()}"
@@ -74,14 +75,6 @@ def remind_requests() -> None:
 @jobs_app.command("purge-answers")
 def purge_answers() -> None:
     """Delete the access and portability answers whose download link expired (7 days)."""
-    try:
-        context = bootstrap(Settings())
-    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
-        typer.echo(f"privaat: {error}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        with context.unit_of_work() as uow:
-            gone = context.answers.purge_expired(uow)
-    finally:
-        context.close()
+    context = _context()
+    gone = _run(context, context.answers.purge_expired)
     typer.echo(f"deleted {gone} expired answer(s)")

@@ -23,7 +23,7 @@ demo: $(STAMP)
 
 ## Install into .venv and run everything CI runs: lint, types, the whole test suite.
 test: $(STAMP) lint typecheck browser-tools
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=30  # the slowest tests named: where CI time goes
 
 ## What the browser tests need besides .venv: chromium (apt, as root) and axe-core (npm).
 browser-tools: chromium $(AXE)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from holidays import country_holidays
@@ -31,32 +32,44 @@ from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import require_activities
+from privaat.services.breaches import BreachRegister
+from privaat.services.call_recordings import CallRecordings
 from privaat.services.campaigns import Campaigns
 from privaat.services.consent_stats import ConsentStats
 from privaat.services.consents import Consents
 from privaat.services.console import Console
 from privaat.services.credentials import Credentials
+from privaat.services.disclosures import DisclosureRegister
 from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
+from privaat.services.fraud import FraudChecks
 from privaat.services.geo import GeoLocator
+from privaat.services.inactivity import AccountInactivity
 from privaat.services.login_history import LoginHistory
 from privaat.services.marketing import MarketingSelection
 from privaat.services.marketing_preferences import Preferences
+from privaat.services.minors import Minors
 from privaat.services.notifier import Notifier
 from privaat.services.objections import Objections
 from privaat.services.opendsr import OpenDsr
 from privaat.services.outbox import Outbox
 from privaat.services.passwords import Passwords
+from privaat.services.policy_publishing import PolicyPublishing, in_force
 from privaat.services.policy_versions import PolicyVersions
+from privaat.services.processor_notices import ProcessorNotices
 from privaat.services.rate_limit import AttemptLimiter
 from privaat.services.request_answers import RequestAnswers
 from privaat.services.request_reminders import RequestReminders
 from privaat.services.request_rights import RightsHandling
 from privaat.services.request_stats import RequestStats
+from privaat.services.retention import RetentionSweeps, retention_plan
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
+from privaat.services.shop import Shop
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
 from privaat.services.subject_requests import SubjectRequests
+from privaat.services.support_access import SupportAccessGrants
+from privaat.services.support_desk import SupportDesk
 from privaat.services.telemetry import Telemetry
 from privaat.services.visitors import Visitors
 from privaat.settings import Mode, Settings
@@ -105,6 +118,18 @@ class Context:
     request_stats: RequestStats  # requests per kind per week, time to answer (issue 11 item 11)
     reminders: RequestReminders  # the privacy officer's reminders of due dates (issue 11 item 3)
     telemetry: Telemetry  # VoIP device sync and app telemetry (issue 12 item 1)
+    support: SupportDesk  # support cases from e-mail, phone, web, in person (issue 12 item 2)
+    calls: CallRecordings  # support calls, the caller's choice, recordings (issue 12 item 2)
+    support_access: SupportAccessGrants  # staff access under the customer's grant (L29)
+    shop: Shop  # web shop orders, invoices, shipments (issue 12 item 3)
+    fraud: FraudChecks  # risk scores per order, reviewed by a person (issue 12 item 4)
+    inactivity: AccountInactivity  # notice and closure of inactive accounts (P20, L52)
+    publishing: PolicyPublishing  # `policy publish`, change mails, site notice (issue 13)
+    minors: Minors  # the under-16 flag: processing stops, erasure follows (issue 13)
+    disclosures: DisclosureRegister  # disclosures to third parties, P12, L36 (issue 13 item 5)
+    breaches: BreachRegister  # the breach register and its clock (issue 13 item 4, P10)
+    retention: RetentionSweeps  # the one rule-driven retention sweep (issue 13 item 1, P20)
+    processors: ProcessorNotices  # processors told of consent changes (issue 14 item 2, L11)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -113,6 +138,17 @@ class Context:
     def close(self) -> None:
         self.access_log.flush()
         self.engine.dispose()
+
+
+class _Parts(TypedDict):
+    """What every service of issue 12 is built from; each adds its own collaborators."""
+
+    access: SubjectAccess
+    keys: KeyStore
+    policy: Policy
+    clock: Clock
+    notifier: Notifier
+    base_url: str
 
 
 def open_master_key(settings: Settings, *, create: bool = True) -> MasterKey:
@@ -159,14 +195,46 @@ def bootstrap(
     clock = clock or SystemClock()
     # what can refuse to start comes first, before any connection is opened
     policy = policy or load_policy_file(settings.policy_file)
+    # P19, L49: a version published for a later day is not enforced before it; one that came
+    # into force is (services.policy_publishing.in_force); no publications, the file runs
+    engine_for_parts = engine or make_engine(settings.database_url)
+    try:
+        return _assemble(
+            settings,
+            clock,
+            engine_for_parts,
+            in_force(engine_for_parts, clock, policy),
+            passwords=passwords,
+            run_migrations=run_migrations,
+            create_master_key=create_master_key,
+            record_policy_version=record_policy_version,
+        )
+    except BaseException:
+        # a start refused after the first connection (an incomplete policy, a version
+        # conflict): the engine made here is closed, no connection is left to the collector
+        if engine is None:
+            engine_for_parts.dispose()
+        raise
+
+
+def _assemble(
+    settings: Settings,
+    clock: Clock,
+    engine_for_parts: Engine,
+    policy: Policy,
+    *,
+    passwords: Passwords | None,
+    run_migrations: bool,
+    create_master_key: bool,
+    record_policy_version: bool | None,
+) -> Context:
+    """The Context's parts over ``engine_for_parts``, for the policy in force."""
     keys = KeyStore(open_master_key(settings, create=create_master_key))
     if passwords is None:
         # argon2id at RFC 9106's second recommended option; tests ask for less
         cheap = settings.mode is Mode.TEST
         passwords = Passwords(time_cost=1, memory_cost_kib=1024) if cheap else Passwords()
     guard = Guard(policy)
-    # creating an engine opens no connection: the policy's gaps are found before any is
-    engine_for_parts = engine or make_engine(settings.database_url)
     access_log = AccessLog(engine_for_parts, clock)
     access = SubjectAccess(guard=guard, keys=keys, access_log=access_log, clock=clock)
     notifier = Notifier(
@@ -176,6 +244,7 @@ def bootstrap(
         contact=policy.privacy_contact.email,
     )
     limiter = AttemptLimiter(clock=clock, window=ATTEMPT_WINDOW)
+    geo = GeoLocator()  # the offline GeoIP data, read once per process
     # before the accounts: sign-up records the boxes the person ticked (L12)
     consents = Consents(access=access, policy=policy, clock=clock, base_url=settings.base_url)
     campaigns = Campaigns(
@@ -190,7 +259,7 @@ def bootstrap(
     consents.on_change(campaigns.consent_changed)
     credentials = Credentials(access=access, passwords=passwords, limiter=limiter)
     logins = (
-        LoginHistory(access=access, notifier=notifier, geo=GeoLocator(), policy=policy, clock=clock)
+        LoginHistory(access=access, notifier=notifier, geo=geo, policy=policy, clock=clock)
         if settings.record_login_locations
         else None
     )
@@ -236,13 +305,30 @@ def bootstrap(
     )
     console = Console(access=access, keys=keys, policy=policy)
     objections = Objections(access=access, notifier=notifier, policy=policy, clock=clock)
+    # L11: every consent, objection and suppression change is queued for the processors of
+    # its activity in the change's own transaction (services.processor_notices)
+    processors = ProcessorNotices(access=access, policy=policy, clock=clock, mode=settings.mode)
+    consents.on_change(processors.consent_changed)
+    objections.on_change(processors.objection_recorded)
+    campaigns.on_suppression(processors.suppression_changed)
     # the tables' own activities too (the registry), but not those of a disabled service
     tables = registry_activities(metadata) - (LoginHistory.activities if logins is None else set())
     # a provider that sends no marketing mail (or tracks none) need not declare it: the guard
     # refuses an undeclared activity, so no campaign reaches anyone and the tables stay empty
-    tables -= Campaigns.activities - {activity.id for activity in policy.activities}
-    tables -= MarketingSelection.activities - {activity.id for activity in policy.activities}
-    tables -= Telemetry.activities - {activity.id for activity in policy.activities}
+    tables -= Campaigns.activities - policy.activity_ids
+    tables -= MarketingSelection.activities - policy.activity_ids
+    tables -= Telemetry.activities - policy.activity_ids
+    # so are the support desk, the web shop and their checks (issue 12): a provider without
+    # them declares none of their activities, and their tables stay empty
+    optional = (
+        SupportDesk.activities
+        | CallRecordings.activities
+        | SupportAccessGrants.activities
+        | Shop.activities
+        | FraudChecks.activities
+        | DisclosureRegister.activities  # the disclosure register (issue 13 item 5)
+    )
+    tables -= optional - policy.activity_ids
     # P4: the marketing projection follows preferences, log-in locations and the opt-in (L13)
     preferences = Preferences(access=access, keys=keys, policy=policy, clock=clock)
     consents.on_change(preferences.consent_changed)
@@ -285,6 +371,15 @@ def bootstrap(
     )
     if run_migrations if record_policy_version is None else record_policy_version:
         versions.record(policy)
+    parts = _Parts(
+        access=access,
+        keys=keys,
+        policy=policy,
+        clock=clock,
+        notifier=notifier,
+        base_url=settings.base_url,
+    )
+    fraud = FraudChecks(**parts, geo=geo)  # the shop scores every order with it (L32)
     return Context(
         settings=settings,
         engine=engine_for_parts,
@@ -349,4 +444,29 @@ def bootstrap(
             access=access, requests=requests, policy=policy, clock=clock, base_url=settings.base_url
         ),
         telemetry=Telemetry(access=access, keys=keys, policy=policy, clock=clock),
+        support=SupportDesk(**parts),
+        calls=CallRecordings(**parts),
+        support_access=SupportAccessGrants(**parts, consents=consents),
+        shop=Shop(**parts, geo=geo, fraud=fraud, limiter=limiter),
+        fraud=fraud,
+        inactivity=AccountInactivity(access=access, notifier=notifier, policy=policy, clock=clock),
+        publishing=PolicyPublishing(
+            engine=engine_for_parts,
+            access=access,
+            versions=versions,
+            clock=clock,
+            notice_days=settings.policy_notice_days,
+            base_url=settings.base_url,
+        ),
+        minors=Minors(access=access, erasure=erasure, clock=clock),
+        disclosures=DisclosureRegister(access=access, guard=guard, policy=policy, clock=clock),
+        breaches=BreachRegister(**parts),
+        # every subject table's rule, from the policy and the registry; a table whose activity
+        # has no retention is refused here, at start (the disabled services' tables are idle)
+        retention=RetentionSweeps(
+            plan=retention_plan(policy, metadata, idle=registry_activities(metadata) - tables),
+            erasure=erasure,
+            clock=clock,
+        ),
+        processors=processors,
     )

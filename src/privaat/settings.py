@@ -48,9 +48,13 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "privacy@localhost"
+    support_address: str | None = None  # the support mailbox; default support@<privacy domain>
     # RFC 5321 §4.5.4.1: temporary refusals are retried with back-off until a message is
     # this old; a permanent refusal (5xx) gives it up at once
     mail_give_up_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # art. 13(3), L49: a material policy change is announced (e-mail, site notice) at least
+    # this many days before it takes effect (``privaat policy publish``)
+    policy_notice_days: int = Field(default=30, ge=0, le=365)
     # the optional built-in service: record where each log-in came from (P9); off, the
     # policy need not declare its activity
     record_login_locations: bool = True

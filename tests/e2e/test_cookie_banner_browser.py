@@ -123,7 +123,16 @@ def _context(browser: Browser, *, gpc: bool = False, width: int = 1280) -> Brows
             "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
         )
     context.set_default_timeout(10_000)
+    _IN_FLIGHT[id(context)] = set()
+    context.on("request", lambda request: _IN_FLIGHT[id(context)].add(request))
+    context.on("requestfinished", lambda request: _IN_FLIGHT[id(context)].discard(request))
+    context.on("requestfailed", lambda request: _IN_FLIGHT[id(context)].discard(request))
     return context
+
+
+# the requests each context has under way: Playwright's "networkidle" never comes, now and
+# then, once the consented video's iframe is on the page, though no request is left open
+_IN_FLIGHT: dict[int, set[Request]] = {}
 
 
 def _cookies(context: BrowserContext) -> set[str]:
@@ -131,7 +140,18 @@ def _cookies(context: BrowserContext) -> set[str]:
 
 
 def _settle(page: Page) -> None:
-    page.wait_for_load_state("networkidle")
+    """Until no request of the page's context has been under way for 500 ms (10 s at most),
+    then 300 ms more: time for anything a script would still send."""
+    page.wait_for_load_state("load")
+    in_flight = _IN_FLIGHT[id(page.context)]
+    quiet = 0
+    for _ in range(100):
+        quiet = 0 if in_flight else quiet + 1
+        if quiet == 5:
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"requests still under way: {[r.url for r in in_flight]}")
     page.wait_for_timeout(300)
 
 
@@ -186,6 +206,7 @@ def test_l41_after_weigeren_no_third_party_is_called_and_the_order_still_complet
     _settle(page)
     assert watch.to(demo.analytics) == [] and watch.to(demo.social) == []
     assert sorted(demo.ledger()) == [
+        ("embedded_media", False, "cookie_banner"),
         ("social_plugins", False, "cookie_banner"),
         ("website_analytics", False, "cookie_banner"),
     ]
@@ -208,10 +229,11 @@ def test_gpc_is_a_refusal_recorded_as_such_and_the_analytics_origin_is_never_cal
     _settle(page)
     assert watch.to(demo.analytics) == [] and watch.to(demo.social) == []
     assert sorted(set(demo.ledger())) == [
+        ("embedded_media", False, "cookie_banner"),
         ("social_plugins", False, "cookie_banner"),
         ("website_analytics", False, "cookie_banner"),
     ]
-    assert len(demo.ledger()) == 2  # the reload wrote nothing more
+    assert len(demo.ledger()) == 3  # the reload wrote nothing more
     assert demo.gpc_flags() == [True]
     assert not (ANALYTICS_COOKIES & _cookies(context))
     context.close()

@@ -203,5 +203,5 @@ def test_render_names_the_channels_the_app_serves_and_no_others() -> None:
     # the cookie settings page (issue 10 item 7) is served, so the text links it
     assert "cookie settings" in result.stdout.lower()
     assert 'href="/cookies"' in result.stdout
-    # the support-access page (issue 12) is not built yet: not promised
-    assert 'href="/account/support-access"' not in result.stdout
+    # the support-access page (issue 12, L29) is served now, so the consent's channel links it
+    assert 'href="/account/support-access"' in result.stdout

@@ -84,13 +84,23 @@ def test_mail_serve_files_a_mail_and_stops_on_sigterm() -> None:
                 ["euprivacy@flexibelt.nl"],
                 b"From: serve@example.nl\r\nSubject: Wissen\r\n\r\nVerwijder mijn gegevens.\r\n",
             )
+            # P5: the support address on the same server files a support case, not a request
+            client.sendmail(
+                "serve@example.nl",
+                ["support@flexibelt.nl"],
+                b"From: serve@example.nl\r\nSubject: Storing\r\n\r\nMijn telefoon belt niet.\r\n",
+            )
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0
     assert f"smtp://127.0.0.1:{port}" in output
+    assert "support mail for support@flexibelt.nl" in output
     [row] = [json.loads(line) for line in _run("--json").output.splitlines()]
     assert row["type"] == "erasure" and row["channel"] == "email"
+    cases = runner.invoke(app, ["support", "cases", "--json"])
+    [case] = [json.loads(line) for line in cases.output.splitlines()]
+    assert case["channel"] == "email" and case["linked"] is None  # an unknown sender (L5)
 
 
 @pytest.mark.usefixtures("shell")

@@ -175,6 +175,7 @@ def test_issue10_8_withdrawals_are_stacked_per_week_by_method(
         "cookie_banner": "0",
         "email_link": "1",
         "support": "0",
+        "support_access_page": "0",
         "api": "0",
         "total": "1",
     }

@@ -109,6 +109,53 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "POST /console/requests/{reference}/object": ({}, 404),
     "POST /console/requests/{reference}/grounds": ({}, 404),
     "POST /console/requests/{reference}/uphold": ({}, 404),
+    # support cases (issue 12 item 2)
+    "GET /console/support": (None, 200),
+    "GET /console/support/new": (None, 200),
+    "POST /console/support/new": ({}, 422),
+    "GET /console/support/{reference}": (None, 404),
+    "POST /console/support/{reference}/note": ({}, 404),
+    "POST /console/support/{reference}/close": ({}, 404),
+    # support calls (issue 12 item 2)
+    "GET /console/calls": (None, 200),
+    "POST /console/calls": ({}, 422),
+    "GET /console/calls/{call_id}": (None, 404),
+    "POST /console/calls/{call_id}/segments": ({}, 404),
+    "POST /console/calls/{call_id}/refuse": ({}, 404),
+    "GET /console/calls/{call_id}/segments/{segment_id}/audio": (None, 404),
+    # support access under the customer's grant (L29): no grant, so 403
+    "GET /console/support-access": (None, 200),
+    "GET /console/support-access/{grant_id}": (None, 403),
+    "GET /console/support-access/{grant_id}/{section}": (None, 403),
+    # web shop orders and the fraud review (issue 12 items 3-4)
+    "GET /console/orders": (None, 200),
+    "GET /console/orders/review": (None, 200),
+    "GET /console/orders/{reference}": (None, 404),
+    "POST /console/orders/{reference}/review": ({}, 404),
+    "POST /console/orders/{reference}/ship": ({}, 404),
+    # the breach register (issue 13 item 4): an empty form is refused at its fields; the
+    # path's "{breach_id}" names no breach
+    "GET /console/breaches": (None, 200),
+    "GET /console/breaches/new": (None, 200),
+    "POST /console/breaches/new": ({}, 422),
+    "GET /console/breaches/{breach_id}": (None, 404),
+    "GET /console/breaches/{breach_id}/notification": (None, 404),
+    "POST /console/breaches/{breach_id}/update": ({}, 404),
+    "POST /console/breaches/{breach_id}/reported": ({}, 404),
+    "POST /console/breaches/{breach_id}/not-reported": ({}, 404),
+    "POST /console/breaches/{breach_id}/assess": ({}, 404),
+    "POST /console/breaches/{breach_id}/exempt": ({}, 404),
+    "POST /console/breaches/{breach_id}/notify": ({}, 404),
+    # the disclosure register (issue 13 item 5): an empty form is refused at its fields
+    "GET /console/disclosures": (None, 200),
+    "GET /console/disclosures/new": (None, 200),
+    "POST /console/disclosures/new": ({}, 422),
+    "GET /console/disclosures/{disclosure_id}": (None, 404),
+    # deliveries to processors (issue 14 item 2, L11)
+    "GET /console/processors": (None, 200),
+    # the under-16 flag (issue 13 item 2): the path's "{pseudonym}" names nobody
+    "GET /console/customers/{pseudonym}/minor": (None, 404),
+    "POST /console/customers/{pseudonym}/minor": ({}, 404),
 }
 ROLES = list(StaffRole)
 

@@ -48,7 +48,7 @@ def test_p14_the_categories_come_from_the_policy_with_purposes_companies_and_coo
 ) -> None:
     config = client.get("/consent/choices?lang=nl").json()
     by_id = {c["id"]: c for c in config["categories"]}
-    assert list(by_id) == ["necessary", "analytics", "social"]
+    assert list(by_id) == ["necessary", "analytics", "social", "embeds"]
     assert by_id["necessary"]["required"] is True
     assert "privaat_visitor" in [c["name"] for c in by_id["necessary"]["cookies"]]
     assert by_id["analytics"]["companies"] == [
@@ -57,6 +57,7 @@ def test_p14_the_categories_come_from_the_policy_with_purposes_companies_and_coo
     assert by_id["analytics"]["request"] == "Statistiekcookies (Google Analytics) toestaan"
     assert {c["name"] for c in by_id["analytics"]["cookies"]} == {"_ga", "_ga_<container-id>"}
     assert len(by_id["social"]["companies"]) == 2
+    assert by_id["embeds"]["companies"] == ["Google Ireland Limited"]  # issue 14 item 6
     assert config["texts"]["accept"] == "Accepteren" and config["texts"]["refuse"] == "Weigeren"
     assert config["choice"] is None
     english = client.get("/consent/choices?lang=en").json()
@@ -80,11 +81,16 @@ def test_l7_accepting_records_consent_for_a_visitor_subject_without_an_account(
     assert response.status_code == 200, response.text
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("privaat_visitor=") and "HttpOnly" in cookie and "Max-Age" in cookie
-    assert response.json()["choice"]["given"] == {"analytics": True, "social": True}
+    assert response.json()["choice"]["given"] == {
+        "analytics": True,
+        "social": True,
+        "embeds": False,
+    }
     rows = ledger(engine)
     assert [(r.activity, r.given, r.channel) for r in rows] == [
         ("website_analytics", True, "cookie_banner"),
         ("social_plugins", True, "cookie_banner"),
+        ("embedded_media", False, "cookie_banner"),  # left out: a refusal (L8)
     ]
     # the exact request text shown, in the language shown (L86)
     assert rows[0].text_sha256 == consent_text_sha256(
@@ -93,7 +99,8 @@ def test_l7_accepting_records_consent_for_a_visitor_subject_without_an_account(
     assert count(engine, visitors) == 1 and count(engine, accounts) == 0
     # the state comes back on the next page load, from the ledger
     state = client.get("/consent/choices").json()["choice"]
-    assert state["given"] == {"analytics": True, "social": True} and state["current"] is True
+    assert state["given"] == {"analytics": True, "social": True, "embeds": False}
+    assert state["current"] is True
 
 
 def test_l10_withdrawing_in_the_banner_is_one_request_and_recorded(
@@ -117,11 +124,12 @@ def test_l8_refusing_records_a_refusal_for_every_category_and_repeating_it_write
     assert choose(client).status_code == 200  # Weigeren: every category left out is a no
     rows = ledger(engine)
     assert sorted((r.activity, r.given) for r in rows) == [
+        ("embedded_media", False),
         ("social_plugins", False),
         ("website_analytics", False),
     ]
     assert choose(client).status_code == 200
-    assert len(ledger(engine)) == 2
+    assert len(ledger(engine)) == 3
 
 
 @pytest.mark.parametrize("how", ["header", "navigator"])
@@ -140,10 +148,15 @@ def test_gpc_counts_as_a_refusal_and_is_recorded_as_such(
         )
     assert response.status_code == 200, response.text
     assert response.json()["choice"] == {**response.json()["choice"], "gpc": True}
-    assert response.json()["choice"]["given"] == {"analytics": False, "social": False}
+    assert response.json()["choice"]["given"] == {
+        "analytics": False,
+        "social": False,
+        "embeds": False,
+    }
     assert {(r.activity, r.given, r.channel) for r in ledger(engine)} == {
         ("website_analytics", False, "cookie_banner"),
         ("social_plugins", False, "cookie_banner"),
+        ("embedded_media", False, "cookie_banner"),
     }
     with engine.connect() as connection:
         assert connection.execute(select(visitors.c.gpc)).scalar_one() is True
@@ -179,7 +192,7 @@ def test_a_visitor_reads_their_ledger_and_a_receipt(client: TestClient) -> None:
     choose(client, analytics=True)
     records = client.get("/consent/records").json()["records"]
     assert [(r["activity"], r["method"]) for r in records][0] == (
-        "social_plugins",
+        "embedded_media",
         "cookie_banner",
     )
     receipt = client.get(records[-1]["receipt"] + "?format=kantara")
@@ -283,7 +296,7 @@ def test_a_visitor_is_erased_like_a_customer_and_the_consent_proof_is_held(
         context.unit_of_work(), SystemJob("test"), subject_id, ground="art. 17(1)(b)"
     )
     assert count(engine, visitors) == 0  # the cookie names no one any more
-    assert len(ledger(engine)) == 2  # art. 7(1): the proof of consent is held (registry HOLD)
+    assert len(ledger(engine)) == 3  # art. 7(1): the proof of consent is held (registry HOLD)
     # the old cookie is now unknown: a clear problem, then a fresh start
     assert_problem(choose(client, analytics=True), 400, "unknown-visitor")
     assert choose(client, analytics=False).status_code == 200
@@ -302,7 +315,13 @@ def test_l9_a_new_consent_based_cookie_activity_appears_in_the_banner_without_co
     banner = Visitors(
         access=context.access, consents=context.consents, policy=policy, clock=context.clock
     )
-    assert [c.id for c in banner.categories()] == ["necessary", "analytics", "social", "heatmaps"]
+    assert [c.id for c in banner.categories()] == [
+        "necessary",
+        "analytics",
+        "social",
+        "embeds",
+        "heatmaps",
+    ]
     assert banner.vendors_sha256 != context.visitors.vendors_sha256  # asked again (L42)
 
 

@@ -13,15 +13,17 @@ from typer.testing import CliRunner
 from privaat.bootstrap import Context
 from privaat.cli import app
 from privaat.domain.clock import FixedClock
-from privaat.services.login_history import ip_minimisation_period
 from privaat.store.tables import access_log, login_events, subjects
 from privaat.web.app import create_app
 
 
 def minimise_login_ips(context: Context) -> int:
-    assert context.logins is not None
-    with context.unit_of_work() as uow:
-        return context.logins.minimise_ips(uow)
+    """One retention sweep (issue 13): how many log-ins' full IP its minimisation emptied."""
+    report = context.retention.sweep(context.unit_of_work)
+    return report.counts.get(LOCATION, {}).get("login_events", {}).get("minimised", 0)
+
+
+LOCATION = "datacenter_login_location"
 
 
 ACCOUNT = {
@@ -39,8 +41,10 @@ def sign_up_and_log_in(client: TestClient) -> None:
 
 
 def test_p9_the_policy_declares_when_the_full_ip_goes(context: Context) -> None:
-    # the shipped policy: datacenter_login_location minimises ip_address after 30 days
-    assert str(ip_minimisation_period(context.policy)) == "P30D"
+    # the shipped policy: datacenter_login_location minimises ip_address after 30 days, a
+    # rule of the retention sweep (issue 13)
+    steps = {m.table: (m.activity, str(m.after)) for m in context.retention.plan.minimisations}
+    assert steps["login_events"] == (LOCATION, "P30D")
 
 
 def log_in_again(client: TestClient) -> list[dict[str, object]]:
@@ -109,7 +113,7 @@ def test_access_log_writes_in_batches_not_per_read(client: TestClient, context: 
     assert context.access_log.flush() == 3
 
 
-def test_l23_the_job_command_truncates_old_ips(
+def test_l23_the_retention_sweep_command_truncates_old_ips(
     client: TestClient, context: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sign_up_and_log_in(client)
@@ -119,13 +123,13 @@ def test_l23_the_job_command_truncates_old_ips(
     # the command runs on the wall clock: date the log-in relative to it
     with context.engine.begin() as connection:
         connection.execute(update(login_events).values(at=datetime.now(UTC) - timedelta(days=29)))
-    result = CliRunner().invoke(app, ["jobs", "minimise-login-ips"])
+    result = CliRunner().invoke(app, ["retention", "sweep"])
     assert result.exit_code == 0, result.output
-    assert "0 log-ins older than P30D" in result.output
+    assert "login_events\tminimised" not in result.output
     with context.engine.begin() as connection:
         connection.execute(update(login_events).values(at=datetime.now(UTC) - timedelta(days=31)))
-    result = CliRunner().invoke(app, ["jobs", "minimise-login-ips"])
-    assert "truncated the IP address of 1 log-ins" in result.output
+    result = CliRunner().invoke(app, ["retention", "sweep"])
+    assert f"{LOCATION}\tlogin_events\tminimised\t1\n" in result.output, result.output
 
 
 def test_a_quiet_server_still_writes_its_access_log_within_seconds(

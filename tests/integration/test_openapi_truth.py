@@ -100,6 +100,7 @@ AUTHENTICATED = [
 BY_SERVICE_KEY = [
     ("POST", "/api/v1/telemetry/voip_sync"),
     ("POST", "/api/v1/telemetry/app_analytics"),
+    ("POST", "/api/v1/telemetry/service_login"),  # issue 12 item 5
 ]
 # issue 11 item 10: a business customer's OpenDSR routes, by its API key (a bearer token)
 BY_API_KEY = [

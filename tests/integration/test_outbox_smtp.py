@@ -505,6 +505,7 @@ def test_l4_notices_reach_people_without_marketing_consent_and_hold_no_promotion
             Notice.SIGN_UP_CLOSED_ACCOUNT,
             Notice.EMAIL_IN_USE,
             Notice.VERIFY_EMAIL,
+            Notice.ACCOUNT_INACTIVE,  # the inactivity job's (tests/integration/test_inactivity.py)
         )
         for language in ("nl", "en")
     }

@@ -164,6 +164,7 @@ def test_the_cli_reads_the_same_channels_as_the_app() -> None:
         (Channel.ACCOUNT_PREFERENCES, None): "/account/preferences",
         (Channel.COOKIE_SETTINGS, None): "/cookies",  # issue 10 item 7: the cookie banner
         (Channel.UNSUBSCRIBE_LINK, None): "/unsubscribe",  # issue 10 item 5: RFC 8058
+        (Channel.SUPPORT_ACCESS_PAGE, None): "/account/support-access",  # issue 12, L29
     }
 
 

@@ -239,10 +239,16 @@ def test_L23_full_ips_go_after_the_troubleshooting_window(
 ) -> None:
     _sid, pseudonym = person
     _post(client, voip_key, _ndjson(_sync(pseudonym)))
-    with context.unit_of_work() as uow:
-        assert context.telemetry.minimise_ips(uow) == 0  # still within 14 days
-        clock.advance(timedelta(days=15))
-        assert context.telemetry.minimise_ips(uow) == 1
+
+    # one rule of the retention sweep (issue 13): the voip_sync_telemetry step of 14 days
+    def minimised() -> int:
+        report = context.retention.sweep(context.unit_of_work)
+        voip = report.counts.get("voip_sync_telemetry", {})
+        return voip.get("voip_sync_events", {}).get("minimised", 0)
+
+    assert minimised() == 0  # still within 14 days
+    clock.advance(timedelta(days=15))
+    assert minimised() == 1
     with context.unit_of_work() as uow, uow.reading() as connection:
         row = connection.execute(select(voip_sync_events)).one()
     assert row.ip_enc is None and row.ip_network_enc is not None

@@ -23,7 +23,9 @@ RESTRICTED_CALLS = {
     "open_hold_key": {SEAM, KEY_STORE},
     "create_subject_key": {SEAM, KEY_STORE},
     "new_subject_key": {KEY_STORE},
-    "unwrap": {KEY_STORE, "store/key_rotation.py", "store/crypto.py"},
+    # audit_checkpoints unwraps one system key, bound to the context "system:audit-checkpoint"
+    # (a subject's wrapped key never opens under it), to sign the audit chain (L53)
+    "unwrap": {KEY_STORE, "store/key_rotation.py", "store/crypto.py", "store/audit_checkpoints.py"},
     "SubjectCipher": {KEY_STORE, "store/crypto.py"},
 }
 

@@ -1,6 +1,7 @@
-"""Commands: ``jobs minimise-login-ips``, ``jobs expire-requests``, ``jobs remind-requests`` and
-``jobs purge-answers`` (more arrive with retention). Each job runs in one unit of work of its
-own process; a policy or key that cannot start it is ``privaat: …`` and exit 2."""
+"""Commands: ``jobs expire-requests``, ``jobs remind-requests`` and ``jobs purge-answers``; the
+IP minimisation and the purges are rules of ``privaat retention sweep`` (issue 13). Each job
+runs in one unit of work of its own process; a policy or key that cannot start it is
+``privaat: …`` and exit 2."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from privaat.bootstrap import Context, bootstrap
 from privaat.cli._apps import jobs_app
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
-from privaat.services.login_history import ip_minimisation_period
 from privaat.settings import Settings
 from privaat.store.key_errors import MasterKeyConfigError
 from privaat.store.unit_of_work import UnitOfWork
@@ -36,20 +36,6 @@ def _run(context: Context, job: Callable[[UnitOfWork], T]) -> T:
             return job(uow)
     finally:
         context.close()
-
-
-@jobs_app.command("minimise-login-ips")
-def minimise_ips() -> None:
-    """Erase full IP addresses of log-ins past the policy's period (P9, LEGAL L23)."""
-    context = _context()
-    logins = context.logins
-    if logins is None:
-        context.close()
-        typer.echo("log-in locations are not recorded (PRIVAAT_RECORD_LOGIN_LOCATIONS=false)")
-        return
-    done = _run(context, logins.minimise_ips)
-    period = ip_minimisation_period(context.policy)
-    typer.echo(f"truncated the IP address of {done} log-ins older than {period}")
 
 
 @jobs_app.command("expire-requests")

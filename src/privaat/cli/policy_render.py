@@ -1,4 +1,5 @@
-"""Commands: ``policy render`` (the public privacy policy) and ``ropa`` (the art. 30 register)."""
+"""Commands: ``policy render`` (the public privacy policy) and ``ropa`` (the art. 30 register;
+``--vendors`` the processor register, L19; ``--processor`` the art. 30(2) record, L74)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from privaat.cli._apps import app, policy_app
 from privaat.policy.loader import PolicyError, load_policy_file
 from privaat.policy.schema import Policy
 from privaat.render.policy_text import Format
-from privaat.render.ropa_output import RopaFormat, render_ropa
+from privaat.render.ropa_output import (
+    RopaFormat,
+    render_processor_record,
+    render_ropa,
+    render_vendor_register,
+)
 from privaat.render.statement_context import StatementContext
 from privaat.settings import Settings
 from privaat.web.app import route_table
@@ -65,10 +71,39 @@ def ropa(
     fmt: Annotated[RopaFormat, typer.Option("--format", help="The file format.")] = RopaFormat.CSV,
     lang: Annotated[Language, typer.Option("--lang", help="The language.")] = Language.EN,
     output: OutputOption = None,
+    processor: Annotated[
+        bool,
+        typer.Option(
+            "--processor",
+            help="The record of processing as a processor for customers (art. 30(2)) instead.",
+        ),
+    ] = False,
+    vendors: Annotated[
+        bool,
+        typer.Option(
+            "--vendors",
+            help="Only the processor register: every vendor, agreement, transfer (art. 28, 44-46).",
+        ),
+    ] = False,
 ) -> None:
     """Export the record of processing activities (GDPR art. 30) from the policy file."""
+    if processor and vendors:
+        typer.echo("privaat: --processor and --vendors: choose one of the two records", err=True)
+        raise typer.Exit(2)
     policy = _load(policy_file)
-    _write(render_ropa(policy, fmt=fmt, lang=lang.value), output)
+    if processor:
+        if not policy.processor_services:
+            # an empty record is the true answer for a controller that processes for nobody
+            typer.echo(
+                "privaat: the policy declares no processor_services: "
+                "its controller processes for no customer (art. 30(2))",
+                err=True,
+            )
+        _write(render_processor_record(policy, fmt=fmt, lang=lang.value), output)
+    elif vendors:
+        _write(render_vendor_register(policy, fmt=fmt, lang=lang.value), output)
+    else:
+        _write(render_ropa(policy, fmt=fmt, lang=lang.value), output)
 
 
 def _load(policy_file: Path | None) -> Policy:

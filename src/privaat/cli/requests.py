@@ -46,11 +46,18 @@ def serve_command(
         MAX_MAIL_BYTES // (1024 * 1024), "--max-mb", min=1, max=100, help="Largest mail, MiB."
     ),
 ) -> None:
-    """Take mail for the policy's privacy address over SMTP; each mail becomes a request."""
+    """Take mail for the policy's privacy address over SMTP; each mail becomes a request.
+    Mail for the support address (PRIVAAT_SUPPORT_ADDRESS) becomes a support case, where
+    the policy has a support desk."""
     context = _context()
     address = context.policy.privacy_contact.email
+    desk = "support_desk" in context.policy.activity_ids
     handler = PrivacyMailbox(
-        address=address, requests=context.requests, unit_of_work=context.unit_of_work
+        address=address,
+        requests=context.requests,
+        unit_of_work=context.unit_of_work,
+        support=context.support if desk else None,
+        support_address=context.settings.support_address if desk else None,
     )
     controller = mailbox_controller(handler, host=host, port=port, max_bytes=max_mb << 20)
     try:
@@ -58,7 +65,8 @@ def serve_command(
     except (OSError, RuntimeError) as error:
         context.close()
         raise _fail(f"cannot listen on {host}:{port}: {error}", 1) from None
-    typer.echo(f"privacy mailbox for {address} on smtp://{host}:{port} (Ctrl-C stops)")
+    also = f" and support mail for {handler.support_address}" if handler.support_address else ""
+    typer.echo(f"privacy mailbox for {address}{also} on smtp://{host}:{port} (Ctrl-C stops)")
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -13,21 +16,28 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
 from privaat.demo import example_site, third_party
-from privaat.domain.principal import SystemJob
-from privaat.policy.loader import PolicyError
+from privaat.domain.principal import DataSubject, SystemJob
+from privaat.policy.loader import PolicyError, load_policy_file
 from privaat.services.account_commands import AccountCreate
 from privaat.services.activities import PolicyIncomplete
+from privaat.services.policy_publishing import in_force
+from privaat.services.shop import CheckoutCommand
+from privaat.services.support_desk import Channel, NewCase
+from privaat.services.support_desk import Product as SupportProduct
 from privaat.settings import Mode, Settings
 from privaat.store.db import migrate
 from privaat.store.key_errors import MasterKeyConfigError
 from privaat.store.tables import accounts
+from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.app import create_app
 from privaat.web.server_log import log_config
 
+log = logging.getLogger("privaat.serve")
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105  (published demo credentials, demo mode only)
 DEMO_ACCOUNTS = (
     {
@@ -97,20 +107,78 @@ def _cannot_start(error: Exception) -> NoReturn:
     raise typer.Exit(2) from None
 
 
+VERSION_CHECK_SECONDS = 60.0  # how often a running server asks which policy version is in force
+
+
+class VersionWatch(threading.Thread):
+    """Stops the server when another policy version comes into force (P19, L49): a version
+    published with ``policy publish --effective DATE`` is enforced from that day without an
+    operator's restart. ``serve`` then starts again over the version in force (the guard and
+    every service are built over one policy, so the switch is a restart of the app in the
+    same process: in-flight requests finish first, a second or two without answers)."""
+
+    def __init__(self, context: Context, server: uvicorn.Server) -> None:
+        super().__init__(name="policy-version-watch", daemon=True)
+        self.context, self.server = context, server
+        self.switch_to: int | None = None
+        self._halt = threading.Event()
+
+    def check(self) -> int | None:
+        """The version to switch to, or None while the running one is in force; a file
+        that no longer loads, or a database that does not answer, changes nothing."""
+        context = self.context
+        try:
+            # in_force falls back on the file when the database does not answer: during an
+            # outage that would look like another version; ask the database first
+            with context.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            source = load_policy_file(context.settings.policy_file)
+            due = in_force(context.engine, context.clock, source).policy.version
+        except (PolicyError, OSError, SQLAlchemyError) as error:
+            log.warning("policy version not checked: %s", type(error).__name__)
+            return None
+        return None if due == context.policy.policy.version else due
+
+    def run(self) -> None:
+        while not self._halt.wait(VERSION_CHECK_SECONDS):
+            due = self.check()
+            if due is not None:
+                log.info("policy version %s is in force from today: restarting to enforce it", due)
+                self.switch_to = due
+                self.server.should_exit = True
+                return
+
+    def stop(self) -> None:
+        self._halt.set()
+
+
 def _serve(
-    context: Context, host: str | None, port: int | None, app: FastAPI | None = None
+    context: Context,
+    host: str | None,
+    port: int | None,
+    make_app: Callable[[Context], FastAPI] = create_app,
 ) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = context.settings
-    try:
-        uvicorn.run(
-            app or create_app(context),
-            host=host or settings.host,
-            port=port or settings.port,
-            **_uvicorn_options(settings),
+    while True:
+        settings = context.settings
+        server = uvicorn.Server(
+            uvicorn.Config(
+                make_app(context),
+                host=host or settings.host,
+                port=port or settings.port,
+                **_uvicorn_options(settings),
+            )
         )
-    finally:
-        context.close()
+        watch = VersionWatch(context, server)
+        watch.start()
+        try:
+            server.run()
+        finally:
+            watch.stop()
+            context.close()
+        if watch.switch_to is None:
+            return
+        context = _context(settings)  # bootstrap again: now over the version in force
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -159,8 +227,12 @@ def demo(
         "analytics", third_party.ANALYTICS_JS, host=bind, port=analytics_port
     )
     social = third_party.start("social", third_party.SOCIAL_JS, host=bind, port=social_port)
-    web = create_app(context)
-    example_site.install(web, analytics_origin=analytics.origin, social_origin=social.origin)
+
+    def demo_app(running: Context) -> FastAPI:
+        web = create_app(running)
+        example_site.install(web, analytics_origin=analytics.origin, social_origin=social.origin)
+        return web
+
     where = f"http://{bind}:{port or settings.port}"
     typer.echo(f"privaat demo on {where} — policy at /privacy, API docs at /docs")
     typer.echo(
@@ -168,7 +240,7 @@ def demo(
         f"{analytics.origin}, social network on {social.origin}"
     )
     try:
-        _serve(context, host, port, web)
+        _serve(context, host, port, demo_app)
     finally:
         analytics.stop()
         social.stop()
@@ -185,7 +257,10 @@ def seed_demo(context: Context) -> int:
                 {**fields, "password": DEMO_PASSWORD, "age_declaration": True}
             )
             outcome = context.accounts.sign_up(uow, command)
-            if outcome.subject_id is None or not context.preferences.services:
+            if outcome.subject_id is None:
+                continue
+            _demo_order_and_case(context, uow, DataSubject(outcome.subject_id), fields)
+            if not context.preferences.services:
                 continue
             with uow.writing() as connection:
                 for service in services:
@@ -193,6 +268,34 @@ def seed_demo(context: Context) -> int:
                         connection, _DEMO, outcome.subject_id, service, since=context.clock.now()
                     )
     return len(DEMO_ACCOUNTS)
+
+
+def _demo_order_and_case(
+    context: Context, uow: UnitOfWork, customer: DataSubject, fields: dict[str, str]
+) -> None:
+    """A web shop order and a question to customer service, where the policy has them, so
+    the privacy centre and the console show them (issue 12)."""
+    declared = context.policy.activity_ids
+    address = ("name", "street", "postal_code", "city", "email")
+    if "shop_orders" in declared and all(fields.get(k) for k in address):
+        order = CheckoutCommand.model_validate(
+            {
+                "lines": {"snom-d785": 1},
+                **{k: fields[k] for k in address},
+                "provider": "sisow",
+                "language": fields["language"],
+            }
+        )
+        context.shop.check_out(uow, order, buyer=customer, ip="145.97.12.34")
+    if "support_desk" in declared:
+        question = NewCase(
+            channel=Channel.WEB,
+            title="Toestel belt niet" if fields["language"] == "nl" else "Phone does not ring",
+            question="Mijn bureautoestel gaat niet over bij inkomende gesprekken.",
+            email=fields["email"],
+            products=(SupportProduct("SN-D785-004211", date(2026, 10, 2)),),
+        )
+        context.support.file_by_customer(uow, customer, question)
 
 
 @db_app.command("upgrade")

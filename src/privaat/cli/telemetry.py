@@ -5,7 +5,7 @@ privaat telemetry service list                 name, kinds, created, revoked (ne
 privaat telemetry ingest FILE [--service NAME] [--kind K]
                                                NDJSON (gzip too) streamed from disk with a
                                                progress bar, in batches of one transaction
-privaat jobs telemetry-ips                     empty the full IPs past the window (L23)
+(the full IPs past the window go with ``privaat retention sweep``, L23, issue 13)
 
 ``ingest`` reads the file in 1 MiB chunks and never holds more than one batch (5,000 lines
 or 8 MiB): its memory stays flat however large the file. Each batch is one transaction; an
@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from privaat.bootstrap import Context, bootstrap
-from privaat.cli._apps import app, jobs_app
+from privaat.cli._apps import app
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
 from privaat.services.errors import Conflict, InvalidField
@@ -44,7 +44,7 @@ from privaat.store.key_errors import KeyStoreError
 __all__ = ["telemetry_app"]
 
 telemetry_app = typer.Typer(
-    help="Telemetry from Flexibelt's services: sending services, ingesting files.",
+    help="Telemetry from the provider's services: sending services, ingesting files.",
     no_args_is_help=True,
 )
 service_app = typer.Typer(help="The services that send telemetry.", no_args_is_help=True)
@@ -208,15 +208,3 @@ def _report(counts: Counter[Status], shown: list[LineOutcome]) -> None:
         where = f" ({outcome.field})" if outcome.field else ""
         typer.echo(f"line {outcome.line}: {outcome.status.value}{where}: {outcome.reason}")
     typer.echo(" ".join(f"{status.value}={counts[status]}" for status in Status))
-
-
-@jobs_app.command("telemetry-ips")
-def minimise_ips_command() -> None:
-    """Empty the full IP of each device sync past the troubleshooting window (L23)."""
-    context = _context()
-    try:
-        with context.unit_of_work() as uow:
-            done = context.telemetry.minimise_ips(uow)
-    finally:
-        context.close()
-    typer.echo(f"full IP addresses removed: {done}")

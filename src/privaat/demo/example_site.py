@@ -5,7 +5,12 @@
                          stand-in analytics origin), a social-button placeholder
                          (data-category="social", from the stand-in social origin) and a
                          "cookie settings" button
+                         and a video (data-privaat-embed="embeds", from the stand-in social
+                         origin's /video), a placeholder until the visitor allows it
     GET /example/order   an order confirmed: the site works whatever was chosen (L41)
+
+The banner's script comes first in <head>, without ``defer``: it sets Google Consent Mode's
+defaults before any tag of the page runs.
 
 It is served by privaat itself, so the site and ``/consent/`` share one origin, as in
 production behind a reverse proxy: the visitor cookie is first-party.
@@ -32,6 +37,7 @@ _WORDS = {
         "settings": "Cookie-instellingen",
         "privacy": "Privacyverklaring",
         "back": "Terug naar de voorbeeldsite",
+        "video": "Video: zo werkt Flexibelt-hosting",
     },
     "en": {
         "title": "Flexibelt: hosting, telephony and IT services",
@@ -42,6 +48,7 @@ _WORDS = {
         "settings": "Cookie settings",
         "privacy": "Privacy statement",
         "back": "Back to the example site",
+        "video": "Video: how Flexibelt hosting works",
     },
 }
 
@@ -52,7 +59,8 @@ def install(app: FastAPI, *, analytics_origin: str, social_origin: str) -> None:
     csp = (
         f"default-src 'none'; script-src 'self' {analytics_origin} {social_origin}; "
         f"style-src 'self'; img-src 'self' data: {analytics_origin}; connect-src 'self'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        f"frame-src {social_origin}; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
     )
 
     def page(request: Request, body: str) -> HTMLResponse:
@@ -64,8 +72,8 @@ def install(app: FastAPI, *, analytics_origin: str, social_origin: str) -> None:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(words["title"])}</title>
+<script src="/consent/banner.js"></script>
 <link rel="stylesheet" href="/static/site.css">
-<script src="/consent/banner.js" defer></script>
 <script type="text/plain" data-category="analytics" src="{analytics_origin}/analytics.js"></script>
 </head>
 <body>
@@ -93,6 +101,10 @@ def install(app: FastAPI, *, analytics_origin: str, social_origin: str) -> None:
 <p><a class="button" id="site-order" href="/example/order?lang={lang}">{order}</a></p>
 <section aria-labelledby="follow"><h2 id="follow">{follow}</h2>
 <div id="social-button" data-category="social" data-src="{social}/button.js"></div>
+</section>
+<section aria-labelledby="video"><h2 id="video">{video}</h2>
+<div id="site-video" data-privaat-embed="embeds" data-src="{social}/video"
+ data-title="{video}"></div>
 </section>""",
         )
 

@@ -3,6 +3,7 @@
     analytics  /analytics.js  sets _ga and _ga_DEMO1 on the site (as Google Analytics does)
                               and sends a page view to /collect on its own origin
     social     /button.js     draws a "like" button where the placeholder was
+               /video         a page for an iframe, as an embedded video (issue 14 item 6)
 
 A browser test sees the third party called, or not, by the requests to its origin
 (``ThirdParty.hits`` too). Standard library only: ``http.server`` in a daemon thread.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["ANALYTICS_JS", "SOCIAL_JS", "ThirdParty", "start"]
+__all__ = ["ANALYTICS_JS", "SOCIAL_JS", "VIDEO_HTML", "ThirdParty", "start"]
 
 # 13 months, as the policy declares for _ga (website_analytics)
 ANALYTICS_JS = """(function () {
@@ -35,6 +36,10 @@ SOCIAL_JS = """(function () {
   button.textContent = "Vind ik leuk (stand-in social network)";
   holder.appendChild(button);
 })();
+"""
+VIDEO_HTML = """<!DOCTYPE html>
+<html lang="nl"><head><meta charset="utf-8"><title>Stand-in video</title></head>
+<body><p>Stand-in video (the demo's stand-in for an embedded video).</p></body></html>
 """
 _GIF = bytes.fromhex(
     "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
@@ -69,6 +74,8 @@ def start(name: str, script: str, *, host: str = "127.0.0.1", port: int = 0) -> 
             path = self.path.split("?", 1)[0]
             if path in ("/analytics.js", "/button.js"):
                 self._send(200, "text/javascript; charset=utf-8", script.encode())
+            elif path == "/video":
+                self._send(200, "text/html; charset=utf-8", VIDEO_HTML.encode())
             elif path == "/collect":
                 self._send(200, "image/gif", _GIF)
             else:

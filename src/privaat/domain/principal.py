@@ -24,6 +24,8 @@ class StaffRole(StrEnum):
 
     PRIVACY_OFFICER = "privacy_officer"  # the DPO: requests, register, breaches, audit trail
     SUPPORT = "support"  # customer cases; an account only under the customer's grant (L29)
+    SUPPORT_LEAD = "support_lead"  # a support team leader: also plays call recordings (L28)
+    FRAUD = "fraud"  # the fraud team: risk scores, their reasons and the manual review (L32)
     MARKETING = "marketing"  # audiences of people who may be mailed (L13)
     ADMINISTRATOR = "administrator"  # staff accounts and operations, no customer data
 

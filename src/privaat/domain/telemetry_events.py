@@ -5,6 +5,10 @@
     app_analytics  app_hosting_analytics      ip (for coarse location only, never stored),
                                               app, device, feature, language, crash_log,
                                               precise_location
+    service_login  security_logging (time,     service (server, webmail, pbx), outcome, ip;
+                   outcome) and                the ip and the coarse place derived from it
+                   datacenter_login_location   only under datacenter_login_location (P9,
+                   (ip, place)                 L35): an objection to it keeps time and outcome
 
 Every event names its subject by the subject's pseudonym (``subjects.pseudonym``: never an
 account id or an e-mail address) and carries the sender's ``event_id`` (a UUID), which is the
@@ -35,11 +39,13 @@ __all__ = [
     "MAX_CRASH_LOG",
     "PRECISE_LOCATION",
     "PSEUDONYM",
+    "SERVICE_LOGIN_LOCATION",
     "AppAnalyticsEvent",
     "Device",
     "EventKind",
     "IpAddress",
     "PreciseLocation",
+    "ServiceLoginEvent",
     "TelemetryEvent",
     "VoipSyncEvent",
 ]
@@ -47,6 +53,7 @@ __all__ = [
 PSEUDONYM = r"^[0-9a-f]{32}$"  # subjects.pseudonym: secrets.token_hex(16)
 MAX_CRASH_LOG = 32_768  # characters of one crash log
 PRECISE_LOCATION = "device_precise_location"  # the consent activity of L21
+SERVICE_LOGIN_LOCATION = "datacenter_login_location"  # P9: where a service log-in came from
 # L24: names under which apps send advertising identifiers; an event with one is refused
 AD_ID_FIELDS = frozenset(
     {"advertising_id", "ad_id", "adid", "idfa", "gaid", "aaid", "ifa", "idfv", "oaid"}
@@ -132,7 +139,21 @@ class AppAnalyticsEvent(_Event):
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] | None = None
 
 
-TelemetryEvent = VoipSyncEvent | AppAnalyticsEvent
+class ServiceLoginEvent(_Strict):
+    """A log-in to a service in the datacenter: a hosted server, webmail or the PBX (P9).
+
+    Its time, service and outcome are the security log's (security_logging); its IP and the
+    place derived from it are stored only under datacenter_login_location (L35)."""
+
+    event_id: UUID = Field(description="The sender's idempotency key, unique per service.")
+    subject: str = Field(pattern=PSEUDONYM, description="The subject's pseudonym.")
+    at: AwareDatetime = Field(description="When the log-in happened (RFC 3339).")
+    service: Literal["server", "webmail", "pbx"]
+    outcome: Literal["success", "failure"]
+    ip: IpAddress = Field(description="Full for the troubleshooting window, then /24 or /48.")
+
+
+TelemetryEvent = VoipSyncEvent | AppAnalyticsEvent | ServiceLoginEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +162,11 @@ class EventKind:
 
     name: str
     activity: str
-    model: type[VoipSyncEvent] | type[AppAnalyticsEvent]
+    model: type[VoipSyncEvent] | type[AppAnalyticsEvent] | type[ServiceLoginEvent]
     stores_ip: bool  # whether the policy lists ip_address for the activity (L20, L23)
+    # a second activity for part of the event (the IP and place of a service log-in), its
+    # columns left empty when the guard refuses it (an objection): the rest is still stored
+    located: str | None = None
 
 
 KINDS: dict[str, EventKind] = {
@@ -150,5 +174,12 @@ KINDS: dict[str, EventKind] = {
     for kind in (
         EventKind("voip_sync", "voip_sync_telemetry", VoipSyncEvent, stores_ip=True),
         EventKind("app_analytics", "app_hosting_analytics", AppAnalyticsEvent, stores_ip=False),
+        EventKind(
+            "service_login",
+            "security_logging",
+            ServiceLoginEvent,
+            stores_ip=True,
+            located=SERVICE_LOGIN_LOCATION,
+        ),
     )
 }

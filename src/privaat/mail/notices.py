@@ -31,6 +31,9 @@ class Notice(StrEnum):
     # the same, for a closed account that is still kept: says until when (P20, L52)
     SIGN_UP_CLOSED_ACCOUNT = "sign_up_closed_account"
     ACCOUNT_CLOSED = "account_closed"
+    # P20, L52: the account counts as inactive under the policy; closed on {until} unless the
+    # person logs in (services.inactivity)
+    ACCOUNT_INACTIVE = "account_inactive"
     # art. 21(1): the controller records compelling grounds against an objection; the person
     # is told what continues, why, and where to complain (art. 12(4), 77)
     OBJECTION_OVERRIDDEN = "objection_overridden"
@@ -171,6 +174,22 @@ _TEXTS: Mapping[Notice, _Msgids] = MappingProxyType(
                 "Your account with {provider} was closed. Your data will be deleted as our "
                 "privacy policy describes; data we must keep by law is kept until that period "
                 "ends."
+            ),
+        ),
+        Notice.ACCOUNT_INACTIVE: _Msgids(
+            N_("Your account will be closed"),
+            N_(
+                "Nobody has logged in to your account for a long time and it holds no service. "
+                "As our privacy policy says, we will close it on {until} and then delete its "
+                "data, except what we must keep by law. Do you want to keep it? Log in before "
+                "that date, or reply to this e-mail. Questions? Contact us at {contact}."
+            ),
+            N_(
+                "Nobody has logged in to your account with {provider} for a long time and it "
+                "holds no service. As our privacy policy says, we will close it on {until} and "
+                "then delete its data, except what we must keep by law. Do you want to keep "
+                "it? Log in before that date, or reply to this e-mail. Questions? Contact us "
+                "at {contact}."
             ),
         ),
         Notice.OBJECTION_OVERRIDDEN: _Msgids(

@@ -35,6 +35,7 @@ from privaat.policy.schema import (
     Policy,
     PrivacyContact,
     ProcessingActivity,
+    ProcessorService,
     Recipient,
     RecipientRole,
     Transfer,
@@ -59,9 +60,13 @@ __all__ = [
     "SECURITY_MEASURES",
     "RopaHeader",
     "RopaRow",
+    "ProcessorRecordRow",
+    "VendorRow",
     "in_third_country",
+    "processor_record",
     "ropa_header",
     "ropa_rows",
+    "vendor_register",
 ]
 
 
@@ -400,3 +405,170 @@ def _retention(policy: Policy, activity: ProcessingActivity, lang: str, t: Trans
             )
         )
     return lines
+
+
+# --- the processor register (L19): every vendor with its agreement and transfer mechanism ---
+
+# the recipients that are not vendors: the register lists who the controller engages or
+# shares with by its own choice; an authority or a future successor is told by law or deal
+_NOT_VENDORS = frozenset({RecipientRole.AUTHORITY, RecipientRole.SUCCESSOR})
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRow:
+    """One vendor (processor, independent or joint controller, group company) as the
+    processor register records it (GDPR art. 28, 26, 44-46; LEGAL L19)."""
+
+    recipient_id: str
+    vendor: str
+    role: str  # processor, independent controller, ...
+    agreement: str  # art. 28(3) agreement, art. 26 arrangement, or why none is needed
+    country: str  # where the vendor is established; "" when the file names none
+    transfers: str  # art. 44-46: each transfer with country, safeguard, importer, fallback
+    activities: str  # the processing activities that use the vendor
+    processor_services: str  # the art. 30(2) services it is a sub-processor for; "" none
+
+
+def vendor_register(policy: Policy, lang: str = "en") -> list[VendorRow]:
+    """Every vendor of ``policy`` in the file's order, with what the register needs."""
+    t = translator(lang)
+    return [
+        _vendor(policy, recipient, lang, t)
+        for recipient in policy.recipients
+        if recipient.role not in _NOT_VENDORS
+    ]
+
+
+def _vendor(policy: Policy, recipient: Recipient, lang: str, t: Translator) -> VendorRow:
+    using = [
+        a
+        for a in policy.activities
+        if recipient.id in a.recipients or any(tr.recipient == recipient.id for tr in a.transfers)
+    ]
+    services = [s for s in policy.processor_services if recipient.id in s.sub_processors]
+    # each transfer of the data this vendor receives, once, as the activities and the
+    # processor services name it (country, safeguard, importer, fallback)
+    own = [
+        tr
+        for tr in (
+            *(tr for a in using for tr in a.transfers),
+            *(tr for s in services for tr in s.transfers),
+        )
+        if tr.recipient == recipient.id
+    ]
+    transfers = list(dict.fromkeys(_transfer(policy, tr, lang, t) for tr in own))
+    if recipient.role is RecipientRole.PROCESSOR:
+        agreement = _agreement(recipient, t).removeprefix(f"{recipient.name} — ")
+    elif recipient.role is RecipientRole.JOINT_CONTROLLER:
+        agreement = _arrangement(recipient, lang, t).removeprefix(f"{recipient.name} — ")
+    elif recipient.agreement is not None:
+        agreement = recipient.agreement
+    else:
+        agreement = t.gettext("none needed: an independent controller, responsible itself")
+    return VendorRow(
+        recipient_id=recipient.id,
+        vendor=recipient.name,
+        role=recipient_role_words(recipient.role, lang),
+        agreement=agreement,
+        country=recipient.country or "",
+        transfers="; ".join(transfers) or _within_eea(recipient, lang, t),
+        activities="; ".join(a.name.in_language(lang) for a in using),
+        processor_services="; ".join(s.name.in_language(lang) for s in services),
+    )
+
+
+def _within_eea(recipient: Recipient, lang: str, t: Translator) -> str:
+    if recipient.country is None:
+        return t.gettext("no transfer to third countries")
+    if in_third_country(recipient.country):
+        # the check demands a safeguard for a recipient outside the EEA (L37)
+        ground = (
+            safeguard_words(recipient.safeguard, lang)
+            if recipient.safeguard is not None
+            else t.gettext("no safeguard named in the policy file")
+        )
+        return f"{recipient.name} ({recipient.country}): {ground}"
+    return t.gettext("{country}: inside the EEA, no transfer to third countries").format(
+        country=recipient.country
+    )
+
+
+# --- the record of a processor (art. 30(2), LEGAL L74): the content customers host ---
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessorRecordRow:
+    """One service in which the controller processes on its customers' behalf."""
+
+    service_id: str
+    service: str
+    description: str
+    processor: str  # art. 30(2)(a): the processor's name and contact details
+    data_protection_officer: str  # art. 30(2)(a): its DPO, or why there is none
+    controllers: str  # art. 30(2)(a): on whose behalf, as a category
+    processing: str  # art. 30(2)(b): the categories of processing for each controller
+    data_subjects: str
+    data_categories: str
+    agreement: str  # art. 28(3): the processing agreement with the customers
+    sub_processors: str  # art. 28(2), (4): each with its own agreement
+    transfers: str  # art. 30(2)(c), with the safeguards of art. 46
+    security_measures: str  # art. 30(2)(d), 32(1): a general description
+    breach_notice: str  # art. 33(2), LEGAL L72: how soon the customer is told of a breach
+
+
+# each field art. 30(2) requires, with its letter
+ART_30_2_FIELDS: tuple[tuple[str, str], ...] = (
+    ("processor", "a"),
+    ("data_protection_officer", "a"),
+    ("controllers", "a"),
+    ("processing", "b"),
+    ("transfers", "c"),
+    ("security_measures", "d"),
+)
+
+
+def processor_record(policy: Policy, lang: str = "en") -> list[ProcessorRecordRow]:
+    """The art. 30(2) record of ``policy``: one row per processor service, in file order;
+    empty when the controller processes for nobody."""
+    t = translator(lang)
+    header = ropa_header(policy, lang)
+    return [_service(policy, s, lang, t, header) for s in policy.processor_services]
+
+
+def _service(
+    policy: Policy, service: ProcessorService, lang: str, t: Translator, header: RopaHeader
+) -> ProcessorRecordRow:
+    unknown = t.gettext("as the controller determines; not known to the processor")
+    subs = [policy.recipient(r) for r in service.sub_processors]
+    return ProcessorRecordRow(
+        service_id=service.id,
+        service=service.name.in_language(lang),
+        description=service.description.in_language(lang),
+        processor=header.controller,
+        data_protection_officer=header.data_protection_officer,
+        controllers=service.controllers.in_language(lang),
+        processing="; ".join(p.in_language(lang) for p in service.processing),
+        data_subjects=(
+            service.data_subjects.in_language(lang)
+            if service.data_subjects is not None
+            else unknown
+        ),
+        data_categories=(
+            service.data_categories.in_language(lang)
+            if service.data_categories is not None
+            else unknown
+        ),
+        agreement=service.agreement,
+        sub_processors="; ".join(_agreement(r, t) for r in subs)
+        or t.gettext("none: no sub-processor is engaged"),
+        transfers="; ".join(_transfer(policy, tr, lang, t) for tr in service.transfers)
+        or t.gettext("no transfer to third countries"),
+        security_measures=service.security.in_language(lang),
+        breach_notice=(
+            t.gettext("without undue delay, at most {period} after becoming aware").format(
+                period=period_in_words(service.breach_notice, lang)
+            )
+            if service.breach_notice is not None
+            else t.gettext("without undue delay")
+        ),
+    )

@@ -29,9 +29,11 @@ import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from privaat.policy.consent_mode import GoogleConsentMode, consent_mode_errors
 from privaat.policy.period import Period
 
 ActivityId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -135,6 +137,9 @@ class PolicyMeta(_Strict):
     # Tw 11.3a / Reg. 611/2013: a public electronic communications service notifies
     # the AP of a breach within 24 hours instead of 72 (LEGAL L70)
     public_electronic_communications_service: bool = False
+    # the activities of that service (the PBX's telephony): only a breach that touches one
+    # of them has the 24 hours; none named while the setting is on means every breach has
+    electronic_communications_activities: tuple[str, ...] = ()
 
 
 class PolicyBlock(StrEnum):
@@ -189,6 +194,54 @@ class Safeguard(StrEnum):
     EXPLICIT_CONSENT = "explicit_consent"  # art. 49(1)(a)
 
 
+# an environment variable's name: where the webhook's secret is (never the policy file)
+SettingName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{2,127}$")]
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+class WebhookNotify(_Strict):
+    """A processor's API for consent changes: signed POSTs (services.processor_notices)."""
+
+    url: str = Field(max_length=2000)
+    secret_setting: SettingName  # the environment variable that holds the HMAC secret
+
+    @model_validator(mode="after")
+    def _https_or_loopback(self) -> WebhookNotify:
+        # TLS to the processor; plain http only to this machine (a test or demo receiver),
+        # and the sender refuses even that in production (services.opendsr_delivery)
+        try:
+            parts = urlsplit(self.url)
+            parts.port  # noqa: B018  (a bad port raises here)
+        except ValueError:
+            raise ValueError("notify.webhook.url is not a valid URL") from None
+        if parts.username is not None or parts.fragment:
+            raise ValueError("notify.webhook.url must carry no user name and no fragment")
+        if parts.scheme == "https" and parts.hostname:
+            return self
+        if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
+            return self
+        raise ValueError("notify.webhook.url must be https (plain http only to 127.0.0.1)")
+
+
+class RecipientNotify(_Strict):
+    """How a processor is told of each consent, objection and suppression change (L11)."""
+
+    webhook: WebhookNotify | None = None
+    email: str | None = Field(default=None, max_length=254)  # a processor without an API
+    language: str | None = Field(default=None, pattern=r"^(nl|en)$")  # of the e-mail
+    # data minimisation: the processor gets the person's address only when it needs it to
+    # act, e.g. a mail service that must stop mailing the address (L11); else a pseudonym
+    include_address: bool = False
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> RecipientNotify:
+        if (self.webhook is None) == (self.email is None):
+            raise ValueError("notify needs exactly one of webhook and email")
+        if self.email is not None and "@" not in self.email.strip("@"):
+            raise ValueError("notify.email must be an e-mail address")
+        return self
+
+
 class Recipient(_Strict):
     """A processor, independent controller, group company or authority."""
 
@@ -206,6 +259,8 @@ class Recipient(_Strict):
     # art. 19: where a rectification, erasure or restriction is told to this recipient (its
     # privacy contact); none: the privacy officer tells it by other means, and it is listed
     contact_email: str | None = None
+    # issue 14 item 2, L11: a processor told of consent changes by webhook or e-mail
+    notify: RecipientNotify | None = None
 
 
 class RetentionStart(StrEnum):
@@ -552,6 +607,78 @@ class Marketing(_Strict):
         return self
 
 
+class AccountActivity(_Strict):
+    """When an account counts as active (P20, LEGAL L52): the seed keeps data "as long as the
+    account is considered active", and this says what that is.
+
+    An account is inactive when for ``inactive_after`` nobody logged in to it (the privacy
+    centre, a datacenter service: servers, webmail, the PBX) and it held no live service (a
+    service on the account, an order in the shop) (``services.inactivity`` reads these).
+    Then a notice goes out by e-mail; unless the person logs in within ``notice``, the
+    account is closed by the normal closure, after which each activity's retention from the
+    closure runs. Optional: without it no account is ever closed for inactivity.
+    """
+
+    inactive_after: Period  # e.g. P24M: two years without a log-in or a live service
+    notice: Period  # e.g. P30D: the grace period between the notice and the closure
+
+    @model_validator(mode="after")
+    def _periods_positive(self) -> AccountActivity:
+        for name in ("inactive_after", "notice"):
+            if getattr(self, name).approx_days() < 1:
+                raise ValueError(f"account_activity.{name} must be at least one day")
+        return self
+
+
+class ProcessorService(_Strict):
+    """A service in which the controller is itself a processor for its business customers
+    (GDPR art. 28, 30(2); LEGAL L74): what they host with it (websites, mailboxes, a PBX).
+
+    The art. 30(2) record (``privaat.policy.ropa.processor_record``) has one entry per
+    service; the public statement does not cover this content (``processor_role``).
+    """
+
+    id: CatalogueId
+    name: Text
+    # what the service processes on the customer's instruction, in the third person
+    description: Text
+    # art. 30(2)(a): the controllers on whose behalf it is processed, as a category
+    controllers: Text
+    # art. 30(2)(b): the categories of processing carried out for each controller
+    processing: tuple[Text, ...] = Field(min_length=1)
+    # whose data and what data, as far as the processor knows it: the customer decides
+    data_subjects: Text | None = None
+    data_categories: Text | None = None
+    # art. 28(3): the processing agreement the customers accept with the service
+    agreement: str = Field(min_length=1)
+    # art. 28(2), (4): sub-processors engaged for the service (recipients, role processor)
+    sub_processors: tuple[CatalogueId, ...] = ()
+    # art. 30(2)(c): transfers to third countries, each with its safeguard
+    transfers: tuple[Transfer, ...] = ()
+    # art. 30(2)(d), 32(1): a general description of the security measures
+    security: Text
+    # art. 33(2), LEGAL L72: a breach is told to the customer without undue delay, at most
+    # within this period after the processor becomes aware of it
+    breach_notice: Period | None = None
+
+
+class _ActivityIndex:
+    """A policy's activities by id: a cache, so never part of a policy's equality (pydantic
+    compares private attributes: a policy that has been asked for an activity would otherwise
+    differ from the same policy read afresh)."""
+
+    __slots__ = ("activities", "by_id")
+
+    def __init__(self, activities: tuple[ProcessingActivity, ...]) -> None:
+        self.activities = activities
+        self.by_id = {a.id: a for a in activities}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ActivityIndex) or other is None
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class Policy(_Strict):
     """A whole policy file."""
 
@@ -574,23 +701,54 @@ class Policy(_Strict):
     activities: tuple[ProcessingActivity, ...] = Field(min_length=1)
     # P4: the topics, channels and services of marketing preferences (issue 10 item 2)
     marketing: Marketing | None = None
+    # P20, L52: when an account counts as inactive, and the notice before its closure
+    account_activity: AccountActivity | None = None
+    # L74, art. 30(2): the services in which the controller is a processor for its customers
+    processor_services: tuple[ProcessorService, ...] = ()
+    # issue 14: the banner's Google Consent Mode v2 types per category (policy/consent_mode.py)
+    google_consent_mode: GoogleConsentMode | None = None
     # services look activities up on every guarded read: an index, rebuilt whenever the
     # activities tuple is another one (model_copy(update=...) shares private attributes)
-    _index: tuple[tuple[ProcessingActivity, ...], dict[str, ProcessingActivity]] | None = (
-        PrivateAttr(default=None)
-    )
+    _index: _ActivityIndex | None = PrivateAttr(default=None)
 
     def activity(self, activity_id: str) -> ProcessingActivity:
         """The activity with this id; KeyError names it when the policy lacks it."""
-        if self._index is None or self._index[0] is not self.activities:
-            self._index = (self.activities, {a.id: a for a in self.activities})
-        return self._index[1][activity_id]
+        if self._index is None or self._index.activities is not self.activities:
+            self._index = _ActivityIndex(self.activities)
+        return self._index.by_id[activity_id]
+
+    @property
+    def activity_ids(self) -> frozenset[str]:
+        """The ids of the declared activities."""
+        return frozenset(a.id for a in self.activities)
+
+    @model_validator(mode="after")
+    def _communications_activities_known(self) -> Policy:
+        unknown = set(self.policy.electronic_communications_activities) - self.activity_ids
+        if unknown:
+            raise ValueError(
+                f"policy.electronic_communications_activities: no such activity {sorted(unknown)}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _banner_categories_unique(self) -> Policy:
         named = [a.banner_category or a.id for a in self.activities if a.banner_category]
         if len(named) != len(set(named)):
             raise ValueError(f"two activities share a banner_category: {sorted(named)}")
+        return self
+
+    @model_validator(mode="after")
+    def _consent_mode_names_banner_categories(self) -> Policy:
+        if self.google_consent_mode is not None:
+            categories = [
+                a.banner_category or a.id
+                for a in self.activities
+                if a.consent is not None and Channel.COOKIE_SETTINGS in a.consent.channels
+            ]
+            errors = consent_mode_errors(self.google_consent_mode, categories)
+            if errors:
+                raise ValueError("; ".join(errors))
         return self
 
     def situation(self, situation_id: str) -> Situation:

@@ -88,6 +88,7 @@ def check_policy(policy: Policy) -> list[Finding]:
             for finding in _activity(policy, index, activity)
         ),
         *_coverage(policy),
+        *_processor_services(policy),
     ]
 
 
@@ -98,6 +99,7 @@ def _duplicate_ids(policy: Policy) -> Iterator[Finding]:
         ("recipients", tuple(r.id for r in policy.recipients)),
         ("situations", tuple(s.id for s in policy.situations)),
         ("activities", tuple(a.id for a in policy.activities)),
+        ("processor_services", tuple(p.id for p in policy.processor_services)),
     )
     for section, ids in sections:
         first: dict[str, int] = {}
@@ -139,6 +141,13 @@ def _catalogue(policy: Policy) -> Iterator[Finding]:
                 "(art. 26)",
             )
         if recipient.role is not RecipientRole.PROCESSOR:
+            if recipient.notify is not None:
+                # L11: only a processor acts on our instructions; others are told under art. 19
+                yield Finding(
+                    where + ("notify",),
+                    f"notify on a {recipient.role.value}: only processors are told of consent "
+                    "changes (L11)",
+                )
             continue
         # art. 28(3) and 44-46 (LEGAL L19): the register must show where and under what
         if recipient.country is None:
@@ -513,3 +522,35 @@ def _unknown(kind: str, term: str, known: Collection[str]) -> str:
 def _range(ids: list[str]) -> str:
     consecutive = ids == [f"P{n}" for n in range(1, len(ids) + 1)]
     return f"{ids[0]}–{ids[-1]}" if consecutive and len(ids) > 2 else ", ".join(ids)
+
+
+def _processor_services(policy: Policy) -> Iterator[Finding]:
+    """The art. 30(2) record's services (L74): sub-processors are processors under an
+    agreement (art. 28(2), (4)); transfers go to one of them, with a lawful safeguard."""
+    roles = {r.id: r.role for r in policy.recipients}
+    for index, service in enumerate(policy.processor_services):
+        where: Location = ("processor_services", index)
+        for k, sub in enumerate(service.sub_processors):
+            if sub not in roles:
+                yield Finding(where + ("sub_processors", k), _unknown("recipient", sub, roles))
+            elif roles[sub] is not RecipientRole.PROCESSOR:
+                yield Finding(
+                    where + ("sub_processors", k),
+                    f"{sub!r} is a {roles[sub].value}, not a processor: a sub-processor works "
+                    "under an art. 28(4) agreement (L74)",
+                )
+        for k, transfer in enumerate(service.transfers):
+            at = where + ("transfers", k)
+            if transfer.recipient not in service.sub_processors:
+                yield Finding(
+                    at + ("recipient",),
+                    f"transfer to {transfer.recipient!r}, not one of this service's "
+                    "sub_processors (art. 30(2)(c))",
+                )
+            message = _transfer_problem(transfer.country, transfer.safeguard)
+            if message is not None:
+                yield Finding(at + ("safeguard",), message)
+            if transfer.fallback is not None and transfer.fallback is not transfer.safeguard:
+                fallback = _transfer_problem(transfer.country, transfer.fallback)
+                if fallback is not None:
+                    yield Finding(at + ("fallback",), fallback)

@@ -44,6 +44,7 @@ from privaat.policy.schema import (
     Policy,
     ProcessingActivity,
     Recipient,
+    RetentionStart,
     Safeguard,
     StorageKind,
     Text,
@@ -529,7 +530,35 @@ class _Words:
             )
             for step in retention.minimise
         ]
+        items += self.account_activity(activity)
         return Fact(_("Retention"), main, tuple(items), in_table=True)
+
+    def account_activity(self, activity: ProcessingActivity) -> list[str]:
+        """What "while your account is active" means (P20, L52): said once, at the first
+        activity whose retention runs until the account's closure."""
+        rule = self.policy.account_activity
+        first = next(
+            (
+                a
+                for a in self.policy.activities
+                if a.retention.starts is RetentionStart.ACCOUNT_CLOSURE
+            ),
+            None,
+        )
+        if rule is None or first is None or first.id != activity.id:
+            return []
+        _ = self.t.gettext
+        return [
+            _("Your account counts as active while you log in or use one of our services.")
+            + " "
+            + _(
+                "After {inactive} without either we send you an e-mail; if you do not log in "
+                "within {notice}, we close the account."
+            ).format(
+                inactive=period_in_words(rule.inactive_after, self.lang),
+                notice=period_in_words(rule.notice, self.lang),
+            )
+        ]
 
     # --- the tables ------------------------------------------------------------------------
 

@@ -21,17 +21,30 @@ from babel.dates import format_date
 
 from privaat.policy.ropa import (
     ART_30_1_FIELDS,
+    ART_30_2_FIELDS,
     HEADER_FIELDS,
+    ProcessorRecordRow,
     RopaRow,
+    VendorRow,
+    processor_record,
     ropa_header,
     ropa_rows,
+    vendor_register,
 )
 from privaat.policy.schema import Policy
 from privaat.policy.wording import translator
 from privaat.render.language import formatting_locale
 from privaat.render.templating import environment
 
-__all__ = ["RopaFormat", "column_labels", "render_ropa"]
+__all__ = [
+    "RopaFormat",
+    "column_labels",
+    "processor_column_labels",
+    "render_processor_record",
+    "render_ropa",
+    "render_vendor_register",
+    "vendor_column_labels",
+]
 
 
 class RopaFormat(StrEnum):
@@ -104,6 +117,14 @@ def _csv(rows: Sequence[RopaRow]) -> str:
     return buffer.getvalue()
 
 
+def _plain_csv(names: Sequence[str], records: Sequence[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
 def _html(policy: Policy, rows: Sequence[RopaRow], lang: str) -> str:
     _, meta = translator(lang).gettext, policy.policy
     labels = column_labels(lang)
@@ -157,5 +178,135 @@ def _html(policy: Policy, rows: Sequence[RopaRow], lang: str) -> str:
             heading=heading,
             columns=columns,
             rows=cells,
+            row_header="activity",
+        )
+    )
+
+
+# --- the processor register (L19) and the record of a processor (art. 30(2), L74) ---
+
+_VENDOR_FIELDS = tuple(field.name for field in fields(VendorRow))
+_PROCESSOR_FIELDS = tuple(field.name for field in fields(ProcessorRecordRow))
+_LETTERS_30_2 = dict(ART_30_2_FIELDS)
+
+
+def vendor_column_labels(lang: str) -> dict[str, str]:
+    """Each field of the processor register in words."""
+    t = translator(lang)
+    return {
+        "recipient_id": t.pgettext("register column", "Id"),
+        "vendor": t.pgettext("register column", "Vendor"),
+        "role": t.pgettext("register column", "Role"),
+        "agreement": t.pgettext("register column", "Agreement (GDPR art. 28, 26)"),
+        "country": t.pgettext("register column", "Country"),
+        "transfers": t.pgettext("register column", "Transfer mechanism (GDPR art. 44-46)"),
+        "activities": t.pgettext("register column", "Processing activities"),
+        "processor_services": t.pgettext("register column", "As a sub-processor for"),
+    }
+
+
+def processor_column_labels(lang: str) -> dict[str, str]:
+    """Each field of the art. 30(2) record in words."""
+    t = translator(lang)
+    return {
+        "service_id": t.pgettext("register column", "Id"),
+        "service": t.pgettext("register column", "Service"),
+        "description": t.pgettext("register column", "Description"),
+        "processor": t.pgettext("register column", "Processor"),
+        "data_protection_officer": t.pgettext("register column", "Data protection officer"),
+        "controllers": t.pgettext("register column", "Controllers on whose behalf"),
+        "processing": t.pgettext("register column", "Categories of processing"),
+        "data_subjects": t.pgettext("register column", "Categories of data subjects"),
+        "data_categories": t.pgettext("register column", "Categories of personal data"),
+        "agreement": t.pgettext("register column", "Processing agreement (GDPR art. 28(3))"),
+        "sub_processors": t.pgettext("register column", "Sub-processors (GDPR art. 28(2), (4))"),
+        "transfers": t.pgettext("register column", "Transfers to third countries"),
+        "security_measures": t.pgettext(
+            "register column", "Technical and organisational security measures"
+        ),
+        "breach_notice": t.pgettext(
+            "register column", "Breach notice to the controller (GDPR art. 33(2))"
+        ),
+    }
+
+
+def render_vendor_register(policy: Policy, *, fmt: RopaFormat, lang: str = "en") -> str:
+    """The processor register of ``policy`` (every vendor, L19) in ``fmt``."""
+    rows = vendor_register(policy, lang)
+    fmt = RopaFormat(fmt)
+    if fmt is RopaFormat.CSV:
+        return _plain_csv(_VENDOR_FIELDS, [asdict(row) for row in rows])
+    if fmt is RopaFormat.JSON:
+        return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2) + "\n"
+    table = _vendor_table(policy, lang)
+    return _page(policy, lang, table["title"], [], table["columns"], table["rows"], "vendor")
+
+
+def render_processor_record(policy: Policy, *, fmt: RopaFormat, lang: str = "en") -> str:
+    """The record of ``policy``'s controller as a processor (art. 30(2), L74) in ``fmt``."""
+    rows = processor_record(policy, lang)
+    fmt = RopaFormat(fmt)
+    if fmt is RopaFormat.CSV:
+        return _plain_csv(_PROCESSOR_FIELDS, [asdict(row) for row in rows])
+    if fmt is RopaFormat.JSON:
+        return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2) + "\n"
+    _ = translator(lang).gettext
+    labels = processor_column_labels(lang)
+    article = _("GDPR art. 30(2)({letter})")
+
+    def letter(name: str) -> str:
+        return article.format(letter=_LETTERS_30_2[name]) if name in _LETTERS_30_2 else ""
+
+    once = ("processor", "data_protection_officer")
+    heading = []
+    if rows:
+        # the processor and its DPO are the same on every row: stated once
+        heading = [(name, labels[name], letter(name), getattr(rows[0], name)) for name in once]
+    columns = [(name, labels[name], letter(name)) for name in _PROCESSOR_FIELDS if name not in once]
+    title = _("Record of processing of {controller} as a processor (GDPR art. 30(2))").format(
+        controller=policy.controller.name
+    )
+    cells = [asdict(row) for row in rows]
+    return _page(policy, lang, title, heading, columns, cells, "service")
+
+
+def _vendor_table(policy: Policy, lang: str) -> dict[str, object]:
+    labels = vendor_column_labels(lang)
+    return {
+        "title": translator(lang)
+        .gettext("Processors and other vendors of {controller} (GDPR art. 28, 44-46)")
+        .format(controller=policy.controller.name),
+        "columns": [(name, labels[name], "") for name in _VENDOR_FIELDS],
+        "rows": [asdict(row) for row in vendor_register(policy, lang)],
+        "row_header": "vendor",
+    }
+
+
+def _page(
+    policy: Policy,
+    lang: str,
+    title: object,
+    heading: Sequence[tuple[str, str, str, str]],
+    columns: object,
+    rows: object,
+    row_header: str,
+) -> str:
+    _, meta = translator(lang).gettext, policy.policy
+    return (
+        environment(lang)
+        .get_template("ropa.html.j2")
+        .render(
+            lang=lang,
+            title=title,
+            subtitle=_(
+                "Generated from the privacy policy, version {version}, last updated {date}."
+            ).format(
+                version=meta.version,
+                date=format_date(meta.last_updated, format="long", locale=formatting_locale(lang)),
+            ),
+            heading=heading,
+            columns=columns,
+            rows=rows,
+            row_header=row_header,
         )
     )

@@ -388,21 +388,39 @@ class Accounts:
                 connection, principal, subject_id, ACCOUNT, operation=Operation.WRITE
             )
             self._credentials.still_current(connection, subject_id, verified)
-            self._notifier.notify(connection, principal, subject_id, Notice.ACCOUNT_CLOSED)
-            connection.execute(
-                update(accounts)
-                .where(accounts.c.subject_id == subject_id)
-                .values(status=AccountStatus.CLOSED.value, closed_at=now)
-            )
-            connection.execute(delete(sessions).where(sessions.c.subject_id == subject_id))
-            AuditTrail.append(
-                connection,
-                at=now,
-                actor=principal.actor,
-                action="account.closed",
-                subject_pseudonym=opened.pseudonym,
-                detail={"activity": ACCOUNT},
-            )
+            mark_closed(connection, self._notifier, principal, opened.pseudonym, subject_id, now)
+
+
+def mark_closed(
+    connection: Connection,
+    notifier: Notifier,
+    principal: Principal,
+    pseudonym: str,
+    subject_id: int,
+    now: datetime,
+    *,
+    reason: str | None = None,
+) -> None:
+    """The closure itself, in the caller's transaction once the guard has allowed the write:
+    the "account closed" notice, status closed, every session ended, an ``account.closed``
+    audit entry; each activity's retention runs from here (P20, L52). The holder's own
+    closure and the closure for inactivity (services.inactivity) both end here."""
+    notifier.notify(connection, principal, subject_id, Notice.ACCOUNT_CLOSED)
+    connection.execute(
+        update(accounts)
+        .where(accounts.c.subject_id == subject_id)
+        .values(status=AccountStatus.CLOSED.value, closed_at=now)
+    )
+    connection.execute(delete(sessions).where(sessions.c.subject_id == subject_id))
+    detail = {"activity": ACCOUNT} if reason is None else {"activity": ACCOUNT, "reason": reason}
+    AuditTrail.append(
+        connection,
+        at=now,
+        actor=principal.actor,
+        action="account.closed",
+        subject_pseudonym=pseudonym,
+        detail=detail,
+    )
 
 
 def _refuse_minors(command: AccountCreate, today: date) -> None:

@@ -22,7 +22,7 @@ Every person's data is opened through the enforcement seam: marketing mail under
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,10 +72,13 @@ __all__ = [
     "EngagementEvent",
     "LinkNotFound",
     "SendReport",
+    "SuppressionListener",
     "Unsubscribed",
 ]
 
 CAMPAIGN_JOB = SystemJob("campaigns")
+# (connection, subject id, activity, suppressed or lifted, when), in the change's transaction
+SuppressionListener = Callable[[Connection, int, str, bool, datetime], None]
 TEMPLATE = "campaign"  # the outbox template of every marketing mail
 CLICK_WINDOW = timedelta(days=7)  # a purchase counts for a click at most this long before it
 MAX_NAME = 200
@@ -149,6 +152,12 @@ class Campaigns:
         self._access, self._keys, self._consents = access, keys, consents
         self._policy, self._clock = policy, clock
         self._base_url = base_url.rstrip("/")
+        self._suppression_listeners: list[SuppressionListener] = []
+
+    def on_suppression(self, listener: SuppressionListener) -> None:
+        """Call ``listener`` in the same transaction when a person is put on the suppression
+        list (True) or taken off it by a fresh opt-in (False)."""
+        self._suppression_listeners.append(listener)
 
     # --- campaigns ---------------------------------------------------------------------
 
@@ -322,12 +331,15 @@ class Campaigns:
             return
         if record.given:
             # a fresh opt-in (art. 7): the person asked for marketing mail again
-            connection.execute(
+            lifted = connection.execute(
                 delete(suppressions).where(
                     suppressions.c.subject_id == opened.subject_id,
                     suppressions.c.activity == MARKETING_EMAIL,
                 )
-            )
+            ).rowcount
+            if lifted:
+                for listener in self._suppression_listeners:
+                    listener(connection, opened.subject_id, MARKETING_EMAIL, False, record.at)
             return
         self._suppress(connection, opened, reason=f"withdrawn:{record.method.value}", at=record.at)
 
@@ -343,6 +355,8 @@ class Campaigns:
                 reason=reason,
             )
         )
+        for listener in self._suppression_listeners:
+            listener(connection, opened.subject_id, MARKETING_EMAIL, True, at)
 
     def _is_suppressed(
         self, connection: Connection, subject_id: int | None, email_bidx: bytes

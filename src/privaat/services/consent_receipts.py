@@ -64,6 +64,7 @@ _COLLECTION = {
     "cookie_banner": ("cookie banner", "web banner"),
     "email_link": ("e-mail link", "e-mail"),
     "support": ("support", "support conversation"),
+    "support_access_page": ("support access page", "web form"),
     "api": ("API", "API"),
 }
 # third parties in the Kantara sense: someone other than the controller and its processors

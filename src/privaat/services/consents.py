@@ -26,7 +26,7 @@ import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -73,6 +73,7 @@ class ConsentMethod(StrEnum):
     COOKIE_BANNER = "cookie_banner"
     EMAIL_LINK = "email_link"
     SUPPORT = "support"
+    SUPPORT_ACCESS_PAGE = "support_access_page"  # a support-access grant (L29)
     API = "api"
 
 
@@ -293,9 +294,11 @@ class Consents:
         lang: str | None,
         method: ConsentMethod,
         evidence: Evidence,
+        lasts: timedelta | None = None,
     ) -> ConsentRecord:
         """``give`` inside the caller's writing transaction (the sign-up records its ticked
-        boxes in its own transaction, L12)."""
+        boxes in its own transaction, L12); ``lasts`` ends the consent sooner than the
+        policy's ``expires_after`` (a one-hour support-access grant), never later."""
         consent = _consent_block(declared)
         languages = self._policy.policy.languages
         if lang is not None and lang not in languages:
@@ -312,6 +315,8 @@ class Consents:
             return current  # a duplicate submit: no new event
         now = self._clock.now()
         expires_at = consent.expires_after.after(now) if consent.expires_after else None
+        if lasts is not None:
+            expires_at = min(expires_at, now + lasts) if expires_at else now + lasts
         return self._append(
             connection,
             principal,

@@ -64,6 +64,7 @@ SUPPORT_DESK = "support_desk"
 LOOK_UP_ACTIVITY: Mapping[StaffRole, str] = {
     StaffRole.PRIVACY_OFFICER: RIGHTS,  # art. 12-22: answering the customer's request
     StaffRole.SUPPORT: SUPPORT_DESK,  # P7: helping the customer who asked
+    StaffRole.SUPPORT_LEAD: SUPPORT_DESK,
 }
 # the associated data a queued message is encrypted under (``services.outbox.queue``)
 _MESSAGE_FIELD = "outbox.message"

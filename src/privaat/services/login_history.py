@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from privaat.domain.activities import LOGIN_LOCATION
 from privaat.domain.clock import Clock
@@ -21,7 +21,6 @@ from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.geo import GeoLocator, Location, truncate_ip
 from privaat.services.notifier import Notifier
-from privaat.services.request_hold import not_held
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.store.tables import login_events
 from privaat.store.unit_of_work import UnitOfWork
@@ -85,10 +84,13 @@ class LoginHistory:
         ip: str,
         device_hash: bytes,
     ) -> None:
-        """P9: time, IP and location, in the caller's transaction; a new device is told (P3)."""
-        opened = self._access.open(
+        """P9: time, IP and location, in the caller's transaction; a new device is told (P3).
+        Nothing is recorded for a person who objected to it (art. 21): the log-in goes on."""
+        opened = self._access.open_if_allowed(
             connection, principal, subject_id, LOGIN_LOCATION, operation=Operation.WRITE
         )
+        if opened is None:
+            return
         now = self._clock.now()
         location = self._geo.locate(ip)
         seen_before = connection.execute(
@@ -133,7 +135,9 @@ class LoginHistory:
     ) -> list[LoginView]:
         """The holder's own recent log-ins with their locations (P9; GDPR art. 15)."""
         with uow.reading() as connection:
-            opened = self._access.open(connection, principal, subject_id, LOGIN_LOCATION)
+            opened = self._access.open_if_allowed(connection, principal, subject_id, LOGIN_LOCATION)
+            if opened is None:  # objected: the places stay shut (art. 21)
+                return []
             events = connection.execute(
                 select(login_events)
                 .where(login_events.c.subject_id == subject_id)
@@ -153,32 +157,3 @@ class LoginHistory:
             )
             for event in events
         ]
-
-    def minimise_ips(self, uow: UnitOfWork, *, now: datetime | None = None) -> int:
-        """Erase the full IP of every log-in older than the policy's period; returns how many.
-
-        No ciphertext is opened: the full form is simply dropped, the network form kept.
-        """
-        moment = now or self._clock.now()
-        cutoff = ip_minimisation_period(self._policy).before(moment)
-        done = 0
-        while True:
-            with uow.writing() as connection:
-                ids = list(
-                    connection.execute(
-                        select(login_events.c.id)
-                        .where(
-                            login_events.c.at < cutoff,
-                            login_events.c.ip_enc.is_not(None),
-                            # L60: an open request holds the data as it stood on receipt
-                            not_held(login_events.c.subject_id),
-                        )
-                        .limit(BATCH)
-                    ).scalars()
-                )
-                if not ids:
-                    return done
-                connection.execute(
-                    update(login_events).where(login_events.c.id.in_(ids)).values(ip_enc=None)
-                )
-            done += len(ids)

@@ -47,9 +47,10 @@ from privaat.services.access_log import AccessLog
 from privaat.services.errors import InvalidField
 from privaat.services.marketing_preferences import Preferences, blind_values
 from privaat.services.subject_access import SubjectAccess
+from privaat.services.subject_state import scoped_restrictions
 from privaat.store.crypto import BlindIndex
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import accounts, consent_events, objections, restrictions, subjects
+from privaat.store.tables import accounts, consent_events, objections, subjects
 from privaat.store.tables_marketing import (
     MARKETING_SELECTION,
     customer_services,
@@ -122,7 +123,7 @@ class MarketingSelection:
         with uow.reading() as connection:
             index = self._keys.blind_index(connection)
             rows = connection.execute(self._candidates(index, wanted, now)).all()
-            scoped = self._scoped_restrictions(connection, [r[0] for r in rows if r[4]])
+            scoped = scoped_restrictions(connection, [r[0] for r in rows if r[4]])
             admitted: list[int] = []
             states: dict[tuple[Any, ...], SubjectState] = {}
             for start in range(0, len(rows), CHUNK):
@@ -222,24 +223,6 @@ class MarketingSelection:
                     [index.value(blind_values.SERVICE, v) for v in sorted(wanted.services)]
                 ),
             )
-
-    def _scoped_restrictions(
-        self, connection: Connection, subject_ids: list[int]
-    ) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
-        found: dict[int, tuple[set[str], set[str]]] = {}
-        for start in range(0, len(subject_ids), 500):
-            rows = connection.execute(
-                select(
-                    restrictions.c.subject_id, restrictions.c.activity, restrictions.c.category
-                ).where(restrictions.c.subject_id.in_(subject_ids[start : start + 500]))
-            ).all()
-            for subject_id, activity, category in rows:
-                acts, cats = found.setdefault(subject_id, (set(), set()))
-                if activity:
-                    acts.add(activity)
-                if category:
-                    cats.add(category)
-        return {k: (frozenset(a), frozenset(c)) for k, (a, c) in found.items()}
 
     def _preview(
         self, connection: Connection, principal: Principal, subject_ids: list[int]

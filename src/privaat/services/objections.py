@@ -15,12 +15,12 @@ LEGAL L26), no grounds can override it either.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from privaat.domain.activities import NOTICES, RIGHTS
 from privaat.domain.clock import Clock
@@ -36,7 +36,10 @@ from privaat.store.audit import AuditTrail
 from privaat.store.tables import objections
 from privaat.store.unit_of_work import UnitOfWork
 
-__all__ = ["ObjectionFinal", "Objections", "RecordedObjection"]
+__all__ = ["ObjectionFinal", "ObjectionListener", "Objections", "RecordedObjection"]
+
+# (connection, subject id, the key recorded, when): called in the objection's transaction
+ObjectionListener = Callable[[Connection, int, str, datetime], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,11 @@ class Objections:
         self, *, access: SubjectAccess, notifier: Notifier, policy: Policy, clock: Clock
     ) -> None:
         self._access, self._notifier, self._policy, self._clock = access, notifier, policy, clock
+        self._listeners: list[ObjectionListener] = []
+
+    def on_change(self, listener: ObjectionListener) -> None:
+        """Call ``listener`` in the same transaction after every objection recorded anew."""
+        self._listeners.append(listener)
 
     def object(self, uow: UnitOfWork, principal: Principal, subject_id: int, activity: str) -> str:
         """Record an objection to ``activity``; returns the key recorded (a direct-marketing
@@ -90,6 +98,8 @@ class Objections:
                     subject_pseudonym=opened.pseudonym,
                     detail={"activity": key},
                 )
+                for listener in self._listeners:
+                    listener(connection, subject_id, key, now)
         return key
 
     def recorded(

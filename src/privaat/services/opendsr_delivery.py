@@ -26,6 +26,8 @@ import http.client
 import ipaddress
 import socket
 import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -41,7 +43,15 @@ from privaat.settings import Mode
 from privaat.store.key_store import KeyStore
 from privaat.store.tables_opendsr import opendsr_signing_keys
 
-__all__ = ["MAX_URL_LENGTH", "CallbackRefused", "Signer", "check_callback_url", "post"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "Answer",
+    "CallbackRefused",
+    "Signer",
+    "check_callback_url",
+    "exchange",
+    "post",
+]
 
 MAX_URL_LENGTH = 2000
 _FIELD = "status_callback_urls"
@@ -151,6 +161,22 @@ def post(url: str, body: bytes, headers: dict[str, str], *, mode: Mode, timeout:
     """POST ``body`` to ``url`` (checked again, as at intake) and return the HTTP status;
     CallbackRefused when it may not be called, OSError when it cannot be reached. Redirects
     are not followed: a 3xx is a failure, and could point anywhere."""
+    return exchange(url, body, headers, mode=mode, timeout=timeout).status
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a receiver answered: its status, its header fields and the first 64 KiB."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def exchange(
+    url: str, body: bytes, headers: dict[str, str], *, mode: Mode, timeout: float
+) -> Answer:
+    """As ``post``, with the answer: a receiver that acknowledges (processor notices, L11)."""
     addresses = _check(url, mode=mode)
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -164,8 +190,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, mode: Mode, timeout:
     try:
         connection.request("POST", target, body=body, headers=headers)
         response = connection.getresponse()
-        response.read(64 * 1024)  # a few bytes of the answer; nothing of it is kept
-        return response.status
+        answer = response.read(64 * 1024)  # a few bytes of the answer, never all of it
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, answer)
     except http.client.HTTPException as error:
         raise OSError(f"bad HTTP answer ({type(error).__name__})") from None
     finally:

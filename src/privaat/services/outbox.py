@@ -105,16 +105,18 @@ class MailServerUnreachable(Exception):
 
 def queue(
     connection: Connection, opened: Opened, *, template: str, mail: OutgoingMail, at: datetime
-) -> None:
-    """Queue ``mail`` for the opened subject under its activity; sent only if the caller commits."""
+) -> int:
+    """Queue ``mail`` for the opened subject under its activity; sent only if the caller
+    commits. Returns the message's id."""
     fields: dict[str, Any] = {"to": mail.to, "subject": mail.subject, "body": mail.body}
     if mail.headers:  # a campaign's own header fields and HTML; a notice stores neither
         fields["headers"] = [list(pair) for pair in mail.headers]
     if mail.html is not None:
         fields["html"] = mail.html
     document = json.dumps(fields)
-    connection.execute(
-        insert(outbox).values(
+    message_id: int = connection.execute(
+        insert(outbox)
+        .values(
             subject_id=opened.subject_id,
             activity=opened.decision.activity,
             template=template,
@@ -122,7 +124,9 @@ def queue(
             created_at=at,
             attempts=0,
         )
-    )
+        .returning(outbox.c.id)
+    ).scalar_one()
+    return message_id
 
 
 _PENDING = (

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, Select, insert, select
+from sqlalchemy import Connection, Engine, Select, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from privaat.domain.clock import Clock
@@ -114,36 +114,41 @@ class PolicyVersions:
             return self._record(policy)
 
     def _record(self, policy: Policy) -> StoredVersion:
+        with self._engine.begin() as connection:
+            return self.record_on(connection, policy)
+
+    def record_on(self, connection: Connection, policy: Policy) -> StoredVersion:
+        """``record`` inside the caller's transaction: ``policy publish`` stores the version,
+        its publication and the change e-mails as one unit (``services.policy_publishing``)."""
         if policy.policy.id != self._policy_id:
             raise ValueError(f"these versions are of {self._policy_id}, not {policy.policy.id}")
         text = canonical_text(policy)
         digest = _sha256(text)
         number = policy.policy.version
-        with self._engine.begin() as connection:
-            stored = [_version(row._mapping) for row in connection.execute(self._select())]
-            same = next((v for v in stored if v.number == number), None)
-            if same is not None:
-                if same.sha256 == digest or same.load() == policy:
-                    return same  # already published, or a rollback to it
-                raise PolicyVersionConflict(
-                    policy,
-                    f"version {number} was published on {same.published_at:%Y-%m-%d} with a "
-                    "different text; a published version never changes: raise policy.version "
-                    "(and policy.last_updated) to publish this text (art. 13(3); L48)",
-                )
-            newest = max(stored, key=lambda v: v.number, default=None)
-            if newest is not None:
-                self._follows(policy, newest)
-            row: dict[str, Any] = {
-                "policy_id": self._policy_id,
-                "version": number,
-                "published_at": self._clock.now(),
-                "effective": policy.policy.effective,
-                "last_updated": policy.policy.last_updated,
-                "text": text,
-                "sha256": digest,
-            }
-            connection.execute(insert(policy_versions).values(**row))
+        stored = [_version(row._mapping) for row in connection.execute(self._select())]
+        same = next((v for v in stored if v.number == number), None)
+        if same is not None:
+            if same.sha256 == digest or same.load() == policy:
+                return same  # already published, or a rollback to it
+            raise PolicyVersionConflict(
+                policy,
+                f"version {number} was published on {same.published_at:%Y-%m-%d} with a "
+                "different text; a published version never changes: raise policy.version "
+                "(and policy.last_updated) to publish this text (art. 13(3); L48)",
+            )
+        newest = max(stored, key=lambda v: v.number, default=None)
+        if newest is not None:
+            self._follows(policy, newest)
+        row: dict[str, Any] = {
+            "policy_id": self._policy_id,
+            "version": number,
+            "published_at": self._clock.now(),
+            "effective": policy.policy.effective,
+            "last_updated": policy.policy.last_updated,
+            "text": text,
+            "sha256": digest,
+        }
+        connection.execute(insert(policy_versions).values(**row))
         return _version(row)
 
     def all(self) -> list[StoredVersion]:

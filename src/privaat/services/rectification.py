@@ -218,9 +218,14 @@ class Rectification:
             self._requests.apply_in(connection, held, row, Action.COMPLETE, staff, now)
             if requester.to:
                 lang = values.get("language") or requester.lang
+                # only the categories this policy declares: another provider's catalogue may
+                # lack one the data registry names (a web shop has no "vat_number")
+                declared = {c.id for c in self._policy.data_categories}
                 words = [
-                    self._policy.category(c).name.in_language(lang) for c in sorted(categories)
-                ]
+                    self._policy.category(c).name.in_language(lang)
+                    for c in sorted(categories)
+                    if c in declared
+                ] or list(fields)
                 letter = rectification_letter(
                     self._policy,
                     to=requester.to,

@@ -78,7 +78,9 @@ class RequestAnswers:
         base_url: str = "",
     ) -> None:
         self._access, self._requests, self._policy, self._clock = access, requests, policy, clock
-        self._export = SubjectExport(access=access, mailboxes=[policy.privacy_contact.email])
+        self._export = SubjectExport(
+            access=access, mailboxes=[policy.privacy_contact.email], clock=clock
+        )
         self._base_url = base_url.rstrip("/")
 
     def answer(self, uow: UnitOfWork, staff: Principal, reference: str) -> Answer:

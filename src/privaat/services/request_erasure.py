@@ -248,8 +248,14 @@ class RequestErasure:
         items = []
         for activity_id, last in until.items():
             activity = self._policy.activity(activity_id)
+            # the data registry names the engine's categories; another provider's catalogue
+            # may lack some of them (a web shop declares no "online_identifiers"): the letter
+            # names what this policy declares, and the activity's own categories otherwise
+            declared = {c.id for c in self._policy.data_categories}
+            known = [c for c in categories[activity_id] if c in declared]
             words = [
-                self._policy.category(c).name.in_language(lang) for c in categories[activity_id]
+                self._policy.category(c).name.in_language(lang)
+                for c in known or activity.data_categories
             ]
             basis = legal_basis_words(activity.legal_basis, lang)
             why = f"{activity.name.in_language(lang)} ({basis})"

@@ -32,20 +32,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from privaat.domain.clock import Clock
 from privaat.domain.guard import Decision, Guard
 from privaat.domain.principal import DataSubject, Principal
-from privaat.domain.subject import SubjectState
+from privaat.domain.subject import ConsentState, ConsentStatus, SubjectState
 from privaat.services.access_log import AccessLog
 from privaat.services.errors import DataWithheld, NotPermitted, SubjectNotFound
-from privaat.services.subject_state import load_state
+from privaat.services.subject_state import load_state, scoped_restrictions, state_from_row
 from privaat.store.crypto import SubjectCipher
 from privaat.store.fastpath import PointQuery
 from privaat.store.key_store import KeyStore
 from privaat.store.registry import encrypted_column_categories
-from privaat.store.tables import accounts, metadata, subject_keys, subjects
+from privaat.store.tables import (
+    accounts,
+    consent_events,
+    metadata,
+    objections,
+    subject_keys,
+    subjects,
+)
 from privaat.store.unit_of_work import is_writing
 
 __all__ = ["Operation", "Opened", "SubjectAccess"]
@@ -93,24 +100,22 @@ class Opened:
 
 # The subject's record: its flags, its account (if any) and its wrapped key, in one read.
 _ACCOUNT_COLUMNS = [column for column in accounts.c if column.name != "subject_id"]
-_RECORD = (
-    select(
-        subjects.c.id.label("subject_id"),
-        subjects.c.pseudonym,
-        subjects.c.minor,
-        subjects.c.restricted,
-        subjects.c.restriction_scoped,
-        subjects.c.legal_hold,
-        *_ACCOUNT_COLUMNS,
-        subject_keys.c.wrapped_key,
+_RECORDS = select(
+    subjects.c.id.label("subject_id"),
+    subjects.c.pseudonym,
+    subjects.c.minor,
+    subjects.c.restricted,
+    subjects.c.restriction_scoped,
+    subjects.c.legal_hold,
+    *_ACCOUNT_COLUMNS,
+    subject_keys.c.wrapped_key,
+).select_from(
+    subjects.outerjoin(accounts, accounts.c.subject_id == subjects.c.id).outerjoin(
+        subject_keys, subject_keys.c.subject_id == subjects.c.id
     )
-    .select_from(
-        subjects.outerjoin(accounts, accounts.c.subject_id == subjects.c.id).outerjoin(
-            subject_keys, subject_keys.c.subject_id == subjects.c.id
-        )
-    )
-    .where(subjects.c.id == bindparam("subject_id"))
 )
+_RECORD = _RECORDS.where(subjects.c.id == bindparam("subject_id"))
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's bind limits
 _READ = PointQuery(_RECORD)
 _READ_FOR_SHARE = PointQuery(_RECORD.with_for_update(read=True, of=subjects))
 _LOCK = PointQuery(
@@ -141,6 +146,48 @@ class SubjectAccess:
         state = self._state(connection, record, activity)
         decision = self._guard.check(activity, state, self._now())
         return self._opened(record, principal, decision, operation, state)
+
+    def open_many(
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_ids: Iterable[int],
+        activity: str,
+        *,
+        operation: Operation = Operation.READ,
+    ) -> dict[int, Opened | Decision]:
+        """Many subjects opened for ``activity`` at once: each id to its ``Opened``, or to
+        the guard's refusing ``Decision``; the same decisions as ``open`` one by one, with
+        one query per kind of record for the batch and an access-log entry per opened
+        subject. An id with no subject is left out; NotPermitted as ``open``."""
+        wanted = sorted(set(subject_ids))
+        if isinstance(principal, DataSubject) and any(
+            subject_id != principal.subject_id for subject_id in wanted
+        ):
+            raise NotPermitted("a data subject can only open their own data")
+        lock = is_writing(connection)
+        records: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            query = _RECORDS.where(subjects.c.id.in_(wanted[start : start + _CHUNK]))
+            if lock:
+                query = query.with_for_update(read=True, of=subjects)
+            for row in connection.execute(query).mappings():
+                records[row["subject_id"]] = dict(row)
+        if activity in self._guard:
+            states = _load_states(connection, self._guard, records, activity)
+        else:
+            states = {subject_id: SubjectState.visitor() for subject_id in records}
+        now = self._now()
+        answers: dict[int, Opened | Decision] = {}
+        for subject_id, record in records.items():
+            state = states[subject_id]
+            decision = self._guard.decide(activity, state, now)
+            answers[subject_id] = (
+                self._opened(record, principal, decision, operation, state)
+                if decision.allowed
+                else decision
+            )
+        return answers
 
     def open_if_allowed(
         self,
@@ -301,3 +348,66 @@ class SubjectAccess:
 
     def _now(self) -> datetime:
         return self._clock.now()
+
+
+# --- open_many: the guard's inputs for a batch of subjects, one query each ------------------
+
+
+def _load_states(
+    connection: Connection, guard: Guard, records: Mapping[int, Mapping[str, Any]], activity: str
+) -> dict[int, SubjectState]:
+    """Each subject's state for ``activity``, as ``load_state`` reads it one by one."""
+    ids = sorted(records)
+    wanted_consents = guard.consents_read(activity)
+    wanted_objections = guard.objections_read(activity)
+    consents: dict[int, dict[str, ConsentState]] = {}
+    objected: dict[int, set[str]] = {}
+    compelling: dict[int, set[str]] = {}
+    scoped_ids = [i for i in ids if records[i]["restriction_scoped"]]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        if wanted_consents:
+            newest = (
+                select(func.max(consent_events.c.id))
+                .where(
+                    consent_events.c.subject_id.in_(chunk),
+                    consent_events.c.activity.in_(wanted_consents),
+                )
+                .group_by(consent_events.c.subject_id, consent_events.c.activity)
+            )
+            for row in connection.execute(
+                select(consent_events).where(consent_events.c.id.in_(newest))
+            ):
+                consents.setdefault(row.subject_id, {})[row.activity] = ConsentState(
+                    status=ConsentStatus.GIVEN if row.given else ConsentStatus.WITHDRAWN,
+                    text_sha256=row.text_sha256,
+                    given_at=row.at,
+                    expires_at=row.expires_at,
+                )
+        if wanted_objections:
+            for row in connection.execute(
+                select(
+                    objections.c.subject_id,
+                    objections.c.activity,
+                    objections.c.compelling_grounds,
+                ).where(
+                    objections.c.subject_id.in_(chunk),
+                    objections.c.activity.in_(wanted_objections),
+                )
+            ):
+                objected.setdefault(row.subject_id, set()).add(row.activity)
+                if row.compelling_grounds:
+                    compelling.setdefault(row.subject_id, set()).add(row.activity)
+    scoped = scoped_restrictions(connection, scoped_ids)
+    states: dict[int, SubjectState] = {}
+    for subject_id in ids:
+        activities, categories = scoped.get(subject_id, (frozenset(), frozenset()))
+        states[subject_id] = state_from_row(
+            records[subject_id],
+            consents=consents.get(subject_id, {}),
+            objected=frozenset(objected.get(subject_id, ())),
+            compelling=frozenset(compelling.get(subject_id, ())),
+            restricted_activities=activities,
+            restricted_categories=categories,
+        )
+    return states

@@ -28,15 +28,17 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Column, Connection, Date, DateTime, LargeBinary, Table, bindparam, select
 
 from privaat.domain.activities import RIGHTS
+from privaat.domain.clock import Clock, SystemClock
+from privaat.domain.disclosures import may_be_told
 from privaat.domain.principal import Principal
 from privaat.render.redaction import (
     Rule,
@@ -51,6 +53,7 @@ from privaat.store.holders import Compiled
 from privaat.store.key_errors import SubjectKeyMissing
 from privaat.store.registry import ErasureMode, Personal, SubjectTable, subject_tables
 from privaat.store.tables import UTCDateTime, accounts, hold_keys, metadata
+from privaat.store.tables_disclosures import disclosures
 from privaat.store.tables_requests import subject_requests
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -70,6 +73,8 @@ EXCLUDED_TABLES: Mapping[str, str] = MappingProxyType(
         "subject_keys": "the key that encrypts the person's data, not data about them",
         "hold_keys": "the key that encrypts what erasure keeps, not data about them",
         "request_answers": "earlier answers to their requests: copies of this same data",
+        # P12, L36: its own part, ``disclosures``, without those a legal bar keeps from them
+        "disclosures": "shown as the part 'disclosures', less those under a legal bar",
     }
 )
 _HASHED_SUFFIXES = ("_bidx", "_hash")
@@ -132,8 +137,12 @@ class SubjectExport:
 
     activities = frozenset({RIGHTS})
 
-    def __init__(self, *, access: SubjectAccess, mailboxes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, *, access: SubjectAccess, mailboxes: Iterable[str] = (), clock: Clock | None = None
+    ) -> None:
         self._access = access
+        # the day against which a disclosure's legal bar is read (P12, L36)
+        self._clock: Clock = clock or SystemClock()
         # the controller's own addresses (the privacy mailbox): no other person's, so kept
         self._mailboxes = frozenset(address.strip().lower() for address in mailboxes if address)
         self._tables = tuple(
@@ -143,10 +152,21 @@ class SubjectExport:
         )
         self._plans = tuple(_TablePlan(table, spec) for table, spec in self._tables)
 
-    def collect(self, uow: UnitOfWork, principal: Principal, subject_id: int) -> SubjectData:
-        """The subject's data as it stands now, read under ``rights_handling``."""
+    def collect(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        subject_id: int,
+        *,
+        activity: str = RIGHTS,
+        operation: Operation = Operation.EXPORT,
+    ) -> SubjectData:
+        """The subject's data as it stands now, read under ``rights_handling`` (or, for a
+        disclosure, the activity that hands it over)."""
         with uow.reading() as connection:
-            stream = self.stream(connection, principal, subject_id)
+            stream = self.stream(
+                connection, principal, subject_id, activity=activity, operation=operation
+            )
             collected = []
             for part in stream.parts:
                 rows: list[Mapping[str, Any]] = []
@@ -158,13 +178,23 @@ class SubjectExport:
                     collected.append(ExportPart(part.table, part.fields, tuple(rows), tuple(files)))
         return SubjectData(stream.pseudonym, tuple(collected))
 
-    def stream(self, connection: Connection, principal: Principal, subject_id: int) -> ExportStream:
+    def stream(
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_id: int,
+        *,
+        activity: str = RIGHTS,
+        operation: Operation = Operation.EXPORT,
+    ) -> ExportStream:
         """The subject's data table by table, read lazily in the caller's transaction; the
         keys are opened (and the export access-logged) before it returns."""
-        opened, held_cipher, pseudonym = self._ciphers(connection, principal, subject_id)
+        opened, held_cipher, pseudonym = self._ciphers(
+            connection, principal, subject_id, activity, operation
+        )
         opener = _Opener(opened.cipher if opened else None, held_cipher)
         keep = _own_addresses(connection, subject_id, opener) | self._mailboxes
-        parts = (
+        parts: Iterator[StreamedPart] = (
             StreamedPart(
                 plan.table.name,
                 plan.fields,
@@ -172,17 +202,26 @@ class SubjectExport:
             )
             for plan in self._plans
         )
+        if activity == RIGHTS:  # a disclosure hands over data, never the register itself
+            today = self._clock.now().date()
+            told = _DisclosurePart(connection, subject_id, opener, today)
+            parts = _then(parts, told.part())
         return ExportStream(pseudonym, parts, opened)
 
     # --- the steps ---------------------------------------------------------------------
 
     def _ciphers(
-        self, connection: Connection, principal: Principal, subject_id: int
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_id: int,
+        activity: str,
+        operation: Operation,
     ) -> tuple[Opened | None, SubjectCipher | None, str]:
         opened: Opened | None
         try:
             opened = self._access.open(
-                connection, principal, subject_id, RIGHTS, operation=Operation.EXPORT
+                connection, principal, subject_id, activity, operation=operation
             )
             pseudonym = opened.pseudonym
         except SubjectKeyMissing:  # erased: only what erasure kept is left, under the hold key
@@ -190,10 +229,69 @@ class SubjectExport:
         held_cipher = None
         if _HOLD_KEY.first(connection, subject_id) is not None:
             held = self._access.open_held(
-                connection, principal, subject_id, RIGHTS, operation=Operation.EXPORT
+                connection, principal, subject_id, activity, operation=operation
             )
             held_cipher, pseudonym = held.cipher, held.pseudonym
         return opened, held_cipher, pseudonym
+
+
+def _then(parts: Iterator[StreamedPart], last: StreamedPart) -> Iterator[StreamedPart]:
+    yield from parts
+    yield last
+
+
+# P12, L36, art. 15(1)(c): what was disclosed, to whom, when, on what ground; not the
+# released file (a copy of this same data) nor the staff member (art. 15(4))
+_TOLD_COLUMNS = (
+    "disclosed_at",
+    "ground",
+    "recipient",
+    "country",
+    "categories",
+    "window_start",
+    "window_end",
+    "handed_fields",
+    "released_digest",
+    "requested_by_enc",
+    "reference_enc",
+)
+
+
+class _DisclosurePart:
+    """The subject's disclosures that no legal bar keeps from them today."""
+
+    def __init__(
+        self, connection: Connection, subject_id: int, opener: _Opener, today: date
+    ) -> None:
+        self._connection, self._subject_id = connection, subject_id
+        self._opener, self._today = opener, today
+
+    def part(self) -> StreamedPart:
+        columns = [disclosures.c[name] for name in _TOLD_COLUMNS]
+        return StreamedPart(
+            disclosures.name, tuple(_field(column) for column in columns), self._rows(columns)
+        )
+
+    def _rows(
+        self, columns: list[Column[Any]]
+    ) -> Iterator[tuple[Mapping[str, Any], tuple[tuple[str, bytes], ...]]]:
+        rows = self._connection.execute(
+            select(*columns, disclosures.c.bar_until)
+            .where(disclosures.c.subject_id == self._subject_id)
+            .order_by(disclosures.c.disclosed_at, disclosures.c.id)
+        ).mappings()
+        for row in rows:
+            if not may_be_told(row["bar_until"], today=self._today):
+                continue  # a gagging order: not until its end (Sv 126nd-126ng, L36)
+            values: dict[str, Any] = {}
+            for column in columns:
+                value = row[column.name]
+                if column.name.endswith("_enc"):
+                    value = self._opener.open(disclosures, column, value)
+                elif isinstance(value, datetime):
+                    value = _iso_time(value)
+                values[_public_name(column)] = value
+            yield values, ()
 
 
 _HOLD_KEY = Compiled(
@@ -258,7 +356,9 @@ class _Cell:
     kind: int  # one of _AS_IS … _SEALED
     held: bool  # sealed under the hold key (registry HOLD), else the data key
     field: str  # what the ciphertext is bound to: "table.column" without _enc
-    extension: str | None  # an original file (the mail as received): its file extension
+    # an original file (the mail as received): its file extension, or a function of its bytes
+    # that names it (a recording is a WAV or an Ogg file: store.tables_calls)
+    extension: str | Callable[[bytes], str] | None
     rule: Rule | None  # other people's data to take out (render.redaction, L62)
 
 
@@ -330,8 +430,12 @@ class _TablePlan:
                     if cell.rule is not None and clear is not None:
                         clear = _redacted(cell.rule, clear, keep)
                     if clear is not None and (cell.extension or isinstance(clear, bytes)):
-                        path = f"{table.name}/{number}-{name}.{cell.extension or 'bin'}"
-                        files.append((path, clear if isinstance(clear, bytes) else clear.encode()))
+                        content = clear if isinstance(clear, bytes) else clear.encode()
+                        extension = cell.extension
+                        if callable(extension):
+                            extension = extension(content)
+                        path = f"{table.name}/{number}-{name}.{extension or 'bin'}"
+                        files.append((path, content))
                         clear = f"(file {path})"
                     values[name] = clear
             yield values, tuple(files)

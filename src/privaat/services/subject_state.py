@@ -8,7 +8,7 @@ read of a plain customer costs no query beyond the record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -17,7 +17,7 @@ from privaat.domain.guard import Guard
 from privaat.domain.subject import AccountStatus, ConsentState, ConsentStatus, SubjectState
 from privaat.store.tables import consent_events, objections, restrictions
 
-__all__ = ["load_state", "state_from_row"]
+__all__ = ["load_state", "scoped_restrictions", "state_from_row"]
 
 _PLAIN_CUSTOMER = SubjectState.customer()
 
@@ -115,6 +115,29 @@ def _objections(
     # art. 21(1): a recorded, reviewed decision that compelling grounds override the objection
     compelling = frozenset(row.activity for row in rows if row.compelling_grounds)
     return objected, compelling
+
+
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's bind limits
+
+
+def scoped_restrictions(
+    connection: Connection, subject_ids: Sequence[int]
+) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    """Per subject with a scoped restriction (art. 18), the activities and the data categories
+    it restricts; a subject without rows is absent."""
+    found: dict[int, tuple[set[str], set[str]]] = {}
+    for start in range(0, len(subject_ids), _CHUNK):
+        for row in connection.execute(
+            select(
+                restrictions.c.subject_id, restrictions.c.activity, restrictions.c.category
+            ).where(restrictions.c.subject_id.in_(subject_ids[start : start + _CHUNK]))
+        ):
+            activities, categories = found.setdefault(row.subject_id, (set(), set()))
+            if row.activity:
+                activities.add(row.activity)
+            if row.category:
+                categories.add(row.category)
+    return {key: (frozenset(a), frozenset(c)) for key, (a, c) in found.items()}
 
 
 def _restrictions(connection: Connection, subject_id: int) -> tuple[frozenset[str], frozenset[str]]:

@@ -9,7 +9,8 @@
         ▼  one writing transaction for the batch
     subjects by pseudonym (one query per 500) ──▶ unknown ──▶ refused: unknown_subject
     event ids stored before (one query per 500) ──▶ duplicate (exactly once under retries)
-    each subject opened once through the seam for the kind's activity (guard + access log):
+    the batch's subjects opened at once through the seam (SubjectAccess.open_many: one
+        record query, one objections query; guard + access log per subject):
         objected (L25), restricted, closed, minor, ... ──▶ refused: the guard's reason
     precise location only if the guard allows device_precise_location (consent, L21),
         otherwise dropped; coarse country/city from the IP (offline GeoIP)
@@ -31,7 +32,7 @@ import ipaddress
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,17 +40,17 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select
 
 from privaat.domain.clock import Clock
-from privaat.domain.errors import AccessDenied
-from privaat.domain.principal import SystemJob
+from privaat.domain.principal import Principal, SystemJob
 from privaat.domain.telemetry_events import (
     AD_ID_FIELDS,
     KINDS,
     PRECISE_LOCATION,
     AppAnalyticsEvent,
     EventKind,
+    ServiceLoginEvent,
     TelemetryEvent,
     VoipSyncEvent,
 )
@@ -58,17 +59,18 @@ from privaat.policy.period import Period
 from privaat.policy.schema import Policy
 from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.geo import GeoLocator, Location
-from privaat.services.request_hold import not_held
-from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.crypto import SubjectCipher
 from privaat.store.fastpath import BulkInsert
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import subjects
+from privaat.store.tables import UTC_TIME, subjects
 from privaat.store.tables_telemetry import (
     APPS,
+    LOGIN_PLACE,
     PRECISE,
     VOIP,
     app_analytics_events,
+    service_logins,
     telemetry_precise_locations,
     telemetry_services,
     voip_sync_events,
@@ -84,6 +86,7 @@ __all__ = [
     "LineOutcome",
     "SendingService",
     "ServiceInfo",
+    "ServiceLoginView",
     "Status",
     "Telemetry",
     "UnknownKind",
@@ -136,6 +139,18 @@ class ServiceInfo:
     revoked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceLoginView:
+    """One log-in to a datacenter service, as its holder sees it (P9)."""
+
+    at: datetime
+    service: str  # server, webmail, pbx
+    outcome: str  # success, failure
+    ip: str | None  # the full address for 30 days, then its /24 or /48; None after objecting
+    country: str | None
+    city: str | None
+
+
 class InvalidServiceKey(ServiceError):
     """No key, or a wrong or revoked one: one answer for all (RFC 6750 §3.1)."""
 
@@ -157,13 +172,52 @@ class KindNotAllowed(ServiceError):
 _TABLES: dict[str, Table] = {
     "voip_sync": voip_sync_events,
     "app_analytics": app_analytics_events,
+    "service_login": service_logins,
 }
+_SECURITY_LOG = "security_logging"
+
+
+class _EventInsert(BulkInsert):
+    """The batch's hot insert, compiled once and run on the driver's ``executemany``
+    (store.fastpath), with the type processors run only where a value needs one: the times
+    (each distinct time once a batch: ``received_at`` is one for all); ids, text and the
+    ciphertext's bytes go to the driver as they are, as every driver takes them."""
+
+    def __init__(self, table: Table) -> None:
+        names = [column.name for column in table.columns if column.name != "id"]
+        super().__init__(insert(table).values({name: bindparam(name) for name in names}))
+        self._times = frozenset(
+            name for name in names if isinstance(table.c[name].type, type(UTC_TIME))
+        )
+
+    def run(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        compiled = self.compiled(connection)
+        times = {name: proc for name, proc in compiled.bind.items() if name in self._times and proc}
+        done: dict[tuple[str, Any], Any] = {}
+        processed: list[Any] = []
+        for row in rows:
+            values = dict(row)
+            for name, proc in times.items():
+                value = values[name]
+                if value is not None:
+                    key = (name, value)
+                    bound = done.get(key)
+                    if bound is None:
+                        bound = done[key] = proc(value)
+                    values[name] = bound
+            order = compiled.positional
+            processed.append(values if order is None else tuple(values[n] for n in order))
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(compiled.sql, processed)
+        finally:
+            cursor.close()
 
 
 def _bulk(table: Table) -> BulkInsert:
-    # compiled once, run on the driver's executemany (store.fastpath): the batch's hot insert
-    names = [column.name for column in table.columns if column.name != "id"]
-    return BulkInsert(insert(table).values({name: bindparam(name) for name in names}))
+    return _EventInsert(table)
 
 
 _INSERTS = {name: _bulk(table) for name, table in _TABLES.items()}
@@ -184,10 +238,13 @@ class Telemetry:
         declared = {activity.id for activity in policy.activities}
         # a kind whose activity the policy does not declare is not offered at all (L1)
         self.kinds: dict[str, EventKind] = {
-            name: kind for name, kind in KINDS.items() if kind.activity in declared
+            name: kind
+            for name, kind in KINDS.items()
+            if kind.activity in declared and (kind.located is None or kind.located in declared)
         }
         self._geo = GeoLocator()
         self._ip_window = _ip_window(policy)
+        self._login_ip_window = _ip_window(policy, LOGIN_PLACE)
 
     # --- sending services and their keys ------------------------------------------------
 
@@ -317,7 +374,11 @@ class Telemetry:
             connection, table, service.id, [str(event.event_id) for _n, event in events]
         )
         principal = service.principal
-        opened: dict[str, _Writer | str] = {}  # pseudonym → writer, or the refusal's reason
+        fresh = [(n, e) for n, e in events if str(e.event_id) not in stored_before]
+        writers = self._open_many(
+            connection, principal, {subject_ids.get(e.subject) for _n, e in fresh}, kind.activity
+        )
+        located = self._located(connection, principal, kind, writers)
         now = self._clock.now()
         rows: list[dict[str, Any]] = []
         precise_rows: list[dict[str, Any]] = []
@@ -326,16 +387,16 @@ class Telemetry:
             if event_id in stored_before:
                 outcomes[number] = LineOutcome(number, Status.DUPLICATE, event_id)
                 continue
-            writer = opened.get(event.subject)
-            if writer is None:
-                writer = opened[event.subject] = self._open(
-                    connection, principal, subject_ids.get(event.subject), kind.activity
-                )
+            writer = writers[subject_ids.get(event.subject)]
             if isinstance(writer, str):
                 outcomes[number] = LineOutcome(number, Status.REFUSED, event_id, reason=writer)
                 continue
-            row = writer.row(event, event_id, service.id, now)
-            rows.append(row)
+            if isinstance(event, ServiceLoginEvent):
+                place = writer.subject_id in located
+                rows.append(writer.login_row(event, event_id, service.id, now, located=place))
+                outcomes[number] = LineOutcome(number, Status.STORED, event_id)
+                continue
+            rows.append(writer.row(event, event_id, service.id, now))
             if event.precise_location is not None and writer.precise(
                 connection, self._access, principal
             ):
@@ -344,54 +405,87 @@ class Telemetry:
         _INSERTS[kind.name].run(connection, rows)
         _INSERT_PRECISE.run(connection, precise_rows)
 
-    def _open(
-        self, connection: Connection, principal: SystemJob, subject_id: int | None, activity: str
-    ) -> _Writer | str:
-        if subject_id is None:
-            return "unknown_subject"
-        try:
-            opened = self._access.open(
-                connection, principal, subject_id, activity, operation=Operation.WRITE
-            )
-        except AccessDenied as denied:
-            reason = denied.decision.reason
-            return reason.value if reason else "not_allowed"
-        return _Writer(subject_id, opened.cipher, self._geo)
+    def _open_many(
+        self,
+        connection: Connection,
+        principal: SystemJob,
+        subject_ids: set[int | None],
+        activity: str,
+    ) -> dict[int | None, _Writer | str]:
+        """Each subject's writer, or the refusal's reason: one bulk open for the batch."""
+        writers: dict[int | None, _Writer | str] = {None: "unknown_subject"}
+        known = [subject_id for subject_id in subject_ids if subject_id is not None]
+        opened = self._access.open_many(
+            connection, principal, known, activity, operation=Operation.WRITE
+        )
+        for subject_id in known:
+            answer = opened.get(subject_id)
+            if answer is None:
+                writers[subject_id] = "unknown_subject"
+            elif isinstance(answer, Opened):
+                writers[subject_id] = _Writer(subject_id, answer.cipher, self._geo)
+            else:
+                writers[subject_id] = answer.reason.value if answer.reason else "not_allowed"
+        return writers
 
-    # --- minimisation (L23) --------------------------------------------------------------
+    def _located(
+        self,
+        connection: Connection,
+        principal: SystemJob,
+        kind: EventKind,
+        writers: dict[int | None, _Writer | str],
+    ) -> set[int]:
+        """The subjects whose IP and place the kind's second activity may store (P9, L35):
+        opened (and access-logged) under it; an objection leaves them out."""
+        if kind.located is None:
+            return set()
+        admitted = [w.subject_id for w in writers.values() if isinstance(w, _Writer)]
+        opened = self._access.open_many(
+            connection, principal, admitted, kind.located, operation=Operation.WRITE
+        )
+        return {subject_id for subject_id, answer in opened.items() if isinstance(answer, Opened)}
 
-    def minimise_ips(self, uow: UnitOfWork, *, now: datetime | None = None) -> int:
-        """Empty the full IP of every sync older than the troubleshooting window (the policy's
-        minimisation step, 14 days); the /24 or /48 stays. No ciphertext is opened."""
-        moment = now or self._clock.now()
-        cutoff = moment - _IP_WINDOW if self._ip_window is None else self._ip_window.before(moment)
-        done = 0
-        while True:
-            with uow.writing() as connection:
-                ids = list(
-                    connection.execute(
-                        select(voip_sync_events.c.id)
-                        .where(
-                            voip_sync_events.c.received_at < cutoff,
-                            voip_sync_events.c.ip_enc.is_not(None),
-                            # L60: an open request holds the data as it stood on receipt
-                            not_held(voip_sync_events.c.subject_id),
-                        )
-                        .limit(5_000)
-                    ).scalars()
+    # --- reading for the holder (P9, L35) --------------------------------------------------
+
+    def service_logins(
+        self, uow: UnitOfWork, principal: Principal, subject_id: int, *, limit: int = 20
+    ) -> list[ServiceLoginView] | None:
+        """The person's own most recent log-ins to datacenter services, newest first; None
+        when this provider takes no service log-ins. The place only while the guard allows
+        datacenter_login_location for them (not after an objection)."""
+        if "service_login" not in self.kinds:
+            return None
+        with uow.reading() as connection:
+            self._access.open(connection, principal, subject_id, _SECURITY_LOG)
+            place = self._access.open_if_allowed(connection, principal, subject_id, LOGIN_PLACE)
+            rows = connection.execute(
+                select(service_logins)
+                .where(service_logins.c.subject_id == subject_id)
+                .order_by(service_logins.c.at.desc(), service_logins.c.id.desc())
+                .limit(limit)
+            ).all()
+        views = []
+        for row in rows:
+            ip = country = city = None
+            if place is not None:
+                ip = place.decrypt("service_logins.ip", row.ip_enc) or place.decrypt(
+                    "service_logins.ip_network", row.ip_network_enc
                 )
-                if not ids:
-                    return done
-                connection.execute(
-                    update(voip_sync_events)
-                    .where(voip_sync_events.c.id.in_(ids))
-                    .values(ip_enc=None)
-                )
-            done += len(ids)
+                where = place.decrypt("service_logins.location", row.location_enc)
+                if where is not None:
+                    parsed = json.loads(where)
+                    country, city = parsed.get("country"), parsed.get("city")
+            views.append(ServiceLoginView(row.at, row.service, row.outcome, ip, country, city))
+        return views
 
 
 _V_LOG, _V_IP, _V_NETWORK, _V_LOCATION, _V_DEVICE = (
     f"voip_sync_events.{name}" for name in ("log", "ip", "ip_network", "location", "device")
+)
+
+
+_L_IP, _L_NETWORK, _L_LOCATION = (
+    f"service_logins.{name}" for name in ("ip", "ip_network", "location")
 )
 
 
@@ -412,8 +506,46 @@ class _Writer:
             sealed = self._seal[(column, key)] = self._cipher.encrypt(column, text)
         return sealed
 
+    def login_row(
+        self,
+        event: ServiceLoginEvent,
+        event_id: str,
+        service_id: int,
+        now: datetime,
+        *,
+        located: bool,
+    ) -> dict[str, Any]:
+        """A service log-in's row; its IP and place only when ``located`` (P9, L35)."""
+        row: dict[str, Any] = {
+            "service_id": service_id,
+            "event_id": event_id,
+            "subject_id": self.subject_id,
+            "at": event.at,
+            "received_at": now,
+            "service": event.service,
+            "outcome": event.outcome,
+            "ip_enc": None,
+            "ip_network_enc": None,
+            "location_enc": None,
+        }
+        if located:
+            ip = event.ip
+            sealed = self._seal.get(("login", ip))
+            if sealed is None:
+                sealed = self._seal[("login", ip)] = (
+                    self._cipher.encrypt(_L_IP, str(ip)),
+                    self._cipher.encrypt(_L_NETWORK, _network(ip)),
+                    self._location(_L_LOCATION, ip),
+                )
+            row["ip_enc"], row["ip_network_enc"], row["location_enc"] = sealed
+        return row
+
     def row(
-        self, event: TelemetryEvent, event_id: str, service_id: int, now: datetime
+        self,
+        event: VoipSyncEvent | AppAnalyticsEvent,
+        event_id: str,
+        service_id: int,
+        now: datetime,
     ) -> dict[str, Any]:
         crash = event.crash_log
         row: dict[str, Any] = {
@@ -480,12 +612,10 @@ class _Writer:
         key = (column, ("geo", ip))
         sealed = self._seal.get(key)
         if sealed is None:
-            where = _locate(self._geo, ip)
-            if where.country is None:
+            where = _place(self._geo, ip)
+            if where is None:
                 return None
-            sealed = self._seal[key] = self._cipher.encrypt(
-                column, _json({"country": where.country, "city": where.city})
-            )
+            sealed = self._seal[key] = self._cipher.encrypt(column, where)
         return sealed
 
     def precise(self, connection: Connection, access: SubjectAccess, principal: SystemJob) -> bool:
@@ -497,7 +627,7 @@ class _Writer:
 
     def precise_row(
         self,
-        event: TelemetryEvent,
+        event: VoipSyncEvent | AppAnalyticsEvent,
         event_id: str,
         service_id: int,
         kind: EventKind,
@@ -529,6 +659,15 @@ def _network(ip: Any) -> str:
 def _locate(geo: GeoLocator, ip: Any) -> Location:
     # the offline look-up is ~0.1 ms; a device syncs from the same address again and again
     return geo.locate(str(ip))
+
+
+@lru_cache(maxsize=65_536)
+def _place(geo: GeoLocator, ip: Any) -> str | None:
+    # the stored form of the coarse place of an address: the same text for every subject
+    where = _locate(geo, ip)
+    if where.country is None:
+        return None
+    return _json({"country": where.country, "city": where.city})
 
 
 def _json(value: dict[str, Any]) -> str:
@@ -578,10 +717,10 @@ def _stored_event_ids(
     return found
 
 
-def _ip_window(policy: Policy) -> Period | None:
-    """After how long a sync's full IP goes, as the policy's minimisation step says (L23)."""
+def _ip_window(policy: Policy, activity_id: str = VOIP) -> Period | None:
+    """After how long a full IP goes, as the activity's minimisation step says (L23)."""
     for activity in policy.activities:
-        if activity.id == "voip_sync_telemetry":
+        if activity.id == activity_id:
             for step in activity.retention.minimise:
                 if "ip_address" in step.categories:
                     return step.after

@@ -11,6 +11,12 @@ integrity; LEGAL L53 append-only security logs). What a chain alone cannot show 
 loss of its newest entries: an operator who records the head (``head``) elsewhere, e.g. in
 the DPO's weekly report, can detect that too.
 
+Retention (L53): the trail is a security log with the policy's ``security_logging``
+retention. Its oldest entries are pruned only up to a signed checkpoint of an entry's hash
+(``privaat.store.audit_checkpoints``, ``privaat audit checkpoint`` / ``audit prune``); a
+pruned trail is verified from that checkpoint (``verify_from``), its signature first, so it
+stays as verifiable as a whole one (docs/retention-audit.md).
+
 The trail holds no personal data in clear (art. 5(1)(c)): subjects appear by pseudonym, and
 ``append`` refuses detail keys named after personal data and values shaped like an e-mail
 or IP address.
@@ -293,9 +299,34 @@ class AuditTrail:
             return ChainVerdict(False, checked, expected_seq, f"unreadable entry: {error}")
         return ChainVerdict(True, checked, None, "intact")
 
+    @classmethod
+    def verify_from(
+        cls, conn: Connection, *, seq: int, hash: str, chunk: int = VERIFY_CHUNK
+    ) -> ChainVerdict:
+        """Recompute the chain after a trusted anchor: the entry ``seq`` had ``hash``.
 
-def _break_in(entry: AuditEntry, expected_seq: int, prev_hash: str) -> str | None:
+        The first entry checked must be ``seq + 1`` and link to ``hash``: what the entries up
+        to ``seq`` were, pruned or not, no longer matters. ``store.audit_checkpoints`` checks
+        the anchor's signature before it calls this; ``verify`` is the same from the genesis.
+        """
+        expected_seq, prev_hash, checked = seq + 1, hash, 0
+        try:
+            for entry in cls.entries(conn, after_seq=seq, chunk=chunk):
+                reason = _break_in(entry, expected_seq, prev_hash, anchor=seq)
+                if reason is not None:
+                    return ChainVerdict(False, checked, min(entry.seq, expected_seq), reason)
+                expected_seq, prev_hash, checked = entry.seq + 1, entry.hash, checked + 1
+        except (ValueError, TypeError) as error:  # unparseable detail JSON
+            return ChainVerdict(False, checked, expected_seq, f"unreadable entry: {error}")
+        return ChainVerdict(True, checked, None, "intact")
+
+
+def _break_in(
+    entry: AuditEntry, expected_seq: int, prev_hash: str, *, anchor: int = 0
+) -> str | None:
     if entry.seq != expected_seq:
+        if anchor and expected_seq == anchor + 1:
+            return f"entry {expected_seq}, the first after the checkpoint, is missing"
         if expected_seq == 1:
             return f"the trail starts at entry {entry.seq}: its head was cut off"
         return f"entry {expected_seq} is missing (the next entry is {entry.seq})"
@@ -311,6 +342,8 @@ def _break_in(entry: AuditEntry, expected_seq: int, prev_hash: str) -> str | Non
     if recomputed != entry.hash:
         return "its content does not match its hash (edited or moved)"
     if entry.prev_hash != prev_hash:
+        if anchor and expected_seq == anchor + 1:
+            return f"it does not link to the checkpoint of entry {anchor}"
         if expected_seq == 1:
             return "the first entry does not start from the genesis hash: its head was cut off"
         return f"it does not link to entry {expected_seq - 1} (an entry was replaced or removed)"

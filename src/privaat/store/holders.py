@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, null, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
@@ -142,7 +142,9 @@ class SubjectRows:
         if not self.held:
             self._erase: Compiled | None = Compiled(delete(table).where(mine))
         elif self._cleared:
-            self._erase = Compiled(update(table).where(mine).values(dict.fromkeys(self._cleared)))
+            # NULL as a literal: a holder statement binds only the subject's key
+            emptied = {name: null() for name in self._cleared}
+            self._erase = Compiled(update(table).where(mine).values(emptied))
         else:
             self._erase = None  # held whole: erasure keeps every column (the logs)
 

@@ -652,11 +652,22 @@ __all__ = [
 # the tables of later issues live in modules of their own, on the same metadata; importing
 # them here registers them wherever the metadata is read (migrations, registry, erasure)
 from privaat.store import (  # noqa: E402, F401
+    tables_breaches,
+    tables_calls,
     tables_campaigns,
+    tables_consent_proofs,
+    tables_disclosures,
+    tables_lifecycle,
     tables_marketing,
     tables_opendsr,
+    tables_policy_notices,
+    tables_processor_deliveries,
     tables_requests,
+    tables_retention,
     tables_rights,
+    tables_shop,
+    tables_support,
+    tables_support_access,
     tables_telemetry,
     tables_visitors,
 )

@@ -5,6 +5,10 @@
     app_analytics_events        P15: per statistic, under app_hosting_analytics (6 months)
     telemetry_precise_locations L21: a device's precise position, only under the person's
                                 consent to device_precise_location (30 days)
+    service_logins              P9, L35: log-ins to hosted servers, webmail, the PBX: time,
+                                service and outcome under security_logging; the IP and the
+                                place under datacenter_login_location (6 months; the full
+                                IP 30 days), left empty after an objection to it
 
 Every value about the person is ciphertext under the subject's data key (``_enc``), so an
 erasure's crypto-shredding reaches them and the registry's walks export and erase them with
@@ -33,6 +37,7 @@ from privaat.store.tables import UTC_TIME, _subject_fk, metadata
 
 __all__ = [
     "app_analytics_events",
+    "service_logins",
     "telemetry_precise_locations",
     "telemetry_services",
     "voip_sync_events",
@@ -41,6 +46,8 @@ __all__ = [
 VOIP = "voip_sync_telemetry"
 APPS = "app_hosting_analytics"
 PRECISE = "device_precise_location"
+LOGIN_PLACE = "datacenter_login_location"
+SECURITY = "security_logging"
 _KEY = BigInteger().with_variant(Integer(), "sqlite")
 
 telemetry_services = Table(
@@ -56,7 +63,7 @@ telemetry_services = Table(
     technical("revoked_at", UTC_TIME, nullable=True),
     info={
         "subject": Unlinked(
-            "Flexibelt's own sending services (a device platform, an app backend): no person",
+            "the provider's own sending services (a device platform, an app backend): no person",
             clock="created_at",
         )
     },
@@ -87,7 +94,9 @@ voip_sync_events = Table(
         "device_enc", LargeBinary, nullable=False, activity=VOIP, category="device_information"
     ),
     personal("log_enc", LargeBinary, nullable=True, activity=VOIP, category="diagnostic_logs"),
-    UniqueConstraint("service_id", "event_id", name="uq_voip_sync_events_service_event"),
+    # idempotency: a retried event carries its own time again; the time is in the key because
+    # on PostgreSQL the table is partitioned by it (store.partitions)
+    UniqueConstraint("service_id", "event_id", "at", name="uq_voip_sync_events_service_event"),
     Index("ix_voip_sync_events_subject_id", "subject_id"),
     Index("ix_voip_sync_events_received_at", "received_at"),
     info={"subject": SubjectTable("subject_id", clock="received_at")},
@@ -112,7 +121,7 @@ app_analytics_events = Table(
     personal("usage_enc", LargeBinary, nullable=False, activity=APPS, category="usage_data"),
     personal("language_enc", LargeBinary, nullable=True, activity=APPS, category="language"),
     personal("log_enc", LargeBinary, nullable=True, activity=APPS, category="diagnostic_logs"),
-    UniqueConstraint("service_id", "event_id", name="uq_app_analytics_events_service_event"),
+    UniqueConstraint("service_id", "event_id", "at", name="uq_app_analytics_events_service_event"),
     Index("ix_app_analytics_events_subject_id", "subject_id"),
     Index("ix_app_analytics_events_received_at", "received_at"),
     info={"subject": SubjectTable("subject_id", clock="received_at")},
@@ -133,4 +142,31 @@ telemetry_precise_locations = Table(
     UniqueConstraint("service_id", "event_id", name="uq_telemetry_precise_locations_event"),
     Index("ix_telemetry_precise_locations_subject_id", "subject_id"),
     info={"subject": SubjectTable("subject_id", clock="received_at")},
+)
+
+service_logins = Table(
+    "service_logins",
+    metadata,
+    technical("id", _KEY, primary_key=True, autoincrement=True),
+    _service_fk(),
+    technical("event_id", String(36), nullable=False),
+    _subject_fk(),
+    # the security log's part: when, which service, how it went (kept after an objection)
+    personal("at", UTC_TIME, nullable=False, activity=SECURITY, category="login_history"),
+    personal("received_at", UTC_TIME, nullable=False, activity=SECURITY, category=None),
+    personal("service", String(16), nullable=False, activity=SECURITY, category="login_history"),
+    personal("outcome", String(16), nullable=False, activity=SECURITY, category="login_history"),
+    # P9, L35: where from; NULL when the person objected to datacenter_login_location; the
+    # full address only for the policy's 30 days (L23), the /24 or /48 until the end
+    personal("ip_enc", LargeBinary, nullable=True, activity=LOGIN_PLACE, category="ip_address"),
+    personal(
+        "ip_network_enc", LargeBinary, nullable=True, activity=LOGIN_PLACE, category="ip_address"
+    ),
+    personal(
+        "location_enc", LargeBinary, nullable=True, activity=LOGIN_PLACE, category="coarse_location"
+    ),
+    UniqueConstraint("service_id", "event_id", "at", name="uq_service_logins_service_event"),
+    Index("ix_service_logins_subject_at", "subject_id", "at"),
+    Index("ix_service_logins_received_at", "received_at"),
+    info={"subject": SubjectTable("subject_id", clock="at")},
 )

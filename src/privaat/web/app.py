@@ -20,13 +20,22 @@ from privaat.web.api import email as email_api
 from privaat.web.api import opendsr as opendsr_api
 from privaat.web.api import preferences as preferences_api
 from privaat.web.api import requests as requests_api
+from privaat.web.api import shop as shop_api
 from privaat.web.api import telemetry as telemetry_api
 from privaat.web.body_limit import BodyLimit
+from privaat.web.console import breaches as console_breaches
+from privaat.web.console import calls as console_calls
 from privaat.web.console import charts as console_charts
+from privaat.web.console import disclosures as console_disclosures
+from privaat.web.console import lifecycle as console_lifecycle
 from privaat.web.console import marketing as console_marketing
+from privaat.web.console import orders as console_orders
+from privaat.web.console import processors as console_processors
 from privaat.web.console import request_steps as console_request_steps
 from privaat.web.console import requests as console_requests
 from privaat.web.console import router as console_router
+from privaat.web.console import support as console_support
+from privaat.web.console import support_access as console_support_access
 from privaat.web.deps import UowDep
 from privaat.web.openapi import problem_responses
 from privaat.web.pages import (
@@ -36,11 +45,14 @@ from privaat.web.pages import (
     home,
     layout,
     login,
+    orders,
     preferences,
     privacy,
     request_links,
     rights,
     signup,
+    support,
+    support_access,
     unsubscribe,
 )
 
@@ -58,6 +70,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     requests_api.router,
     opendsr_api.router,
     telemetry_api.router,
+    shop_api.router,
     privacy.router,
     home.router,
     signup.router,
@@ -69,11 +82,22 @@ ROUTERS: tuple[APIRouter, ...] = (
     banner.router,
     request_links.router,
     rights.router,
+    support.router,
+    support_access.router,
+    orders.router,
     console_router,
     console_marketing.router,
     console_charts.router,
     console_requests.router,
     console_request_steps.router,
+    console_support.router,
+    console_calls.router,
+    console_support_access.router,
+    console_orders.router,
+    console_breaches.router,
+    console_disclosures.router,
+    console_lifecycle.router,
+    console_processors.router,
 )
 
 

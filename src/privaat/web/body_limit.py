@@ -10,7 +10,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 64 * 1024
 # a path prefix whose bodies may be larger: telemetry batches (issue 12 item 1), which the
 # route reads line by line and inflates no further than the same bound
-LARGER_BODIES: Mapping[str, int] = {"/api/v1/telemetry/": 16 * 1024 * 1024}
+LARGER_BODIES: Mapping[str, int] = {
+    "/api/v1/telemetry/": 16 * 1024 * 1024,
+    "/console/calls/": 51 * 1024 * 1024,  # a call's recorded segment: 50 MiB of WAV, the form
+}
 
 
 class BodyTooLarge(Exception):

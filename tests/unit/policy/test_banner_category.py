@@ -23,10 +23,14 @@ def _activity(data: dict[str, Any], activity_id: str) -> dict[str, Any]:
     return next(a for a in data["activities"] if a["id"] == activity_id)
 
 
-def test_the_shipped_policy_names_the_analytics_and_social_categories() -> None:
+def test_the_shipped_policy_names_the_analytics_social_and_embeds_categories() -> None:
     policy = Policy.model_validate(_policy_data())
     named = {a.id: a.banner_category for a in policy.activities if a.banner_category}
-    assert named == {"website_analytics": "analytics", "social_plugins": "social"}
+    assert named == {
+        "website_analytics": "analytics",
+        "social_plugins": "social",
+        "embedded_media": "embeds",  # issue 14 item 6
+    }
 
 
 @pytest.mark.parametrize(

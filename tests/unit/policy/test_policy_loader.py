@@ -61,6 +61,18 @@ def test_the_minimal_fixture_is_valid() -> None:
     assert policy.activity("newsletter").legal_basis is LegalBasis.CONSENT
 
 
+def test_looking_an_activity_up_leaves_the_policy_equal_to_a_fresh_load() -> None:
+    # the lookup's cache is no part of the policy: a stored version read back must still
+    # equal the running policy (published versions, issue 13 item 3)
+    asked, fresh = load_policy(FIXTURE), load_policy(FIXTURE)
+    asked.activity("newsletter")
+
+    assert asked == fresh and fresh == asked
+    other = fresh.model_copy(update={"activities": fresh.activities[:1]})
+    other.activity("account")
+    assert other != fresh
+
+
 def test_problem_reads_as_file_line_activity_path_message() -> None:
     problem = PolicyProblem(
         "policies/x.yaml", 123, "marketing_email", "legal_basis", "field required"

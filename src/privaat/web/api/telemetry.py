@@ -1,6 +1,6 @@
 """Telemetry ingestion from Flexibelt's services (issue 12 item 1; P6, P15; LEGAL L20-L25).
 
-    POST /api/v1/telemetry/{kind}      kind: voip_sync | app_analytics
+    POST /api/v1/telemetry/{kind}      kind: voip_sync | app_analytics | service_login
         Authorization: Bearer <service key>       (privaat telemetry service add prints it)
         Content-Type: application/json            one event
                       application/x-ndjson        a batch, one event a line

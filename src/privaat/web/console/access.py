@@ -57,6 +57,8 @@ ANYONE: Final = None  # the route is how a staff member gets a session: no role 
 _ALL = frozenset(StaffRole)
 _PO, _SUPPORT = StaffRole.PRIVACY_OFFICER, StaffRole.SUPPORT
 _ADMIN = StaffRole.ADMINISTRATOR
+_LEAD, _FRAUD = StaffRole.SUPPORT_LEAD, StaffRole.FRAUD
+_DESK = frozenset({_SUPPORT, _LEAD})  # the support desk: agents and their team leaders
 
 # "METHOD path" (the route's path template) → the roles that may use it, or ANYONE
 ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
@@ -79,6 +81,9 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         # works on audiences (L13) and administrators hold no customer data
         "GET /console/customers": frozenset({_PO, _SUPPORT}),
         "POST /console/customers": frozenset({_PO, _SUPPORT}),
+        # the under-16 flag (issue 13 item 2, P18, L47): processing stops, the erasure follows
+        "GET /console/customers/{pseudonym}/minor": frozenset({_PO, _SUPPORT}),
+        "POST /console/customers/{pseudonym}/minor": frozenset({_PO, _SUPPORT}),
         # consent figures: counts from the ledger, no person in them (issue 10 item 8)
         "GET /console/consents": frozenset({_PO, StaffRole.MARKETING}),
         # audiences: counts and initials of those the guard admits (issue 10 item 4, L13)
@@ -108,6 +113,86 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
             ),
             frozenset({_PO}),
         ),
+        # support cases (issue 12 item 2, P5, P7): the desk's work under support_desk
+        **dict.fromkeys(
+            (
+                "GET /console/support",
+                "GET /console/support/new",
+                "POST /console/support/new",
+                "GET /console/support/{reference}",
+                "POST /console/support/{reference}/note",
+                "POST /console/support/{reference}/close",
+            ),
+            _DESK,
+        ),
+        # support calls: the announcement and the caller's choice, logged by the agent; only
+        # team leaders play a recording, every playback logged (L26-L28)
+        **dict.fromkeys(
+            (
+                "GET /console/calls",
+                "POST /console/calls",
+                "GET /console/calls/{call_id}",
+                "POST /console/calls/{call_id}/segments",
+                "POST /console/calls/{call_id}/refuse",  # the caller changes their mind
+            ),
+            _DESK,
+        ),
+        "GET /console/calls/{call_id}/segments/{segment_id}/audio": frozenset({_LEAD}),
+        # support access: an account opened only under the customer's live grant (L29)
+        **dict.fromkeys(
+            (
+                "GET /console/support-access",
+                "GET /console/support-access/{grant_id}",
+                "GET /console/support-access/{grant_id}/{section}",
+            ),
+            _DESK,
+        ),
+        # web shop orders (P8): the desk sees orders; the fraud team alone sees scores and
+        # reasons and decides the manual review (L32, art. 22)
+        **dict.fromkeys(
+            (
+                "GET /console/orders",
+                "GET /console/orders/{reference}",
+                "POST /console/orders/{reference}/ship",
+            ),
+            frozenset({_SUPPORT, _LEAD, _FRAUD}),
+        ),
+        **dict.fromkeys(
+            (
+                "GET /console/orders/review",
+                "POST /console/orders/{reference}/review",
+            ),
+            frozenset({_FRAUD}),
+        ),
+        # the breach register (issue 13 item 4, P10, art. 33/34): the privacy officer's alone
+        **dict.fromkeys(
+            (
+                "GET /console/breaches",
+                "GET /console/breaches/new",
+                "POST /console/breaches/new",
+                "GET /console/breaches/{breach_id}",
+                "GET /console/breaches/{breach_id}/notification",
+                "POST /console/breaches/{breach_id}/update",
+                "POST /console/breaches/{breach_id}/reported",
+                "POST /console/breaches/{breach_id}/not-reported",
+                "POST /console/breaches/{breach_id}/assess",
+                "POST /console/breaches/{breach_id}/exempt",
+                "POST /console/breaches/{breach_id}/notify",
+            ),
+            frozenset({_PO}),
+        ),
+        # the disclosure register (issue 13 item 5, P12, L36): the privacy officer's alone
+        **dict.fromkeys(
+            (
+                "GET /console/disclosures",
+                "GET /console/disclosures/new",
+                "POST /console/disclosures/new",
+                "GET /console/disclosures/{disclosure_id}",
+            ),
+            frozenset({_PO}),
+        ),
+        # processors told of consent changes (issue 14 item 2, L11): the privacy officer's
+        "GET /console/processors": frozenset({_PO}),
     }
 )
 
@@ -115,6 +200,8 @@ ROLE_NAMES: Mapping[StaffRole, str] = MappingProxyType(
     {
         StaffRole.PRIVACY_OFFICER: N_("privacy officer"),
         StaffRole.SUPPORT: N_("customer support"),
+        StaffRole.SUPPORT_LEAD: N_("customer support team leader"),
+        StaffRole.FRAUD: N_("fraud team"),
         StaffRole.MARKETING: N_("marketing"),
         StaffRole.ADMINISTRATOR: N_("administrator"),
     }
@@ -131,6 +218,14 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/consents", "consents", N_("Consent figures")),
     ("/console/marketing", "marketing", N_("Audiences")),
     ("/console/requests", "requests", N_("Privacy requests")),
+    ("/console/support", "support", N_("Support cases")),
+    ("/console/calls", "calls", N_("Calls")),
+    ("/console/support-access", "support-access", N_("Support access")),
+    ("/console/orders", "orders", N_("Orders")),
+    ("/console/orders/review", "review", N_("Fraud review")),
+    ("/console/breaches", "breaches", N_("Breach register")),
+    ("/console/disclosures", "disclosures", N_("Disclosure register")),
+    ("/console/processors", "processors", N_("Processor deliveries")),
 )
 
 

@@ -39,6 +39,7 @@ METHOD_NAMES = {
     "cookie_banner": N_("cookie banner"),
     "email_link": N_("e-mail link"),
     "support": N_("customer support"),
+    "support_access_page": N_("support access page"),
     "api": N_("API"),
 }
 _RANGE_ERRORS = {

@@ -17,8 +17,12 @@ from markupsafe import Markup
 from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.i18n import N_, translations
-from privaat.policy.ropa import ropa_header, ropa_rows
-from privaat.render.ropa_output import column_labels
+from privaat.policy.ropa import processor_record, ropa_header, ropa_rows, vendor_register
+from privaat.render.ropa_output import (
+    column_labels,
+    processor_column_labels,
+    vendor_column_labels,
+)
 from privaat.services.console import data_map_tables
 from privaat.services.errors import (
     InvalidCredentials,
@@ -247,7 +251,8 @@ def dashboard(request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaf
 
 @router.get("/ropa")
 def ropa(request: Request, ctx: ContextDep, staff: CurrentStaff) -> Response:
-    """The register of processing activities (art. 30(1)), from the policy file."""
+    """The register of processing activities (art. 30(1)), the processor register (L19) and
+    the record as a processor (art. 30(2), L74), from the policy file."""
     lang = page_language(request)
     return _page(
         request,
@@ -257,6 +262,11 @@ def ropa(request: Request, ctx: ContextDep, staff: CurrentStaff) -> Response:
         controller_name=ctx.policy.controller.name,
         rows=ropa_rows(ctx.policy, lang),
         labels=column_labels(lang),
+        # L19: every vendor with its agreement and transfer; L74: the art. 30(2) record
+        vendors=vendor_register(ctx.policy, lang),
+        vendor_labels=vendor_column_labels(lang),
+        services=processor_record(ctx.policy, lang),
+        service_labels=processor_column_labels(lang),
     )
 
 

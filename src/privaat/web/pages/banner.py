@@ -23,6 +23,8 @@ the choice from ``GET /consent/choices``, never from the cookie.
 from __future__ import annotations
 
 import hashlib
+import json
+from functools import lru_cache
 from importlib.resources import files
 from typing import Annotated, Any
 
@@ -33,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from privaat.bootstrap import Context
 from privaat.domain.principal import DataSubject
 from privaat.i18n import LANGUAGES, N_, translations
+from privaat.policy.consent_mode import GoogleConsentMode
+from privaat.policy.schema import NECESSARY_BANNER_CATEGORY
 from privaat.services.consent_receipts import ReceiptFormat
 from privaat.services.consents import Evidence
 from privaat.services.errors import InvalidField
@@ -81,7 +85,12 @@ BANNER_TEXTS = {
     ),
     "failed": N_("Your choice could not be saved. Please try again."),
     "privacy": N_("Privacy statement"),
+    # an embed's placeholder (issue 14 item 6): once records nothing, always is a consent
+    "once": N_("Allow this once"),
+    "always": N_("Always allow"),
 }
+# banner.js's slot for the policy's Google Consent Mode v2 block (a JSON literal is valid JS)
+_CONSENT_MODE_SLOT = b"/*privaat:consent-mode*/null"
 
 
 class BannerChoice(BaseModel):
@@ -96,10 +105,12 @@ class BannerChoice(BaseModel):
 
 @router.get("/consent/banner.js")
 @router.get("/consent/banner.css")
-def asset(request: Request) -> Response:
+def asset(request: Request, ctx: ContextDep) -> Response:
     """The banner's script or style: cached a day, revalidated by ETag, usable by any site."""
     name = request.url.path.rsplit("/", 1)[1]
     data, etag = _ASSETS[name]
+    if name == "banner.js":
+        data, etag = _script(_consent_mode(ctx.policy.google_consent_mode))
     headers = {
         "Cache-Control": "public, max-age=86400",
         "ETag": f'"{etag}"',
@@ -262,6 +273,26 @@ def cookie_settings(request: Request, ctx: ContextDep) -> Response:
 
 
 # --- the steps -----------------------------------------------------------------------------
+
+
+def _consent_mode(mode: GoogleConsentMode | None) -> str:
+    """The policy's consent-mode block as the JSON banner.js reads ("null" without one)."""
+    if mode is None:
+        return "null"
+    grants = {c: [t.value for t in types] for c, types in mode.grants.items()}
+    always = grants.pop(NECESSARY_BANNER_CATEGORY, [])
+    return json.dumps(
+        {"wait_for_update": mode.wait_for_update, "always": always, "grants": grants},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _script(consent_mode: str) -> tuple[bytes, str]:
+    # json.dumps escapes every non-ASCII character (U+2028 too): safe inside the script
+    data = _ASSETS["banner.js"][0].replace(_CONSENT_MODE_SLOT, consent_mode.encode("ascii"), 1)
+    return data, hashlib.sha256(data).hexdigest()[:32]
 
 
 def _language(request: Request, asked: str | None) -> str:

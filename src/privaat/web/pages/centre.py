@@ -39,6 +39,14 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+# the services a datacenter log-in can be to, and how it went (P9)
+SERVICE_NAMES = {
+    "server": N_("Hosted server"),
+    "webmail": N_("Webmail"),
+    "pbx": N_("Telephone exchange (PBX)"),
+}
+OUTCOME_NAMES = {"success": N_("Logged in"), "failure": N_("Failed")}
+
 NOTICES = {
     "saved": N_("Your changes are saved."),
     "unchanged": N_("Nothing was changed."),
@@ -154,7 +162,18 @@ def logins_page(
     logins = None if ctx.logins is None else ctx.logins.recent(uow, subject, subject.subject_id)
     groups = held_data(ctx.policy, page_language(request), profile, logins)
     rows = next((g.logins for g in groups if g.logins), ())
-    return render(request, "logins.html.j2", signed_in=True, rows=rows, recorded=logins is not None)
+    # P9, L35: log-ins to the person's services in the datacenter, shown to them alone
+    services = ctx.telemetry.service_logins(uow, subject, subject.subject_id)
+    return render(
+        request,
+        "logins.html.j2",
+        signed_in=True,
+        rows=rows,
+        recorded=logins is not None,
+        service_logins=services,
+        service_names=SERVICE_NAMES,
+        outcome_names=OUTCOME_NAMES,
+    )
 
 
 @router.get("/account/password")

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
+from babel.dates import format_date
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -28,7 +29,8 @@ from starlette.staticfiles import StaticFiles
 
 from privaat.bootstrap import Context
 from privaat.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
-from privaat.render.language import negotiate_language
+from privaat.render.language import formatting_locale, negotiate_language
+from privaat.services.policy_publishing import SiteNotice
 from privaat.web.pages import csrf
 from privaat.web.pages.cookies import LANGUAGE_COOKIE
 
@@ -139,13 +141,31 @@ def render(
             ],
             provider=ctx.policy.controller.name,
             privacy_email=ctx.policy.privacy_contact.email,
+            # the policy's activities: a page links to a service only where the policy has it
+            declared=ctx.policy.activity_ids,
             signed_in=signed_in,
+            policy_notice=_policy_notice(request, ctx, lang),
             **context,
         )
     )
     response = HTMLResponse(body, status_code=status_code, headers=_headers(lang, headers))
     csrf.set_cookie(request, response)
     return response
+
+
+def _policy_notice(request: Request, ctx: Context, lang: str) -> dict[str, Any] | None:
+    """The centre's notice of a published material change (P19, L49); not in the console."""
+    publishing = getattr(ctx, "publishing", None)
+    if publishing is None or request.url.path.startswith("/console"):
+        return None
+    notice: SiteNotice | None = publishing.site_notice(ctx.policy, ctx.clock.now().date())
+    if notice is None:
+        return None
+    return {
+        "coming": notice.coming,
+        "date": format_date(notice.effective, format="long", locale=formatting_locale(lang)),
+        "href": f"{notice.changes_href}&lang={lang}",
+    }
 
 
 def _here(request: Request) -> str:

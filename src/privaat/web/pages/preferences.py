@@ -71,6 +71,7 @@ METHOD_WORDS: Mapping[ConsentMethod, str] = {
     ConsentMethod.COOKIE_BANNER: N_("in the cookie notice"),
     ConsentMethod.EMAIL_LINK: N_("with the link in an e-mail"),
     ConsentMethod.SUPPORT: N_("through customer service"),
+    ConsentMethod.SUPPORT_ACCESS_PAGE: N_("on the support access page"),
     ConsentMethod.API: N_("through the API"),
 }
 RECEIPT_NAMES: Mapping[ReceiptFormat, str] = {

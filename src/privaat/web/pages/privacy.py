@@ -22,17 +22,19 @@ from typing import Annotated
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import State
 
-from privaat.policy.diff import PolicyDiff
+from privaat.policy.diff import PolicyDiff, diff_policies
 from privaat.policy.jsonld import policy_jsonld
 from privaat.policy.schema import Policy
 from privaat.policy.wording import translator
 from privaat.render.language import LANGUAGES, formatting_locale, negotiate_language
 from privaat.render.policy_text import Format, render_policy_text
 from privaat.render.statement_context import StatementContext
+from privaat.services.policy_publishing import change_lines
 from privaat.services.policy_versions import PolicyVersions, StoredVersion
 from privaat.web.channels import offered, served_paths
 from privaat.web.openapi import documented_problem
@@ -178,6 +180,84 @@ def privacy_version(
         return Response(version.text, media_type="application/json")
     body = _rendered(old, chosen, Format.HTML, path, _served(request), True, "/privacy", None)
     return HTMLResponse(body, headers=_headers(chosen, csp=True))
+
+
+CHANGES_HREF = "/privacy/changes"
+
+
+@router.get(
+    CHANGES_HREF,
+    response_class=HTMLResponse,
+    summary="What changed between two published versions, in plain words",
+    responses={
+        404: documented_problem(404, description="No version with one of these numbers."),
+        422: documented_problem(422, description="'from' is not a version before 'to'."),
+    },
+)
+def privacy_changes(
+    request: Request,
+    policy: PolicyDep,
+    from_: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1, description="Earlier version.")],
+    to: Annotated[int, Query(ge=1, le=2**31 - 1, description="Later version.")],
+    lang: LangQuery = None,
+) -> Response:
+    """The material changes from version ``from`` to ``to`` in the statement's words (P19)."""
+    chosen = _language(request, lang)
+    if from_ >= to:
+        # the order of two parameters is beyond the schema: refused like any invalid query
+        # field, named in the problem's errors (RFC 9457)
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "from"),
+                    "msg": "'from' must be a version before 'to'",
+                    "type": "value_error",
+                }
+            ]
+        )
+    old, new = _version_policy(request, policy, from_), _version_policy(request, policy, to)
+    body = _changes_page(new, chosen, from_, to, diff_policies(old, new))
+    return HTMLResponse(body, headers=_headers(chosen, csp=True))
+
+
+def _version_policy(request: Request, policy: Policy, number: int) -> Policy:
+    if number == policy.policy.version:
+        return policy
+    stored = _stored(request)
+    version = None if stored is None else stored.get(number)
+    old = None if stored is None or version is None else stored.policy(version)
+    if old is None:
+        raise HTTPException(status_code=404, detail=f"no version {number} of this statement")
+    return old
+
+
+def _changes_page(
+    new: Policy, lang: str, old_number: int, new_number: int, diff: PolicyDiff
+) -> str:
+    """The changes page: one line per material change, else that only wording changed."""
+    _ = translator(lang).gettext
+    title = escape(
+        _("What changed from version {old} to version {new}").format(old=old_number, new=new_number)
+    )
+    lines = change_lines(new, diff, lang) if diff.is_material else ()
+    if lines:
+        items = "\n".join(f"<li>{escape(line)}</li>" for line in lines)
+        listing = f'<ul id="changes">\n{items}\n</ul>\n'
+    else:
+        only = escape(_("Only the wording changed: nothing about your data."))
+        listing = f'<p id="changes">{only}</p>\n'
+    names = {n: escape(_("Version {version}").format(version=n)) for n in (old_number, new_number)}
+    links = " · ".join(
+        f'<a href="{version_href(n)}?lang={lang}">{name}</a>' for n, name in names.items()
+    )
+    return (
+        f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n"
+        f'{listing}<p>{links} · <a href="{VERSIONS_HREF}?lang={lang}">'
+        f"{escape(_('All versions of this privacy statement'))}</a></p>\n"
+        "</main>\n</body>\n</html>\n"
+    )
 
 
 def _current(request: Request, policy: Policy, lang: str, fmt: Format) -> str:

@@ -12,8 +12,15 @@
  *   - a permanent "cookie settings" button (and every [data-cookie-settings] element)
  *     reopens it; withdrawing deletes the category's cookies (the policy's names) and reloads
  *     a page whose scripts already ran (L42); a new vendor list asks again
+ *   - embeds (video, maps, any iframe: <div data-privaat-embed="embeds" data-src="https://..."
+ *     data-title="...">) are placeholders naming the purpose and the company, with "Allow this
+ *     once" (loads that one iframe, records nothing) and "Always allow" (a consent, as any)
+ *   - Google Consent Mode v2 (the policy's google_consent_mode): loaded synchronously first in
+ *     <head>, it sets every type denied by default (but the always-on ones) before any Google
+ *     tag runs, then sends an update with the stored choice and on every choice or withdrawal
  * The categories, words, companies and cookies all come from GET /consent/choices, i.e. the
  * policy file: nothing here names a category. The choice is stored by privaat, not here.
+ * No inline script or style, no eval: it runs under a strict Content-Security-Policy.
  */
 (function () {
   "use strict";
@@ -26,6 +33,37 @@
   var ran = {}; // categories whose scripts already run in this page
   var banner = null;
   var reopen = null;
+  // the policy's Google Consent Mode v2 block, written in by the server: null without one
+  var MODE = /*privaat:consent-mode*/null;
+  var TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+    "functionality_storage", "personalization_storage", "security_storage"];
+
+  // --- Google Consent Mode v2 ------------------------------------------------------------
+
+  function consentState(choice) {
+    var state = {};
+    TYPES.forEach(function (t) { state[t] = MODE.always.indexOf(t) >= 0 ? "granted" : "denied"; });
+    Object.keys(MODE.grants).forEach(function (category) {
+      if (choice[category]) MODE.grants[category].forEach(function (t) { state[t] = "granted"; });
+    });
+    return state;
+  }
+
+  function consentUpdate(choice) {
+    if (MODE) window.gtag("consent", "update", consentState(choice));
+  }
+
+  if (MODE) {
+    // as Google's own snippet: the commands wait in dataLayer until a Google tag reads them,
+    // so the default is the first thing any tag sees, on every page load
+    window.dataLayer = window.dataLayer || [];
+    if (typeof window.gtag !== "function") {
+      window.gtag = function gtag() { window.dataLayer.push(arguments); };
+    }
+    var defaults = consentState({});
+    defaults.wait_for_update = MODE.wait_for_update;
+    window.gtag("consent", "default", defaults);
+  }
 
   function api(path, options) {
     var init = { credentials: "same-origin", headers: { Accept: "application/json" } };
@@ -68,13 +106,83 @@
         if (a.name !== "type" && a.name !== "data-category") copy.setAttribute(a.name, a.value);
       });
       if (!old.src) copy.textContent = old.textContent;
+      copy.async = false; // in the document's order, as the site wrote them
       old.parentNode.replaceChild(copy, old);
     });
     Array.prototype.forEach.call(
       document.querySelectorAll('[data-category="' + category + '"][data-src]'),
       loadPlaceholder
     );
+    Array.prototype.forEach.call(
+      document.querySelectorAll('[data-privaat-embed="' + category + '"]'),
+      loadEmbed
+    );
     ran[category] = true;
+  }
+
+  function embedSource(holder) {
+    var src = holder.getAttribute("data-src");
+    if (!src) return null; // "" would resolve to the page itself
+    try {
+      var url = new URL(src, document.baseURI);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function loadEmbed(holder) {
+    var src = embedSource(holder);
+    if (holder.getAttribute("data-loaded") || !src) return;
+    var category = asked().filter(function (c) {
+      return c.id === holder.getAttribute("data-privaat-embed");
+    })[0];
+    holder.setAttribute("data-loaded", "yes");
+    holder.textContent = "";
+    var frame = el("iframe", { src: src, class: "pb-embed-frame", allowfullscreen: "",
+      title: holder.getAttribute("data-title") || (category ? category.name : src) });
+    holder.appendChild(frame);
+    return frame;
+  }
+
+  function embedPlaceholders() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-privaat-embed]"), function (holder) {
+      var category = asked().filter(function (c) {
+        return c.id === holder.getAttribute("data-privaat-embed");
+      })[0];
+      // an unknown category or a source that is no web address never loads
+      if (!category || !embedSource(holder) || holder.getAttribute("data-loaded")) return;
+      if (given[category.id]) { loadEmbed(holder); return; }
+      if (holder.querySelector(".pb-embed")) return;
+      var t = config.texts;
+      var once = el("button", { type: "button", class: "pb-button pb-once", text: t.once });
+      var always = el("button", { type: "button", class: "pb-button pb-always", text: t.always });
+      var title = holder.getAttribute("data-title");
+      var status = el("p", { class: "pb-status", role: "status" });
+      // the purpose and the company before any request to it (L39, L45); the consent's own
+      // words, whose hash the ledger keeps when "always" is chosen (L86)
+      holder.appendChild(el("div", { class: "pb-embed", role: "group",
+        "aria-label": title || category.name, lang: config.lang }, [
+        title ? el("p", { class: "pb-embed-title", text: title }) : null,
+        el("p", { class: "pb-embed-request", text: category.request }),
+        el("p", { text: category.purpose }),
+        category.companies.length
+          ? el("p", { text: t.companies + ": " + category.companies.join(", ") }) : null,
+        el("div", { class: "pb-buttons" }, [once, always]),
+        status,
+      ]));
+      // this once: the click is the consent, spent in loading this one embed; nothing is
+      // stored, so the next page shows the placeholder again
+      once.addEventListener("click", function () {
+        var frame = loadEmbed(holder);
+        if (frame) frame.focus();
+      });
+      always.addEventListener("click", function () {
+        var choice = Object.assign({}, given);
+        choice[category.id] = true;
+        save(choice, false, status);
+      });
+    });
   }
 
   function loadPlaceholder(holder) {
@@ -99,6 +207,7 @@
         holder.appendChild(button);
       });
     });
+    embedPlaceholders();
   }
 
   function cookieMatches(pattern, name) {
@@ -136,17 +245,19 @@
 
   // --- the choice ------------------------------------------------------------------------
 
-  function save(choice, gpc) {
+  function save(choice, gpc, status) {
     var before = Object.assign({}, given);
     var body = JSON.stringify({ choices: choice, lang: config.lang, gpc: gpc });
     return api("/consent/choices", { method: "POST", body: body }).then(
       function (answer) {
         given = answer.choice.given;
+        consentUpdate(given); // before a withdrawal's reload, so no tag reads a stale grant
         close();
         apply(before);
       },
       function () {
-        if (banner) banner.querySelector(".pb-status").textContent = config.texts.failed;
+        var where = status || (banner && banner.querySelector(".pb-status"));
+        if (where) where.textContent = config.texts.failed;
       }
     );
   }
@@ -275,8 +386,14 @@
 
   var style = el("link", { rel: "stylesheet", href: base + "/consent/banner.css" });
   document.head.appendChild(style);
+  // asked at once, not at DOMContentLoaded: the stored choice reaches Google tags as an
+  // update within wait_for_update
+  var answered = api("/consent/choices?lang=" + encodeURIComponent(lang));
+  answered.then(function (answer) {
+    if (answer.choice && answer.choice.current) consentUpdate(answer.choice.given);
+  }, function () {});
   function boot() {
-    api("/consent/choices?lang=" + encodeURIComponent(lang)).then(start, function () {});
+    answered.then(start, function () {});
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
   else boot();

@@ -39,6 +39,7 @@ from privaat.services.consent_stats import ConsentStats
 from privaat.services.consents import Consents
 from privaat.services.console import Console
 from privaat.services.credentials import Credentials
+from privaat.services.customer_sites import CustomerSites
 from privaat.services.disclosures import DisclosureRegister
 from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
@@ -130,6 +131,7 @@ class Context:
     breaches: BreachRegister  # the breach register and its clock (issue 13 item 4, P10)
     retention: RetentionSweeps  # the one rule-driven retention sweep (issue 13 item 1, P20)
     processors: ProcessorNotices  # processors told of consent changes (issue 14 item 2, L11)
+    sites: CustomerSites  # hosting customers' sites, a consent scope each (issue 14 item 7)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new unit of work (one connection, checked out on first use) for a request or job."""
@@ -469,4 +471,5 @@ def _assemble(
             clock=clock,
         ),
         processors=processors,
+        sites=CustomerSites(access=access, keys=keys, clock=clock, limiter=limiter),
     )

@@ -23,6 +23,7 @@ from privaat.cli import requests as _requests  # noqa: F401
 from privaat.cli import retention as _retention  # noqa: F401
 from privaat.cli import serve as _serve  # noqa: F401
 from privaat.cli import shop as _shop  # noqa: F401
+from privaat.cli import sites as _sites  # noqa: F401
 from privaat.cli import staff as _staff  # noqa: F401
 from privaat.cli import support as _support  # noqa: F401
 from privaat.cli import telemetry as _telemetry  # noqa: F401

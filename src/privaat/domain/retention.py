@@ -57,6 +57,11 @@ EXEMPT: dict[str, str] = {
         "the suppression list is a withdrawal honoured (L11): it stops mail to the address, "
         "of any account, until the person gives consent again, which lifts it"
     ),
+    "site_consent_events": (
+        "a hosting customer's consent records (issue 14 item 7): the customer is their "
+        "controller and the provider keeps them as its processor (art. 28(3)(a)), for as long "
+        "as the customer instructs; 'privaat sites remove' keeps them (docs/customer-sites.md)"
+    ),
     "subjects": (
         "the subject row is the anchor of every other row: it goes through the erasure of "
         "issue 9 (the closure rule), which keeps it as a tombstone while held rows remain"

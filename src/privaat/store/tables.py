@@ -666,6 +666,7 @@ from privaat.store import (  # noqa: E402, F401
     tables_retention,
     tables_rights,
     tables_shop,
+    tables_sites,
     tables_support,
     tables_support_access,
     tables_telemetry,

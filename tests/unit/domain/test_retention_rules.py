@@ -71,7 +71,13 @@ def test_p20_flexibelt_rules_are_the_policys_periods_on_the_tables_clocks() -> N
     assert rules["service_logins"] == ("at", "security_logging", "P6M")  # L35
     assert rules["voip_sync_events"] == ("received_at", "voip_sync_telemetry", "P90D")
     assert rules["access_log"] == ("at", "security_logging", "P6M")  # L53: expires like any
-    assert {e.table for e in plan.exempt} == {"audit_log", "subjects", "suppressions"}
+    # site_consent_events: a hosting customer's records, kept as the customer instructs
+    assert {e.table for e in plan.exempt} == {
+        "audit_log",
+        "site_consent_events",
+        "subjects",
+        "suppressions",
+    }
     # L23: the IP jobs are minimisation rules now
     steps = {(m.table, m.columns, str(m.after)) for m in plan.minimisations}
     assert steps == {

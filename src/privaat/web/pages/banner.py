@@ -13,6 +13,9 @@
     GET  /.well-known/gpc.json           Global Privacy Control support (GPC spec §4)
     GET  /cookies                        the cookie settings page (channel cookie_settings)
 
+On a domain of a hosting customer's site (issue 14 item 7) every ``/consent/`` route answers
+for that customer's scope instead (``web.pages.site_banner``, docs/customer-sites.md).
+
 The visitor cookie is first-party: privaat answers under the site's own origin (a reverse
 proxy sends ``/consent/`` to it), so the banner's calls are same-origin and credentialed
 without CORS; a cookie set from another origin would be a third-party cookie, which
@@ -47,6 +50,7 @@ from privaat.services.visitors import (
     VisitorChoice,
 )
 from privaat.web.deps import ClientIp, ContextDep, UowDep
+from privaat.web.pages import site_banner
 from privaat.web.pages.cookies import is_secure
 from privaat.web.pages.layout import page_language, render
 from privaat.web.problems import problem_response
@@ -54,6 +58,7 @@ from privaat.web.problems import problem_response
 __all__ = ["BANNER_TEXTS", "GPC_LAST_UPDATE", "router"]
 
 router = APIRouter(include_in_schema=False)
+router.include_router(site_banner.router)  # POST /consent/carry on a customer's site
 
 GPC_LAST_UPDATE = "2026-12-01"  # when this support for Global Privacy Control was published
 _STATIC = files("privaat.web.pages") / "static"
@@ -135,6 +140,12 @@ def gpc_support() -> JSONResponse:
 def choices(request: Request, ctx: ContextDep, uow: UowDep) -> Response:
     """What the banner shows, in the page's language, and the visitor's choice (or null)."""
     lang = _language(request, request.query_params.get("lang"))
+    scope = site_banner.scope_of(request, ctx, uow)
+    if scope is not None:
+        texts = _texts(lang)
+        return site_banner.choices(
+            request, ctx, uow, scope, lang=lang, texts=texts, gpc=_gpc_header(request)
+        )
     token = request.cookies.get(VISITOR_COOKIE)
     choice: VisitorChoice | None = None
     forget = False
@@ -164,6 +175,11 @@ def choose(
     token = request.cookies.get(VISITOR_COOKIE)
     gpc = body.gpc or _gpc_header(request)
     evidence = Evidence(ip=ip, user_agent=request.headers.get("user-agent"))
+    scope = site_banner.scope_of(request, ctx, uow)
+    if scope is not None:
+        return site_banner.choose(
+            request, ctx, uow, scope, dict(body.choices), lang=lang, gpc=gpc, evidence=evidence
+        )
     try:
         chosen = ctx.visitors.choose(
             uow, token or None, body.choices, lang=lang, gpc=gpc, evidence=evidence
@@ -187,6 +203,9 @@ def choose(
 @router.get("/consent/records")
 def records(request: Request, ctx: ContextDep, uow: UowDep) -> Response:
     """The visitor's own ledger, newest first, each with its receipt (art. 7(1), 15)."""
+    scope = site_banner.scope_of(request, ctx, uow)
+    if scope is not None:
+        return site_banner.records(request, ctx, uow, scope)
     subject_id = _visitor(request, ctx, uow)
     if isinstance(subject_id, Response):
         return subject_id
@@ -218,6 +237,15 @@ def receipt(
     fmt: Annotated[ReceiptFormat, Query(alias="format")] = ReceiptFormat.KANTARA,
 ) -> Response:
     """One record of the visitor's ledger as a Kantara or ISO/IEC TS 27560 receipt."""
+    if site_banner.scope_of(request, ctx, uow) is not None:
+        return problem_response(
+            request,
+            404,
+            "no-receipt",
+            "No receipt",
+            "receipts are not served for a hosting customer's site: its records are listed at "
+            "/consent/records (docs/customer-sites.md)",
+        )
     subject_id = _visitor(request, ctx, uow)
     if isinstance(subject_id, Response):
         return subject_id
@@ -228,6 +256,9 @@ def receipt(
 @router.post("/consent/{category}/collect")
 def collect(request: Request, ctx: ContextDep, uow: UowDep, category: str) -> Response:
     """An analytics event: let in (204) only with the visitor's consent to the category."""
+    scope = site_banner.scope_of(request, ctx, uow)
+    if scope is not None:
+        return site_banner.collect(request, ctx, uow, scope, category)
     try:
         ctx.visitors.category(category)
     except InvalidField:
@@ -334,21 +365,13 @@ def _unknown_visitor(request: Request, ctx: Context) -> Response:
     return response
 
 
-def _forget(response: Response, request: Request, ctx: Context) -> None:
-    response.delete_cookie(
-        VISITOR_COOKIE, path="/", httponly=True, samesite="lax", secure=is_secure(request, ctx)
-    )
+_forget = site_banner.forget_visitor_cookie
+_choice = site_banner.choice_body
 
 
-def _choice(choice: VisitorChoice | None) -> dict[str, Any] | None:
-    if choice is None:
-        return None
-    return {
-        "given": dict(choice.given),
-        "current": choice.current,
-        "gpc": choice.gpc,
-        "at": choice.chosen_at.isoformat(),
-    }
+def _texts(lang: str) -> dict[str, str]:
+    gettext = translations(lang).gettext
+    return {key: gettext(msgid) for key, msgid in BANNER_TEXTS.items()}
 
 
 def _config(ctx: Context, lang: str, choice: VisitorChoice | None, gpc: bool) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from privaat.cli import processors as _processors  # noqa: F401
 from privaat.cli import request_rights as _request_rights  # noqa: F401
 from privaat.cli import requests as _requests  # noqa: F401
 from privaat.cli import retention as _retention  # noqa: F401
+from privaat.cli import scan as _scan  # noqa: F401
 from privaat.cli import serve as _serve  # noqa: F401
 from privaat.cli import shop as _shop  # noqa: F401
 from privaat.cli import sites as _sites  # noqa: F401

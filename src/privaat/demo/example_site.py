@@ -8,6 +8,9 @@
                          and a video (data-privaat-embed="embeds", from the stand-in social
                          origin's /video), a placeholder until the visitor allows it
     GET /example/order   an order confirmed: the site works whatever was chosen (L41)
+    GET /example/leaky   a page that misbehaves on purpose, for ``privaat scan`` to find
+                         (issue 14 item 3): it sets a cookie the policy does not declare
+                         and calls the stand-in analytics origin before any choice (L39, L44)
 
 The banner's script comes first in <head>, without ``defer``: it sets Google Consent Mode's
 defaults before any tag of the page runs.
@@ -25,7 +28,9 @@ from fastapi.responses import HTMLResponse
 
 from privaat.web.pages.layout import page_language
 
-__all__ = ["install"]
+__all__ = ["LEAKY_COOKIE", "install"]
+
+LEAKY_COOKIE = "flexibelt_ab"  # an A/B-test id the policy does not declare (the leaky page)
 
 _WORDS = {
     "nl": {
@@ -38,6 +43,9 @@ _WORDS = {
         "privacy": "Privacyverklaring",
         "back": "Terug naar de voorbeeldsite",
         "video": "Video: zo werkt Flexibelt-hosting",
+        "leaky": "Actie (een pagina die zich met opzet misdraagt, voor de trackerscan)",
+        "leaky_intro": "Deze pagina zet een cookie en roept de statistiekdienst aan zonder te "
+        "vragen. privaat scan vindt dat.",
     },
     "en": {
         "title": "Flexibelt: hosting, telephony and IT services",
@@ -49,6 +57,9 @@ _WORDS = {
         "privacy": "Privacy statement",
         "back": "Back to the example site",
         "video": "Video: how Flexibelt hosting works",
+        "leaky": "Offer (a page that misbehaves on purpose, for the tracker scan)",
+        "leaky_intro": "This page sets a cookie and calls the statistics service without asking. "
+        "privaat scan finds it.",
     },
 }
 
@@ -79,7 +90,7 @@ def install(app: FastAPI, *, analytics_origin: str, social_origin: str) -> None:
 <body>
 <header class="site-header"><div class="wrap header-row"><a class="brand" href="/example/?lang={lang}">Flexibelt</a></div></header>
 <main id="main" class="wrap">
-{body.format(**{k: escape(v) for k, v in words.items()}, lang=lang, social=social_origin)}
+{body.format(**{k: escape(v) for k, v in words.items()}, lang=lang, social=social_origin, analytics=analytics_origin)}
 <p><button type="button" class="button" id="site-cookie-settings" data-cookie-settings>{escape(words["settings"])}</button></p>
 </main>
 <footer class="site-footer"><div class="wrap"><p>Flexibelt · <a href="/privacy?lang={lang}">{escape(words["privacy"])}</a> · <a href="/cookies?lang={lang}">{escape(words["settings"])}</a></p></div></footer>
@@ -105,8 +116,24 @@ def install(app: FastAPI, *, analytics_origin: str, social_origin: str) -> None:
 <section aria-labelledby="video"><h2 id="video">{video}</h2>
 <div id="site-video" data-privaat-embed="embeds" data-src="{social}/video"
  data-title="{video}"></div>
-</section>""",
+</section>
+<p><a id="site-leaky" href="/example/leaky?lang={lang}">{leaky}</a></p>""",
         )
+
+    @router.get("/example/leaky")
+    def leaky(request: Request) -> HTMLResponse:
+        """A page that ignores the banner: an undeclared cookie and a pixel before consent."""
+        response = page(
+            request,
+            """<h1>{leaky}</h1>
+<p>{leaky_intro}</p>
+<img id="leaky-pixel" alt="" width="1" height="1"
+ src="{analytics}/collect?page=/example/leaky">
+<p><a href="/example/?lang={lang}">{back}</a></p>""",
+        )
+        # what the scan must report: not in the policy's cookie table, and set before consent
+        response.set_cookie(LEAKY_COOKIE, "b", max_age=30 * 24 * 3600, path="/", samesite="lax")
+        return response
 
     @router.get("/example/order")
     def order(request: Request) -> HTMLResponse:

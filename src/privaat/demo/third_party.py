@@ -2,6 +2,11 @@
 
     analytics  /analytics.js  sets _ga and _ga_DEMO1 on the site (as Google Analytics does)
                               and sends a page view to /collect on its own origin
+               /collect       answers with an HttpOnly cookie _ga_DEMO2 at Path=/example/,
+                              as a server-side tag on a first-party subdomain does: the
+                              demo's loopback ports share one host, so it lands on the site;
+                              no script can delete it, and the banner's request to
+                              /consent/choices never carries it (issue 14 item 4)
     social     /button.js     draws a "like" button where the placeholder was
                /video         a page for an iframe, as an embedded video (issue 14 item 6)
 
@@ -16,7 +21,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["ANALYTICS_JS", "SOCIAL_JS", "VIDEO_HTML", "ThirdParty", "start"]
+__all__ = ["ANALYTICS_JS", "HTTP_ONLY_COOKIE", "SOCIAL_JS", "VIDEO_HTML", "ThirdParty", "start"]
+
+# the analytics category's cookie that only the server can expire (13 months, as declared)
+HTTP_ONLY_COOKIE = "_ga_DEMO2"
+_HTTP_ONLY = (
+    f"{HTTP_ONLY_COOKIE}=GS1.1.demo; Max-Age={13 * 30 * 24 * 3600}; Path=/example/; HttpOnly"
+)
 
 # 13 months, as the policy declares for _ga (website_analytics)
 ANALYTICS_JS = """(function () {
@@ -77,13 +88,19 @@ def start(name: str, script: str, *, host: str = "127.0.0.1", port: int = 0) -> 
             elif path == "/video":
                 self._send(200, "text/html; charset=utf-8", VIDEO_HTML.encode())
             elif path == "/collect":
-                self._send(200, "image/gif", _GIF)
+                self._send(
+                    200, "image/gif", _GIF, cookie=_HTTP_ONLY if name == "analytics" else None
+                )
             else:
                 self._send(404, "text/plain; charset=utf-8", b"not found")
 
-        def _send(self, status: int, content_type: str, body: bytes) -> None:
+        def _send(
+            self, status: int, content_type: str, body: bytes, cookie: str | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            if cookie is not None:
+                self.send_header("Set-Cookie", cookie)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()

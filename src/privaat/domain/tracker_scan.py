@@ -389,12 +389,14 @@ def expiry_cookies(
     for cookie in seen:
         if declared_for(cookie.name, rows) is None:
             continue
-        if not cookie.host_only:
-            names.add(cookie.name)  # a pattern's name, now known: also for this host
         if not domain_matches(host, cookie.domain):
             continue  # another site's cookie: the browser would ignore us (reported instead)
+        if not cookie.host_only:
+            names.add(cookie.name)  # a pattern's name, now known: also for this host
         if cookie.host_only and cookie.domain.lower() != host.lower():
             continue  # host-only on another host: only that host can expire it
+        if cookie.secure and not secure:
+            continue  # a Secure cookie is overwritten only from a secure origin (RFC 6265bis)
         domain = None if cookie.host_only else cookie.domain.lstrip(".")
         out.add(_expiry(cookie.name, domain, cookie.path, cookie.http_only))
     names.update(name for name in sent if declared_for(name, rows) is not None)

@@ -665,6 +665,7 @@ from privaat.store import (  # noqa: E402, F401
     tables_requests,
     tables_retention,
     tables_rights,
+    tables_scans,
     tables_shop,
     tables_sites,
     tables_support,

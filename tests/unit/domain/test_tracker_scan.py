@@ -242,6 +242,16 @@ def test_l42_a_pattern_is_expanded_from_the_names_the_request_carries() -> None:
     assert "Secure" not in out[0].header(secure=False)
 
 
+def test_a_secure_cookie_is_expired_only_over_https() -> None:
+    secure = SeenCookie(
+        "_ga_S", "www.flexibelt.example", "/", None, False, True, "Lax", Pass.ACCEPTED, SITE
+    )
+    over_http = expiry_cookies("www.flexibelt.example", "analytics", TABLE, [secure], secure=False)
+    assert "_ga_S" not in {e.name for e in over_http}
+    over_https = expiry_cookies("www.flexibelt.example", "analytics", TABLE, [secure], secure=True)
+    assert "_ga_S" in {e.name for e in over_https}
+
+
 def test_on_an_ip_host_only_host_only_expiries_are_sent() -> None:
     seen = [cookie("_ga_DEMO2", domain="127.0.0.1", path="/example/", http_only=True)]
     out = expiry_cookies("127.0.0.1", "analytics", TABLE, seen, secure=False)

@@ -7,7 +7,9 @@
                                          choice, or none; Sec-GPC is reported back
     POST /consent/choices                {"choices": {"analytics": true, ...}, "lang": "nl",
                                          "gpc": false} → the ledger (method cookie_banner);
-                                         the first choice sets the visitor cookie
+                                         the first choice sets the visitor cookie; a
+                                         withdrawal expires the category's cookies
+                                         (web/pages/cookie_clearing.py, issue 14 item 4)
     GET  /consent/records, …/receipt     the visitor's ledger and its receipts (art. 7(1), 15)
     POST /consent/{category}/collect     an analytics event: 204 with consent, else 403
     GET  /.well-known/gpc.json           Global Privacy Control support (GPC spec §4)
@@ -51,6 +53,7 @@ from privaat.services.visitors import (
 )
 from privaat.web.deps import ClientIp, ContextDep, UowDep
 from privaat.web.pages import site_banner
+from privaat.web.pages.cookie_clearing import expire_withdrawn
 from privaat.web.pages.cookies import is_secure
 from privaat.web.pages.layout import page_language, render
 from privaat.web.problems import problem_response
@@ -181,12 +184,14 @@ def choose(
             request, ctx, uow, scope, dict(body.choices), lang=lang, gpc=gpc, evidence=evidence
         )
     try:
+        before = ctx.visitors.state(uow, token).given if token else {}
         chosen = ctx.visitors.choose(
             uow, token or None, body.choices, lang=lang, gpc=gpc, evidence=evidence
         )
     except UnknownVisitor:
         return _unknown_visitor(request, ctx)
     response = JSONResponse({"choice": _choice(chosen.choice)}, headers=_NO_STORE, status_code=200)
+    expire_withdrawn(request, response, ctx, uow, before, chosen.choice.given)
     if chosen.new_token:
         response.set_cookie(
             VISITOR_COOKIE,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
-from privaat.demo import example_site, third_party
+from privaat.demo import customer_sites, example_site, third_party
 from privaat.domain.principal import DataSubject, SystemJob
 from privaat.policy.loader import PolicyError, load_policy_file
 from privaat.services.account_commands import AccountCreate
@@ -222,6 +222,8 @@ def demo(
             f"demo: created {seeded} accounts; "
             f"log in as {DEMO_ACCOUNTS[0]['email']} / {DEMO_PASSWORD}"
         )
+    for declared in customer_sites.seed(context):
+        typer.echo(f"demo customer site {declared}")
     bind = host or settings.host
     analytics = third_party.start(
         "analytics", third_party.ANALYTICS_JS, host=bind, port=analytics_port
@@ -231,6 +233,7 @@ def demo(
     def demo_app(running: Context) -> FastAPI:
         web = create_app(running)
         example_site.install(web, analytics_origin=analytics.origin, social_origin=social.origin)
+        customer_sites.install(web, analytics_origin=analytics.origin)
         return web
 
     where = f"http://{bind}:{port or settings.port}"
@@ -238,6 +241,10 @@ def demo(
     typer.echo(
         f"example site with the cookie banner at {where}/example/ — stand-in analytics on "
         f"{analytics.origin}, social network on {social.origin}"
+    )
+    typer.echo(
+        f"hosting customers' sites at http://a1.test:{port or settings.port}/site/ (and a2.test, "
+        "b1.test; map *.test to this address, e.g. in /etc/hosts)"
     )
     try:
         _serve(context, host, port, demo_app)

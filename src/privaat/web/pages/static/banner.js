@@ -18,6 +18,9 @@
  *   - Google Consent Mode v2 (the policy's google_consent_mode): loaded synchronously first in
  *     <head>, it sets every type denied by default (but the always-on ones) before any Google
  *     tag runs, then sends an update with the stored choice and on every choice or withdrawal
+ *   - on a hosting customer's site (issue 14 item 7) a link to another domain of the same
+ *     customer carries the choice: privaat_carry=<signed token> is added at the click, and the
+ *     banner there takes it from the address at once and posts it to /consent/carry
  * The categories, words, companies and cookies all come from GET /consent/choices, i.e. the
  * policy file: nothing here names a category. The choice is stored by privaat, not here.
  * No inline script or style, no eval: it runs under a strict Content-Security-Policy.
@@ -251,6 +254,7 @@
     return api("/consent/choices", { method: "POST", body: body }).then(
       function (answer) {
         given = answer.choice.given;
+        if (answer.carry) config.carry = answer.carry;
         consentUpdate(given); // before a withdrawal's reload, so no tag reads a stale grant
         close();
         apply(before);
@@ -322,7 +326,7 @@
       gpcNote,
       layer,
       el("div", { class: "pb-buttons" }, [accept, refuse, settings, saveButton]),
-      el("p", { class: "pb-links" }, [el("a", { href: base + config.privacy, text: t.privacy })]),
+      el("p", { class: "pb-links" }, [el("a", { href: new URL(config.privacy, base).href, text: t.privacy })]),
       el("p", { class: "pb-status", role: "status" }),
     ]);
     accept.addEventListener("click", function () { save(all(true), false); });
@@ -384,11 +388,33 @@
     }
   }
 
+  // a customer's other domain carries the choice to this one: off the address before any
+  // other script of the page can read it, then spent at privaat (once, for this scope only)
+  var here = new URL(location.href);
+  var carried = here.searchParams.get("privaat_carry");
+  if (carried) {
+    here.searchParams.delete("privaat_carry");
+    history.replaceState(history.state, "", here.pathname + here.search + here.hash);
+  }
+  function carry(event) {
+    var link = event.target.closest && event.target.closest("a[href]");
+    if (!link || !config || !config.carry || !config.domains) return;
+    var url = new URL(link.href, document.baseURI);
+    if (config.domains.indexOf(url.hostname) < 0 || !/^https?:$/.test(url.protocol)) return;
+    url.searchParams.set("privaat_carry", config.carry);
+    link.href = url.href; // at the click only: the page's links never hold a token
+  }
+  document.addEventListener("click", carry, true);
+  document.addEventListener("auxclick", carry, true);
+
   var style = el("link", { rel: "stylesheet", href: base + "/consent/banner.css" });
   document.head.appendChild(style);
   // asked at once, not at DOMContentLoaded: the stored choice reaches Google tags as an
   // update within wait_for_update
-  var answered = api("/consent/choices?lang=" + encodeURIComponent(lang));
+  function ask() { return api("/consent/choices?lang=" + encodeURIComponent(lang)); }
+  var answered = carried
+    ? api("/consent/carry", { method: "POST", body: JSON.stringify({ token: carried }) }).then(ask, ask)
+    : ask();
   answered.then(function (answer) {
     if (answer.choice && answer.choice.current) consentUpdate(answer.choice.given);
   }, function () {});

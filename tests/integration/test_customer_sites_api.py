@@ -286,3 +286,84 @@ def test_issue14_item7_a_customers_records_list_the_scopes_ledger(
     assert_problem(
         client.get(f"{A1}/consent/records/{listed['records'][0]['id']}/receipt"), 404, "no-receipt"
     )
+
+
+def test_issue14_item7_l42_a_changed_company_list_asks_as_visitors_again(
+    sites: Context, client: TestClient
+) -> None:
+    accept(client, A1)
+    changed = site("bakkerij-a", "a1.test", "a2.test", request=A_REQUEST)
+    category = changed.categories[0].model_copy(update={"companies": ("Another Analytics",)})
+    changed = changed.model_copy(update={"categories": (category, *changed.categories[1:])})
+    with sites.unit_of_work() as uow:
+        sites.sites.registry.declare(uow, SystemJob("test"), changed, replace=True)
+    state = client.get(f"{A1}/consent/choices").json()["choice"]
+    assert state["current"] is False  # another vendor list: the banner shows again
+
+
+def test_issue14_item7_l86_a_consent_counts_only_for_the_request_text_it_was_given_for(
+    sites: Context, client: TestClient, engine: Engine
+) -> None:
+    accept(client, A1)
+    reworded = site("bakkerij-a", "a1.test", "a2.test", request={"nl": "Nieuw", "en": "New"})
+    with sites.unit_of_work() as uow:
+        sites.sites.registry.declare(uow, SystemJob("test"), reworded, replace=True)
+    assert client.get(f"{A1}/consent/choices").json()["choice"]["given"]["analytics"] is False
+    assert_problem(client.post(f"{A1}/consent/analytics/collect"), 403, "processing-not-allowed")
+    accept(client, A1)  # given again, for the new text: a new record against its hash
+    assert ledger(engine)[-1].text_sha256 == consent_text_sha256("Nieuw")
+
+
+def test_issue14_item7_gpc_on_a_customers_site_is_a_refusal_of_every_category(
+    sites: Context, client: TestClient, engine: Engine
+) -> None:
+    response = client.post(
+        f"{A1}/consent/choices",
+        json={"choices": {"analytics": True}, "lang": "en"},
+        headers={"sec-gpc": "1"},
+    )
+    assert response.json()["choice"]["given"] == {"analytics": False, "chat": False}
+    assert [(r.category, r.given, r.lang) for r in ledger(engine)] == [
+        ("analytics", False, "en"),
+        ("chat", False, "en"),
+    ]
+    assert client.get(f"{A1}/consent/choices").json()["choice"]["gpc"] is True
+
+
+def test_issue14_item7_a_visitor_of_a_customers_site_is_erased_and_the_proof_is_held(
+    sites: Context, client: TestClient, engine: Engine
+) -> None:
+    carry = accept(client, A1)["carry"]
+    assert client.post(f"{A2}/consent/carry", json={"token": carry}).status_code == 200
+    with engine.connect() as connection:
+        subject_id = connection.execute(select(site_visitors.c.subject_id).limit(1)).scalar_one()
+    sites.erasure.erase(sites.unit_of_work(), SystemJob("test"), subject_id, ground="art. 17(1)(b)")
+    assert count(engine, site_visitors) == 0  # no cookie of either domain names anyone
+    assert len(ledger(engine)) == 2  # art. 7(1): the scope's records are held (HOLD)
+    assert_problem(client.post(f"{A2}/consent/analytics/collect"), 400, "unknown-visitor")
+    # and the token of the erased visitor links no one
+    fresh = TestClient(client.app, base_url=A2, client=("145.97.0.1", 50000))
+    again = sites.sites.carry_token(sites.unit_of_work(), _scope(sites, "a1.test"), subject_id)
+    assert_problem(fresh.post("/consent/carry", json={"token": again}), 400, "unknown-visitor")
+
+
+def _scope(context: Context, domain: str) -> Any:
+    with context.unit_of_work() as uow:
+        return context.sites.resolve(uow, domain)
+
+
+def test_issue14_item7_a_failure_after_the_first_write_leaves_nothing(
+    sites: Context, client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privaat.services import customer_sites
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the audit trail is unavailable")
+
+    before = count(engine, subjects)
+    monkeypatch.setattr(customer_sites.AuditTrail, "append", broken)
+    with pytest.raises(RuntimeError):
+        client.post(f"{A1}/consent/choices", json={"choices": {"analytics": True}})
+    # the visitor subject, its cookie row and the first record were written, then rolled back
+    assert count(engine, subjects) == before
+    assert count(engine, site_visitors) == 0 and count(engine, site_consent_events) == 0

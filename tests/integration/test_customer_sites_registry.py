@@ -185,3 +185,59 @@ def test_issue14_item7_removing_a_scope_frees_its_domains_and_keeps_the_scope(
     assert _run("sites", "add", other).exit_code == 0
     unknown = _run("sites", "remove", "nobody")
     assert unknown.exit_code == 1 and "no customer site 'nobody'" in unknown.output
+
+
+def _choose(context: Context, domain: str, **choices: bool) -> None:
+    from privaat.services.consents import Evidence
+
+    with context.unit_of_work() as uow:
+        scope = context.sites.resolve(uow, domain)
+        assert scope is not None
+        context.sites.choose(
+            uow, scope, None, choices, lang="nl", gpc=False, evidence=Evidence("145.97.0.1", "UA")
+        )
+
+
+def test_issue14_item7_l7_a_customers_proof_is_exported_per_scope_and_verifies_offline(
+    shell: Context, tmp_path: Path
+) -> None:
+    from privaat.render.consent_proof import verify
+
+    assert _run("sites", "add", write(tmp_path, site("bakkerij-a", "a1.example"))).exit_code == 0
+    assert (
+        _run("sites", "add", write(tmp_path, site("fietsen-b", "b1.example"), "b.yaml")).exit_code
+        == 0
+    )
+    _choose(shell, "a1.example", analytics=True)
+    _choose(shell, "a1.example")  # another visitor of A: a refusal
+    _choose(shell, "b1.example", analytics=True)  # B's: never in A's bundle
+    day = shell.clock.now().date().isoformat()
+    bundle = tmp_path / "a.jsonl"
+    done = _run("sites", "proof", "bakkerij-a", "--from", day, "--to", day, "--output", str(bundle))
+    assert done.exit_code == 0, done.output
+    assert "2 consent records of bakkerij-a" in done.output
+    lines = [json.loads(line) for line in bundle.read_bytes().splitlines()]
+    records = [line["record"] for line in lines if line["kind"] == "record"]
+    assert [(r["scope"], r["purposes"][0]["purpose_id"], r["state"]) for r in records] == [
+        ("bakkerij-a", "analytics", "given"),
+        ("bakkerij-a", "analytics", "refused"),
+    ]
+    assert lines[0]["controller"] == "bakkerij-a B.V." and "@" not in bundle.read_text()
+    verdict = verify(bundle.read_bytes().splitlines(keepends=True))
+    assert verdict.ok, verdict.problems
+    assert _run("consent", "verify", str(bundle)).exit_code == 0
+    # one byte changed: the offline check names the record
+    text = bundle.read_bytes().replace(b'"given"', b'"refused"', 1)
+    assert not verify(text.splitlines(keepends=True)).ok
+    # never overwritten; an unknown customer or an empty range is a clear error
+    again = _run(
+        "sites", "proof", "bakkerij-a", "--from", day, "--to", day, "--output", str(bundle)
+    )
+    assert again.exit_code == 2 and "never overwrites" in again.output
+    other = tmp_path / "x.jsonl"
+    unknown = _run("sites", "proof", "nobody", "--from", day, "--to", day, "--output", str(other))
+    assert unknown.exit_code == 1 and "no customer site 'nobody'" in unknown.output
+    assert not other.exists()
+    empty = _run("sites", "proof", "bakkerij-a", "--from", "2026-12-02", "--to", "2026-12-01",
+                 "--output", str(other))  # fmt: skip
+    assert empty.exit_code == 2 and not other.exists()

@@ -4,11 +4,15 @@ privaat sites add FILE [--replace]   declare a customer's scope from its site fi
 privaat sites list [--json]          every scope: customer, name, domains, state
 privaat sites show CUSTOMER [--json] one scope: its domains and categories
 privaat sites remove CUSTOMER        free its domains; its visitors and records stay
+privaat sites proof CUSTOMER --from D --to D --output F   the scope's signed proof bundle
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,8 +24,9 @@ from privaat.cli._apps import app
 from privaat.domain.principal import SystemJob
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
-from privaat.services.errors import Conflict
+from privaat.services.errors import Conflict, InvalidField
 from privaat.services.site_files import SiteFileInvalid, SiteFileUnreadable, read_site_file
+from privaat.services.site_proofs import SiteProofs
 from privaat.services.site_registry import NoSuchSite, SiteScope
 from privaat.settings import Settings
 from privaat.store.key_errors import KeyStoreError
@@ -154,3 +159,56 @@ def remove_command(
     finally:
         context.close()
     typer.echo(f"{customer}: removed; its domains are free, its records kept")
+
+
+def _day(field: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{field}: '{value}' is not a day (YYYY-MM-DD)", 2) from None
+
+
+@sites_app.command("proof")
+def proof_command(
+    customer: Annotated[str, typer.Argument(help="The customer id of the site file.")],
+    since: Annotated[str, typer.Option("--from", help="The first day (UTC), YYYY-MM-DD.")],
+    until: Annotated[str, typer.Option("--to", help="The last day (UTC), included.")],
+    output: Annotated[Path, typer.Option("--output", help="The bundle file to write.")],
+) -> None:
+    """Write the signed proof bundle of the customer's consent records from --from to --to;
+    privaat consent verify checks it."""
+    start, end = _day("from", since), _day("to", until)
+    if start > end:
+        raise _fail(f"from: {since} is after --to {until}: the range is empty", 2)
+    if output.exists():
+        raise _fail(f"output: {output} exists; a proof bundle never overwrites a file", 2)
+    if not output.parent.is_dir():
+        raise _fail(f"output: the directory {output.parent} does not exist", 2)
+    context = _context()
+    proofs = SiteProofs(
+        access=context.access,
+        keys=context.keys,
+        registry=context.sites.registry,
+        provider=context.policy.controller.name,
+        clock=context.clock,
+    )
+    handle, partial = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with os.fdopen(handle, "wb") as out, context.unit_of_work() as uow:
+            export = proofs.export(uow, _OPERATOR, customer, start=start, end=end, out=out)
+        os.replace(partial, output)
+    except NoSuchSite as error:
+        raise _fail(str(error), 1) from None
+    except InvalidField as error:
+        raise _fail(f"{error.field}: {error.message}", 2) from None
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        context.close()
+    summary = export.summary
+    typer.echo(
+        f"{output}: {summary.records} consent records of {customer}, {summary.notices} notice "
+        f"texts, {summary.checkpoints} audit checkpoints; signed by key {summary.key_fingerprint}"
+    )
+    if export.withheld:
+        typer.echo(f"note: {export.withheld} records of visitors the guard withholds are left out")

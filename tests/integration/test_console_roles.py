@@ -153,6 +153,8 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "GET /console/disclosures/{disclosure_id}": (None, 404),
     # deliveries to processors (issue 14 item 2, L11)
     "GET /console/processors": (None, 200),
+    # the newest tracker scan (issue 14 item 3): none yet is a page too
+    "GET /console/scans": (None, 200),
     # the under-16 flag (issue 13 item 2): the path's "{pseudonym}" names nobody
     "GET /console/customers/{pseudonym}/minor": (None, 404),
     "POST /console/customers/{pseudonym}/minor": ({}, 404),

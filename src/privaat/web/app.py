@@ -34,6 +34,7 @@ from privaat.web.console import processors as console_processors
 from privaat.web.console import request_steps as console_request_steps
 from privaat.web.console import requests as console_requests
 from privaat.web.console import router as console_router
+from privaat.web.console import scans as console_scans
 from privaat.web.console import support as console_support
 from privaat.web.console import support_access as console_support_access
 from privaat.web.deps import UowDep
@@ -98,6 +99,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     console_disclosures.router,
     console_lifecycle.router,
     console_processors.router,
+    console_scans.router,
 )
 
 

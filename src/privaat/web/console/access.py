@@ -193,6 +193,8 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         ),
         # processors told of consent changes (issue 14 item 2, L11): the privacy officer's
         "GET /console/processors": frozenset({_PO}),
+        # the newest tracker scan (issue 14 item 3): how the website behaves, no person in it
+        "GET /console/scans": frozenset({_PO, _ADMIN}),
     }
 )
 
@@ -226,6 +228,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/breaches", "breaches", N_("Breach register")),
     ("/console/disclosures", "disclosures", N_("Disclosure register")),
     ("/console/processors", "processors", N_("Processor deliveries")),
+    ("/console/scans", "scans", N_("Tracker scan")),
 )
 
 

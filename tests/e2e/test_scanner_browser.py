@@ -156,8 +156,15 @@ def _settle(page: Page) -> None:
     page.wait_for_timeout(1000)
 
 
+@pytest.mark.parametrize(
+    ("settings_page", "opener"),
+    [
+        pytest.param("/example/", "#pb-reopen", id="banner-button"),
+        pytest.param("/cookies", "#cookie-settings-open", id="cookies-page"),
+    ],
+)
 def test_l42_withdrawal_expires_the_httponly_cookie_the_scan_saw(
-    demo: Demo, browser: Browser
+    demo: Demo, browser: Browser, settings_page: str, opener: str
 ) -> None:
     scanned = demo.scan(demo.base_url + "/example/", "--pages", "3")
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr  # 3 pages: not the leaky one
@@ -178,11 +185,14 @@ def test_l42_withdrawal_expires_the_httponly_cookie_the_scan_saw(
     assert jar[HTTP_ONLY_COOKIE]["httpOnly"] is True  # no script can delete this one
     assert jar[HTTP_ONLY_COOKIE]["path"] == "/example/"  # and /consent/choices never sees it
 
-    page.locator("#pb-reopen").click()  # the permanent cookie settings
+    if settings_page != "/example/":
+        page.goto(demo.base_url + settings_page)
+        page.locator("#pb-reopen").wait_for()  # the stored choice is read
+    page.locator(opener).click()  # the permanent cookie settings, or the /cookies page's
     page.locator("#pb-category-analytics").uncheck()
     with page.expect_response(lambda r: r.url.endswith("/consent/choices") and
                               r.request.method == "POST") as answer:  # fmt: skip
-        with page.expect_navigation():  # the withdrawal reloads the page
+        with page.expect_navigation():  # a page whose category ran reloads on withdrawal
             page.locator("#pb-save").click()
     expiries = [h["value"] for h in answer.value.headers_array() if h["name"] == "set-cookie"]
     assert any(v.startswith(HTTP_ONLY_COOKIE + "=;") and "Path=/example/" in v for v in expiries)

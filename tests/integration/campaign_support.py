@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select
-from tests.factories import Customer, confirm_consents, customer
+from tests.factories import Customer, customer
 
 from privaat.bootstrap import Context
 from privaat.domain.principal import DataSubject, SystemJob
@@ -37,7 +37,6 @@ def give(context: Context, person: Customer, activity: str) -> None:
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence.none(),
         )
-    confirm_consents(context, person.email)  # a double opt-in (issue 14 item 5): the link opened
 
 
 def withdraw(context: Context, person: Customer, activity: str) -> None:

@@ -367,3 +367,18 @@ def test_issue14_item7_a_failure_after_the_first_write_leaves_nothing(
     # the visitor subject, its cookie row and the first record were written, then rolled back
     assert count(engine, subjects) == before
     assert count(engine, site_visitors) == 0 and count(engine, site_consent_events) == 0
+
+
+def test_issue14_item7_a_withdrawal_on_a_customers_site_expires_its_cookies_from_the_server(
+    sites: Context, client: TestClient
+) -> None:
+    accept(client, A1)
+    client.cookies.set("_ga", "GA1.1.1.1", domain="a1.test")
+    withdrawn = client.post(f"{A1}/consent/choices", json={"choices": {"analytics": False}})
+    expiries = [c for c in withdrawn.headers.get_list("set-cookie") if c.startswith("_ga=")]
+    # by hand: the site file's "_ga", host-only and for a1.test itself, each expired at Path=/
+    assert len(expiries) == 2 and all("Max-Age=0" in c and "Path=/" in c for c in expiries)
+    assert sorted("Domain=a1.test" in c for c in expiries) == [False, True]
+    # no withdrawal, no expiry: giving again, or refusing what was never given
+    again = client.post(f"{A1}/consent/choices", json={"choices": {"analytics": True}})
+    assert not [c for c in again.headers.get_list("set-cookie") if c.startswith("_ga=")]

@@ -18,6 +18,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from privaat.domain.tracker_scan import Declaration
+from privaat.policy.schema import StorageKind
+
 __all__ = [
     "LANGUAGES",
     "NECESSARY",
@@ -26,6 +29,7 @@ __all__ = [
     "SiteText",
     "host_of",
     "normalise_domain",
+    "site_declarations",
 ]
 
 LANGUAGES = ("nl", "en")  # every text of a site file, in both: the banner speaks either
@@ -162,3 +166,13 @@ class SiteFile(_Strict):
 
     def category(self, category_id: str) -> SiteCategory | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+
+def site_declarations(site: SiteFile) -> tuple[Declaration, ...]:
+    """The site file's cookie table in the tracker scan's terms, for the expiries a withdrawal
+    sends from the server (issue 14 item 4): each category's cookies, as the policy's are."""
+    return tuple(
+        Declaration(name, category.id, f"site:{site.customer}", StorageKind.COOKIE, None)
+        for category in site.categories
+        for name in category.cookies
+    )

@@ -19,13 +19,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from privaat.bootstrap import Context
-from privaat.domain.customer_sites import host_of
+from privaat.domain.customer_sites import host_of, site_declarations
 from privaat.i18n import translations
 from privaat.services.consents import Evidence
 from privaat.services.customer_sites import CarryTokenUsed, SiteConsentMissing
 from privaat.services.errors import InvalidField
 from privaat.services.site_registry import SiteScope
 from privaat.services.site_tokens import CarryTokenExpired, CarryTokenInvalid, OtherScope
+from privaat.services.tracker_scans import TrackerScans
 from privaat.services.visitors import (
     VISITOR_COOKIE,
     VISITOR_COOKIE_SECONDS,
@@ -52,6 +53,7 @@ __all__ = [
 
 router = APIRouter(include_in_schema=False)
 _NO_STORE = {"Cache-Control": "no-store"}
+_SCANS = TrackerScans()
 
 
 class CarryRequest(BaseModel):
@@ -164,6 +166,7 @@ def choose(
     """POST /consent/choices on a customer's site: the choice in the scope's own ledger."""
     token = request.cookies.get(VISITOR_COOKIE)
     try:
+        before = ctx.sites.state(uow, scope, token).given if token else {}
         chosen = ctx.sites.choose(
             uow, scope, token or None, choices, lang=lang, gpc=gpc, evidence=evidence
         )
@@ -175,6 +178,17 @@ def choose(
         "carry": ctx.sites.carry_token(uow, scope, subject_id),
     }
     response = JSONResponse(body, headers=_NO_STORE)
+    # a withdrawal expires the category's cookies from the server too, HttpOnly ones included
+    # (issue 14 item 4, as on the provider's sites): the site file's names and what the
+    # newest scan of this host saw
+    withdrawn = [c for c, given in before.items() if given and not chosen.choice.given.get(c)]
+    host = host_of(request.headers.get("host"))
+    if withdrawn and host:
+        secure = is_secure(request, ctx)
+        table = site_declarations(scope.site)
+        sent = request.cookies.keys()
+        for expiry in _SCANS.expiries(uow, host, withdrawn, table, sent, secure=secure):
+            response.headers.append("set-cookie", expiry.header(secure=secure))
     if chosen.new_token:
         set_visitor_cookie(response, request, ctx, chosen.new_token)
     return response

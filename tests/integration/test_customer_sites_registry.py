@@ -241,3 +241,40 @@ def test_issue14_item7_l7_a_customers_proof_is_exported_per_scope_and_verifies_o
     empty = _run("sites", "proof", "bakkerij-a", "--from", "2026-12-02", "--to", "2026-12-01",
                  "--output", str(other))  # fmt: skip
     assert empty.exit_code == 2 and not other.exists()
+
+
+def test_issue14_item7_two_customers_claiming_one_domain_at_once_one_wins(
+    shell: Context,
+) -> None:
+    import threading
+
+    from privaat.domain.customer_sites import SiteFile
+    from privaat.domain.principal import SystemJob
+    from privaat.services.errors import Conflict
+
+    outcomes: dict[str, str] = {}
+    start = threading.Barrier(2)
+
+    def claim(customer: str) -> None:
+        declared = SiteFile.model_validate(site(customer, "shared.example", f"{customer}.example"))
+        start.wait()
+        try:
+            with shell.unit_of_work() as uow:
+                shell.sites.registry.declare(uow, SystemJob("test"), declared)
+        except Conflict as error:
+            outcomes[customer] = f"refused: {error}"
+        else:
+            outcomes[customer] = "stored"
+
+    threads = [threading.Thread(target=claim, args=(c,)) for c in ("klant-a", "klant-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["refused", "stored"], outcomes
+    assert "nothing was stored" in next(o for o in outcomes.values() if o != "stored")
+    winner = next(c for c, o in outcomes.items() if o == "stored")
+    with shell.unit_of_work() as uow:
+        scope = shell.sites.resolve(uow, "shared.example")
+    assert scope is not None and scope.customer == winner
+    assert (_count(shell, site_scopes), _count(shell, site_domains)) == (1, 2)

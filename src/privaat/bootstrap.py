@@ -35,6 +35,7 @@ from privaat.services.activities import require_activities
 from privaat.services.breaches import BreachRegister
 from privaat.services.call_recordings import CallRecordings
 from privaat.services.campaigns import Campaigns
+from privaat.services.consent_confirmations import ConsentConfirmations
 from privaat.services.consent_stats import ConsentStats
 from privaat.services.consents import Consents
 from privaat.services.console import Console
@@ -248,7 +249,16 @@ def _assemble(
     limiter = AttemptLimiter(clock=clock, window=ATTEMPT_WINDOW)
     geo = GeoLocator()  # the offline GeoIP data, read once per process
     # before the accounts: sign-up records the boxes the person ticked (L12)
-    consents = Consents(access=access, policy=policy, clock=clock, base_url=settings.base_url)
+    consents = Consents(
+        access=access,
+        policy=policy,
+        clock=clock,
+        base_url=settings.base_url,
+        # a consent set to confirm_by_email is given through a mailed link (issue 14 item 5)
+        confirmations=ConsentConfirmations(
+            keys=keys, notifier=notifier, base_url=settings.base_url
+        ),
+    )
     campaigns = Campaigns(
         access=access,
         keys=keys,

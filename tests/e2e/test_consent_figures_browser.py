@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Page, expect
 from tests.e2e.test_console_browser import PASSWORD, create_staff, enrol, next_code
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 
 from privaat.bootstrap import bootstrap
 from privaat.domain.clock import FixedClock
@@ -67,7 +67,7 @@ def build_ledger(server: LiveServer, people: int = 24) -> None:
             person = subjects[n]
             with context.unit_of_work() as uow:
                 if give:
-                    context.consents.give(
+                    record = context.consents.give(
                         uow,
                         person.principal,
                         person.subject_id,
@@ -85,6 +85,9 @@ def build_ledger(server: LiveServer, people: int = 24) -> None:
                         method=method,
                         evidence=Evidence.none(),
                     )
+            if give and record.requested:
+                # marketing e-mail is a double opt-in (issue 14 item 5): its link, opened
+                confirm_consents(context, person.email)
     finally:
         context.close()
 

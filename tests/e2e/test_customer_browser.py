@@ -35,6 +35,17 @@ def sign_up(page: Page, server: LiveServer, email: str = EMAIL) -> None:
     expect(page.locator("#signup-sent-heading")).to_be_visible()
 
 
+def confirm_by_mail(page: Page, server: LiveServer, email: str) -> None:
+    """Deliver the outbox over SMTP and open the newest double opt-in link mailed to
+    ``email`` (issue 14 item 5), pressing its one button as the person would."""
+    server.deliver_mail()
+    links = [link for link in server.links_to(email) if "/confirm/" in link]
+    assert links, f"no confirmation link was mailed to {email}"
+    page.goto(links[-1])
+    page.click("#confirm-submit")
+    expect(page.locator("#confirm-done")).to_be_visible()
+
+
 def log_in(page: Page, email: str = EMAIL, password: str = PASSWORD) -> None:
     page.click("#nav-login")
     page.fill("#login-email", email)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.e2e.conftest import HEIGHT, WIDTHS, PageInspector, body_of
-from tests.e2e.test_customer_browser import PASSWORD
+from tests.e2e.test_customer_browser import PASSWORD, confirm_by_mail
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import LiveServer
@@ -56,7 +56,9 @@ def test_L14_the_unsubscribe_link_of_a_received_mail_works_without_log_in_in_one
     server: LiveServer, page: Page, browser: Browser
 ) -> None:
     sign_up_with_marketing(page, server)
-    assert marketing_ledger(server) == [(1, "sign_up")]
+    assert marketing_ledger(server) == [(0, "sign_up")]  # asked: a double opt-in (item 5)
+    confirm_by_mail(page, server, EMAIL)  # the link that came with the sign-up, opened
+    assert marketing_ledger(server) == [(0, "sign_up"), (1, "email_link")]
     with sqlite3.connect(server.workdir / "privaat.db") as db:
         (subject_id,) = db.execute("SELECT subject_id FROM accounts").fetchone()
 
@@ -88,14 +90,15 @@ def test_L14_the_unsubscribe_link_of_a_received_mail_works_without_log_in_in_one
         )
         expect(reader.locator("main button")).to_have_count(1)
         inspect("unsubscribe-confirm")
-        assert marketing_ledger(server) == [(1, "sign_up")]  # opening the link changed nothing
+        # opening the link changed nothing
+        assert marketing_ledger(server) == [(0, "sign_up"), (1, "email_link")]
 
         reader.click("#unsubscribe-submit")  # the one click
         expect(reader.locator("#unsubscribe-done")).to_contain_text("U bent afgemeld")
         inspect("unsubscribe-done")
     finally:
         context.close()
-    assert marketing_ledger(server) == [(1, "sign_up"), (0, "email_link")]
+    assert marketing_ledger(server) == [(0, "sign_up"), (1, "email_link"), (0, "email_link")]
 
     # the next send skips them: the guard and the suppression list both say no (L11, L13)
     body.write_text("Nog meer nieuws. https://www.flexibelt.nl/app\n")

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import select
-from tests.factories import Customer, customer
+from tests.factories import Customer, confirm_consents, customer
 
 from privaat.bootstrap import Context
 from privaat.domain.principal import DataSubject, SystemJob
@@ -37,6 +37,7 @@ def give(context: Context, person: Customer, activity: str) -> None:
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence.none(),
         )
+    confirm_consents(context, person.email)  # a double opt-in (issue 14 item 5): the link opened
 
 
 def withdraw(context: Context, person: Customer, activity: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 from typer.testing import CliRunner
 
 from privaat.bootstrap import Context
@@ -40,6 +40,7 @@ def opted_in(context: Context) -> int:
             method=ConsentMethod.API,
             evidence=Evidence.none(),
         )
+    confirm_consents(context, person.email)  # a double opt-in (issue 14 item 5): the link opened
     with context.unit_of_work() as uow:
         context.preferences.update(
             uow, person.principal, person.subject_id, topics=["voip"], language="nl", channels=[]

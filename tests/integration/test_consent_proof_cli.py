@@ -49,14 +49,14 @@ def _ledger(context: Context, clock: FixedClock) -> list[str]:
     with context.unit_of_work() as uow:
         for person, lang in ((anna, "nl"), (bert, "en")):
             context.consents.give(
-                uow, person.principal, person.subject_id, "marketing_email", lang=lang,
+                uow, person.principal, person.subject_id, "group_transfer", lang=lang,
                 method=ConsentMethod.PRIVACY_CENTRE, evidence=Evidence("145.97.0.1", "Firefox"),
             )  # fmt: skip
     clock.advance(timedelta(hours=1))
     with context.unit_of_work() as uow:
         context.consents.withdraw(
-            uow, bert.principal, bert.subject_id, "marketing_email",
-            method=ConsentMethod.EMAIL_LINK, evidence=Evidence.none(),
+            uow, bert.principal, bert.subject_id, "group_transfer",
+            method=ConsentMethod.PRIVACY_CENTRE, evidence=Evidence.none(),
         )  # fmt: skip
     with context.unit_of_work() as uow, uow.writing() as conn:
         AuditCheckpoints(context.keys).make(conn, at=clock.now())
@@ -105,9 +105,9 @@ def test_l7_the_proof_of_a_day_verifies_offline_and_names_no_address(
     # each record is tied by hash to the exact text shown, held in the bundle (L86)
     notices = {(n["activity"], n["sha256"]): n for n in lines if n["kind"] == "notice"}
     for record in records:
-        notice = notices[("marketing_email", record["notice"]["text_hash"]["value"])]
+        notice = notices[("group_transfer", record["notice"]["text_hash"]["value"])]
         assert hashlib.sha256(notice["text"].encode()).hexdigest() == notice["sha256"]
-    consent = context.policy.activity("marketing_email").consent
+    consent = context.policy.activity("group_transfer").consent
     assert consent is not None
     shown_en = consent.request.in_language("en")
     assert records[1]["notice"]["text_hash"]["value"] == (

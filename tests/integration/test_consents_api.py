@@ -68,21 +68,24 @@ def test_l8_l9_the_choices_list_every_consent_based_activity_none_given(
     assert english[0]["request"] != choices[0]["request"]
 
 
-def test_p4_l10_give_and_withdraw_are_one_request_each(
+def test_p13_l10_give_and_withdraw_are_one_request_each(
     client: TestClient, context: Context, engine: Engine
 ) -> None:
+    # group_transfer: a consent given at once (marketing e-mail is a double opt-in, whose
+    # two steps tests/integration/test_consent_double_opt_in.py drives)
     logged_in(client)
-    given = client.post("/api/v1/consents/marketing_email")
+    given = client.post("/api/v1/consents/group_transfer")
     assert given.status_code == 200, given.text
     record = given.json()
     assert record["given"] is True and record["method"] == "api" and record["lang"] == "nl"
+    assert record["stage"] is None
     choices = {c["activity"]: c for c in client.get("/api/v1/consents").json()}
-    assert choices["marketing_email"]["status"] == "given" and choices["marketing_email"]["given"]
-    withdrawn = client.delete("/api/v1/consents/marketing_email")
+    assert choices["group_transfer"]["status"] == "given" and choices["group_transfer"]["given"]
+    withdrawn = client.delete("/api/v1/consents/group_transfer")
     assert withdrawn.status_code == 200, withdrawn.text
     assert withdrawn.json()["given"] is False
     choices = {c["activity"]: c for c in client.get("/api/v1/consents").json()}
-    assert choices["marketing_email"]["status"] == "withdrawn"
+    assert choices["group_transfer"]["status"] == "withdrawn"
     history = client.get("/api/v1/consents/history").json()
     assert [h["given"] for h in history] == [False, True]  # newest first
     assert ledger(engine) == 2
@@ -220,18 +223,18 @@ def test_l12_sign_up_with_zero_consents_works_fully(client: TestClient, engine: 
     assert ledger(engine) == 0
 
 
-def test_sign_up_with_two_consents_records_two_ledger_rows(
+def test_sign_up_with_two_consents_records_a_row_for_each(
     client: TestClient, engine: Engine
 ) -> None:
     logged_in(client, consents=["marketing_email", "group_transfer"])
     with engine.connect() as connection:
         rows = connection.execute(select(consent_events).order_by(consent_events.c.id)).all()
-    assert [(r.activity, r.given, r.channel) for r in rows] == [
-        ("marketing_email", True, "api"),
-        ("group_transfer", True, "api"),
+    assert [(r.activity, r.given, r.channel, r.stage) for r in rows] == [
+        ("marketing_email", False, "api", "requested"),  # a double opt-in: its link is mailed
+        ("group_transfer", True, "api", None),
     ]
     choices = {c["activity"]: c["given"] for c in client.get("/api/v1/consents").json()}
-    assert choices["marketing_email"] and choices["group_transfer"]
+    assert not choices["marketing_email"] and choices["group_transfer"]  # until the link
     assert not choices["email_engagement"]
 
 

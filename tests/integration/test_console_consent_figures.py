@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 from tests.integration.test_console_roles import staff_session
 
 from privaat.bootstrap import Context
@@ -60,6 +60,7 @@ def _give(context: Context, who: object, method: ConsentMethod) -> None:
             method=method,
             evidence=Evidence.none(),
         )
+    confirm_consents(context)  # a double opt-in (issue 14 item 5): the link opened
 
 
 def _withdraw(context: Context, who: object, method: ConsentMethod) -> None:

@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 from tests.integration.test_console_roles import staff_session
 
 from privaat.bootstrap import Context
@@ -40,6 +40,7 @@ def opted_in(context: Context, name: str, topics: list[str]) -> int:
             method=ConsentMethod.API,
             evidence=Evidence.none(),
         )
+    confirm_consents(context, person.email)  # a double opt-in (issue 14 item 5): the link opened
     with context.unit_of_work() as uow:
         context.preferences.update(
             uow, person.principal, person.subject_id, topics=topics, language="nl", channels=[]

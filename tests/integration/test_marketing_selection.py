@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
-from tests.factories import Customer, customer
+from tests.factories import Customer, confirm_consents, customer
 
 from privaat.bootstrap import Context
 from privaat.domain.marketing import AudienceFilter, parse_filters
@@ -36,6 +36,7 @@ def opted_in(context: Context, **fields: object) -> Customer:
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence.none(),
         )
+    confirm_consents(context, person.email)  # a double opt-in (issue 14 item 5): the link opened
     return person
 
 

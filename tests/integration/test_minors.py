@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from tests.factories import Customer, customer
+from tests.factories import Customer, confirm_consents, customer
 from tests.integration.test_console_roles import csrf_token, staff_session
 
 from privaat.bootstrap import Context
@@ -49,6 +49,7 @@ def _with_consent(context: Context) -> Customer:
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence.none(),
         )
+    confirm_consents(context, person.email)  # a double opt-in (issue 14 item 5): the link opened
     return person
 
 
@@ -113,7 +114,8 @@ def test_l47_the_erasure_ran_and_the_audit_says_so_without_personal_data(
             select(consent_events.c.id).where(consent_events.c.subject_id == person.subject_id)
         ).all()
     assert tombstone.minor is True and tombstone.erased_at is not None
-    assert len(held) == 1  # the consent's proof: held by the registry (art. 7(1))
+    # the consent's proof, its request and its confirmation: held by the registry (art. 7(1))
+    assert len(held) == 2
     (flagged,) = _audit(context, "subject.minor_flagged")
     assert flagged["actor"] == "staff:1:privacy_officer"
     assert json.loads(str(flagged["detail"])) == {

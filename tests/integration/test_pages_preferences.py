@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from tests.factories import Customer, customer, verify_address
+from tests.factories import Customer, confirm_consents, customer, verify_address
 from tests.integration.test_pages_support import log_in, row_counts, submit, token_of
 
 from privaat.bootstrap import Context, bootstrap
@@ -64,6 +64,14 @@ def browser(client: TestClient, jan: Customer) -> TestClient:
 def choose(client: TestClient, activity: str, choice: str, **extra: Any) -> Any:
     """Press one row's button: the page's own form, its token, one POST."""
     return submit(client, PAGE, {"activity": activity, "choice": choice, **extra})
+
+
+def opt_in(client: TestClient, context: Context) -> None:
+    """Give marketing consent on the page and open the link it mails, as the person would:
+    marketing e-mail is a double opt-in (issue 14 item 5)."""
+    given = choose(client, "marketing_email", "give")
+    assert given.headers["location"] == f"{PAGE}?notice=requested"
+    assert confirm_consents(context) == 1
 
 
 def row(html: str, kind: str, activity: str) -> str:
@@ -153,15 +161,23 @@ def test_l9_a_providers_new_consent_activity_appears_without_code(
 
 
 def test_l10_p4_giving_and_withdrawing_are_one_click_each_on_the_same_spot(
-    browser: TestClient, engine: Engine
+    browser: TestClient, engine: Engine, context: Context
 ) -> None:
     before = row(browser.get(PAGE).text, "consent", "marketing_email")
     assert buttons(before) == [("consent-marketing_email-give", "give")]
 
     given = choose(browser, "marketing_email", "give")
-    assert given.status_code == 303 and given.headers["location"] == f"{PAGE}?notice=given"
+    assert given.status_code == 303 and given.headers["location"] == f"{PAGE}?notice=requested"
     page = browser.get(given.headers["location"]).text
-    assert "Uw toestemming is vastgelegd." in page
+    assert "We stuurden u een e-mail met een link." in page
+    asked = row(page, "consent", "marketing_email")
+    # a double opt-in (issue 14 item 5): the request can be cancelled with one click too
+    assert buttons(asked) == [
+        ("consent-marketing_email-give", "give"),
+        ("consent-marketing_email-withdraw", "withdraw"),
+    ]
+    assert confirm_consents(context) == 1  # the mailed link, opened
+    page = browser.get(PAGE).text
     after = row(page, "consent", "marketing_email")
     assert "U gaf toestemming op 26 november 2026." in text_of(after)
     # the same one button, in the same form, now withdraws: no confirmation, no extra step
@@ -176,8 +192,9 @@ def test_l10_p4_giving_and_withdrawing_are_one_click_each_on_the_same_spot(
     assert "U trok uw toestemming in op 26 november 2026." in text_of(last)
     assert buttons(last) == [("consent-marketing_email-give", "give")]
     assert ledger(engine) == [
-        ("marketing_email", True, "privacy_centre"),
-        ("marketing_email", False, "privacy_centre"),
+        ("marketing_email", False, "privacy_centre"),  # asked
+        ("marketing_email", True, "email_link"),  # confirmed through the link
+        ("marketing_email", False, "privacy_centre"),  # withdrawn
     ]
 
 
@@ -207,7 +224,7 @@ def test_l86_a_consent_for_an_earlier_text_is_asked_again(
 ) -> None:
     with TestClient(create_app(context), client=("145.97.0.1", 50000)) as client:
         log_in(client, jan.email, jan.password)
-        choose(client, "marketing_email", "give")
+        opt_in(client, context)
     changed = _with_marketing_request(
         context.policy, Text(nl="Stuur mij e-mail over aanbiedingen.", en="Send me offers.")
     )
@@ -242,16 +259,19 @@ def test_l29_a_time_limited_grant_says_when_it_ends(browser: TestClient) -> None
 
 
 def test_p11_l9_engagement_tracking_is_its_own_choice_apart_from_marketing_mail(
-    browser: TestClient, engine: Engine
+    browser: TestClient, engine: Engine, context: Context
 ) -> None:
-    choose(browser, "marketing_email", "give")
+    opt_in(browser, context)
     page = browser.get(PAGE).text
     # one control per purpose (art. 7(2)): marketing mail given, its tracking still not
     assert buttons(row(page, "consent", "email_engagement")) == [
         ("consent-email_engagement-give", "give")
     ]
     assert "meetpixel" in row(page, "consent", "email_engagement")  # the policy's own words
-    assert ledger(engine) == [("marketing_email", True, "privacy_centre")]
+    assert ledger(engine) == [
+        ("marketing_email", False, "privacy_centre"),
+        ("marketing_email", True, "email_link"),
+    ]
 
 
 def test_p13_the_group_transfer_asks_its_explicit_consent_in_a_row_of_its_own(
@@ -287,16 +307,22 @@ def test_l7_the_history_lists_each_record_with_its_method_and_receipts(
     )
     subject_id = _subject_of(engine)
     verify_address(context, subject_id, "anna@example.nl")
+    assert confirm_consents(context, "anna@example.nl") == 1  # the double opt-in's link
     log_in(client, "anna@example.nl", "correct horse battery")
     choose(client, "marketing_email", "withdraw")
     part = row(client.get(PAGE).text, "consent", "marketing_email")
     history = text_of(part[part.index("<details") :])
-    # newest first: withdrawn here, given at sign-up
-    assert history.index("toestemming ingetrokken") < history.index("toestemming gegeven")
-    assert "op deze pagina" in history and "bij het aanmaken van uw account" in history
+    # newest first: withdrawn here, given through the mailed link, asked at sign-up
+    assert (
+        history.index("toestemming ingetrokken")
+        < history.index("toestemming gegeven")
+        < history.index("gevraagd, te bevestigen per e-mail")
+    )
+    assert "op deze pagina" in history and "met de link in een e-mail" in history
+    assert "bij het aanmaken van uw account" in history
     links = [unescape(h) for h in re.findall(r'href="(/account/preferences/receipts/[^"]+)"', part)]
-    # a withdrawal has only the ISO record: Kantara CR v1.1 records a consent given
-    assert len(links) == 3
+    # a withdrawal and a request have only the ISO record: Kantara CR v1.1 records a give
+    assert len(links) == 4
     assert sum("format=kantara" in link for link in links) == 1
 
 
@@ -308,8 +334,10 @@ def _subject_of(engine: Engine) -> int:
 @pytest.mark.parametrize(
     ("fmt", "field"), [("kantara", "consentReceiptID"), ("iso27560", "schema_version")]
 )
-def test_l7_a_receipt_downloads_as_json(browser: TestClient, fmt: str, field: str) -> None:
-    choose(browser, "marketing_email", "give")
+def test_l7_a_receipt_downloads_as_json(
+    browser: TestClient, context: Context, fmt: str, field: str
+) -> None:
+    opt_in(browser, context)
     html = browser.get(PAGE).text
     href = next(
         unescape(h)
@@ -386,10 +414,12 @@ def test_l15_l10_the_guard_follows_each_click_marketing_stops_whatever_the_conse
 ) -> None:
     assert not guard_allows(context, jan, "marketing_email")  # L8: nothing given yet
     choose(browser, "marketing_email", "give")
+    assert not guard_allows(context, jan, "marketing_email")  # asked, the link not opened
+    assert confirm_consents(context) == 1
     assert guard_allows(context, jan, "marketing_email")
     choose(browser, "marketing_email", "withdraw")
     assert not guard_allows(context, jan, "marketing_email")  # L11: stopped at once
-    choose(browser, "marketing_email", "give")
+    opt_in(browser, context)
     choose(browser, "email_engagement", "give")
     choose(browser, "marketing_selection", "object")
     # art. 21(3): the objection wins over every marketing consent, at once

@@ -291,7 +291,7 @@ def test_l8_p4_p13_only_the_ticked_boxes_are_recorded_with_the_text_shown(
     assert _ledger(engine) == [
         (
             "marketing_email",
-            True,
+            False,  # a double opt-in (issue 14 item 5): asked, the link mailed
             "sign_up",
             consent_text_sha256("Ja, stuur mij e-mail over producten en apps van Flexibelt."),
         ),

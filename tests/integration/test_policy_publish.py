@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, Table, create_engine, func, select
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 
 from privaat.bootstrap import Context, bootstrap
 from privaat.cli import serve as serve_cli
@@ -92,6 +92,7 @@ def _consent(context: Context, subject_id: int, activity: str) -> None:
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence.none(),
         )
+    confirm_consents(context)  # a double opt-in (issue 14 item 5): the link opened
 
 
 @pytest.fixture
@@ -244,7 +245,7 @@ def test_l50_l86_after_it_applies_the_changed_consent_is_stale_and_the_other_sti
             )
             .order_by(consent_events.c.id)
         ).scalars()
-        assert list(versions) == [1, 2]
+        assert list(versions) == [1, 1, 2, 2]  # each a request and its confirmation
     context.close()
 
 

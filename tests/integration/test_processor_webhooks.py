@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 from tests.integration.test_console_roles import staff_session
 from typer.testing import CliRunner
 
@@ -34,7 +34,7 @@ from privaat.domain.principal import DataSubject, StaffRole
 from privaat.policy.schema import Policy
 from privaat.services.consents import ConsentMethod, Evidence
 from privaat.settings import Settings
-from privaat.store.tables import audit_log, consent_events, subjects
+from privaat.store.tables import audit_log, consent_decisions, consent_events, subjects
 from privaat.store.tables_processor_deliveries import (
     processor_deliveries,
     processor_delivery_attempts,
@@ -207,6 +207,7 @@ def _give(context: Context, subject_id: int, activity: str = "marketing_email") 
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=EVIDENCE,
         )
+    confirm_consents(context)  # a double opt-in (issue 14 item 5): the link opened
 
 
 def _rows(context: Context) -> list[Any]:
@@ -270,7 +271,11 @@ def test_l11_the_change_and_its_delivery_are_one_transaction(
     with pytest.raises(RuntimeError):
         _give(told, person.subject_id)
     with told.engine.connect() as connection:
-        ledger = connection.execute(select(func.count()).select_from(consent_events)).scalar()
+        # the give (the double opt-in's confirmation) went with the failed transaction; its
+        # request, an earlier transaction, tells no processor and decides nothing
+        ledger = connection.execute(
+            select(func.count()).select_from(consent_events).where(consent_decisions())
+        ).scalar()
     assert ledger == 0
     assert _rows(told) == []
 
@@ -622,7 +627,7 @@ def test_l11_art18_under_a_restriction_the_withdrawal_still_reaches_the_processo
         withdrawn = connection.execute(
             select(func.count())
             .select_from(consent_events)
-            .where(consent_events.c.given.is_(False))
+            .where(consent_events.c.given.is_(False), consent_decisions())
         ).scalar()
     assert withdrawn == 1
     # rights handling goes on during a restriction (art. 18(2)): the processor is told

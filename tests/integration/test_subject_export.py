@@ -32,7 +32,7 @@ def _seeded(context: Context) -> Any:
             uow,
             person.principal,
             person.subject_id,
-            "marketing_email",
+            "email_engagement",
             lang="nl",
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence(ip="145.97.0.9", user_agent="Firefox"),
@@ -41,7 +41,7 @@ def _seeded(context: Context) -> Any:
             uow,
             person.principal,
             person.subject_id,
-            "marketing_email",
+            "email_engagement",
             method=ConsentMethod.PRIVACY_CENTRE,
             evidence=Evidence(ip="145.97.0.9", user_agent="Firefox"),
         )

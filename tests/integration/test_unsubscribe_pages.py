@@ -25,6 +25,9 @@ from privaat.domain.clock import FixedClock
 from privaat.store.tables_campaigns import suppressions
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}  # RFC 8058 §3.1: the body a mail client POSTs
+# a subscriber's marketing ledger: the double opt-in asked in the centre, then its mailed link
+# opened (issue 14 item 5)
+SUBSCRIBED = [(False, "privacy_centre"), (True, "email_link")]
 
 
 def counts(context: Context) -> dict[str, int]:
@@ -73,7 +76,7 @@ def test_L14_opening_the_link_shows_one_button_and_changes_nothing(
     assert 'id="unsubscribe-submit"' in main
     assert "Afmelden voor marketing-e-mail" in page.text
     assert counts(context) == before
-    assert ledger(context, person, "marketing_email") == [(True, "privacy_centre")]
+    assert ledger(context, person, "marketing_email") == SUBSCRIBED
     assert consenting(context, person, "marketing_email")
 
 
@@ -96,7 +99,7 @@ def test_L14_a_repeated_post_is_harmless(context: Context, client: TestClient) -
     again = client.post(path, data=ONE_CLICK)
     assert again.status_code == 200
     assert ledger(context, person, "marketing_email") == [
-        (True, "privacy_centre"),
+        *SUBSCRIBED,
         (False, "email_link"),
     ]
     after = counts(context)
@@ -162,7 +165,7 @@ def test_L14_an_expired_token_gets_a_clear_page_and_changes_nothing(
     assert "Deze afmeldlink is verlopen. Er is niets gewijzigd." in response.text
     assert client.get(path).status_code == 410
     assert counts(context) == before
-    assert ledger(context, person, "marketing_email") == [(True, "privacy_centre")]
+    assert ledger(context, person, "marketing_email") == SUBSCRIBED
 
 
 def test_P4_the_statement_names_the_unsubscribe_link_and_its_page_explains_it(

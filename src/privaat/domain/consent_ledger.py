@@ -6,6 +6,8 @@ entries, oldest first, per activity:
 
     give(text)      ──▶ GIVEN for that text (the newest give wins: a re-consent to a new text)
     withdraw        ──▶ WITHDRAWN (art. 7(3)); a later give starts a new consent
+    request         ──▶ no change: a double opt-in asked and not yet confirmed is no
+                        consent (issue 14 item 5); its confirmation is the give
     nothing at all  ──▶ absent: silence is no consent (recital 32, LEGAL L8)
 
 Pure: no store, no clock. The services tier reads the rows and calls ``replay``; the guard
@@ -18,10 +20,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from privaat.domain.subject import ConsentState, ConsentStatus
 
-__all__ = ["LedgerEntry", "is_stale", "live", "live_activities", "replay"]
+__all__ = [
+    "LedgerEntry",
+    "Stage",
+    "awaiting_confirmation",
+    "is_stale",
+    "live",
+    "live_activities",
+    "replay",
+]
+
+
+class Stage(StrEnum):
+    """The step of a double opt-in a ledger entry records (``consent_events.stage``); an
+    ordinary give or withdrawal has none."""
+
+    REQUESTED = "requested"  # asked, a link mailed to the address; not yet consent
+    CONFIRMED = "confirmed"  # the link was opened: this entry is the give
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +52,16 @@ class LedgerEntry:
     given: bool
     at: datetime
     text_sha256: str
-    expires_at: datetime | None = None
+    expires_at: datetime | None = None  # a request: when its link stops working
+    stage: Stage | None = None
 
 
 def replay(entries: Iterable[LedgerEntry]) -> dict[str, ConsentState]:
     """Each activity's consent after replaying ``entries`` in ledger order (by id, L7)."""
     state: dict[str, ConsentState] = {}
     for entry in sorted(entries, key=lambda e: e.id):
+        if entry.stage is Stage.REQUESTED:
+            continue  # asked, not confirmed: what stood before still stands
         if entry.given:
             # art. 7(1), L86: a give proves consent to the text whose hash it carries
             state[entry.activity] = ConsentState.given(
@@ -84,3 +106,17 @@ def live_activities(
         for activity, consent in state.items()
         if live(consent, hashes.get(activity, frozenset()), now)
     )
+
+
+def awaiting_confirmation(entries: Iterable[LedgerEntry], now: datetime) -> dict[str, LedgerEntry]:
+    """Per activity, the double opt-in request that its link can still confirm at ``now``:
+    the activity's newest entry, a request, not expired. Anything after a request (its
+    confirmation, a withdrawal, a newer request) spends it."""
+    newest: dict[str, LedgerEntry] = {}
+    for entry in sorted(entries, key=lambda e: e.id):
+        newest[entry.activity] = entry
+    return {
+        activity: entry
+        for activity, entry in newest.items()
+        if entry.stage is Stage.REQUESTED and (entry.expires_at is None or now < entry.expires_at)
+    }

@@ -37,6 +37,8 @@ class Notice(StrEnum):
     # art. 21(1): the controller records compelling grounds against an objection; the person
     # is told what continues, why, and where to complain (art. 12(4), 77)
     OBJECTION_OVERRIDDEN = "objection_overridden"
+    # issue 14 item 5: the double opt-in's link; the consent counts only once it is opened
+    CONFIRM_CONSENT = "confirm_consent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,20 @@ _TEXTS: Mapping[Notice, _Msgids] = MappingProxyType(
                 "Someone asked to use this e-mail address for an account with {provider}. If "
                 "that was you, open this link within 48 hours: {link}. Until then nothing "
                 "changes."
+            ),
+        ),
+        Notice.CONFIRM_CONSENT: _Msgids(
+            N_("Confirm your choice: {activity}"),
+            N_(
+                'You asked for this: "{request}" It counts only when you confirm it by '
+                "opening this link before {until}: {link}. Until then nothing changes. Did you "
+                "not ask for it? Then ignore this message; the request expires by itself."
+            ),
+            N_(
+                'In your account with {provider} you asked for this: "{request}" It counts '
+                "only when you confirm it by opening this link before {until}: {link}. Until "
+                "then nothing changes. Did you not ask for it? Then ignore this message; the "
+                "request expires by itself."
             ),
         ),
         Notice.EMAIL_CHANGE_REQUESTED: _Msgids(

@@ -349,6 +349,16 @@ class Consent(_Strict):
     request: Text
     channels: tuple[Channel, ...] = Field(min_length=1)
     expires_after: Period | None = None  # e.g. a support-access grant (LEGAL L29)
+    # double opt-in (issue 14 item 5): the consent counts only once the person opens a link
+    # mailed to the account's address, within this period; unconfirmed, the request expires
+    confirm_by_email: Period | None = None
+
+    @model_validator(mode="after")
+    def _confirmable(self) -> Consent:
+        if self.confirm_by_email is not None and Channel.COOKIE_SETTINGS in self.channels:
+            # a visitor of the cookie settings has no address the link could go to
+            raise ValueError("'confirm_by_email' on a consent asked in cookie_settings")
+        return self
 
     def text_hashes(self) -> frozenset[str]:
         """The hashes of the request text in every language: a consent counts only for these."""

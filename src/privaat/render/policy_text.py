@@ -469,6 +469,12 @@ class _Words:
         if activity.automated_decision:
             facts.append(Fact(_("Automated assessment"), _(fixed_text.AUTOMATED_DECISION_TEXT)))
         if activity.consent is not None:
+            if activity.consent.confirm_by_email is not None:
+                # issue 14 item 5: the double opt-in, said where the consent is explained
+                confirm = _(
+                    "It counts once you open the link we e-mail you, within {period}."
+                ).format(period=period_in_words(activity.consent.confirm_by_email, lang))
+                facts.append(Fact(_("Giving consent"), confirm))
             channels = self.channel_parts(activity, activity.consent.channels)
             facts.append(Fact(_("Withdrawing consent"), Rich((*channels, "."))))
         if activity.objection.possible:

@@ -1,4 +1,5 @@
-"""The signed tokens in a campaign mail: unsubscribe (RFC 8058), open pixel and click links.
+"""The signed tokens in a campaign mail: unsubscribe (RFC 8058), open pixel and click links;
+and the link that confirms a double opt-in (``services.consent_confirmations``).
 
     token = kind . send . link . expires . mac          (all URL-safe, no address in it)
             │      │      │      │         └─ HMAC-SHA256 (first 16 bytes) of the rest under
@@ -6,7 +7,8 @@
             │      │      │      └─ seconds since the epoch, base 36
             │      │      └─ the index of the campaign link (click tokens), else empty
             │      └─ the campaign_sends row (base 36): one person and one campaign
-            └─ u (unsubscribe) · o (open) · c (click)
+            └─ u (unsubscribe) · o (open) · c (click) · k (confirm a consent; its row
+               is the consent request's)
 
 A token names a row, not a person: the address never travels in the URL, and a token that
 was forged, altered or cut fails the MAC and is refused before anything is read.
@@ -49,6 +51,9 @@ class TokenKind(StrEnum):
     UNSUBSCRIBE = "u"  # withdraw marketing consent for the person the send names
     OPEN = "o"  # record that the mail was opened (pixel)
     CLICK = "c"  # follow one of the campaign's own links (and record it)
+    # confirm a double opt-in (issue 14 item 5): ``send_id`` names the request's row in
+    # consent_events, not a send
+    CONFIRM_CONSENT = "k"
 
 
 _KINDS = frozenset(kind.value for kind in TokenKind)

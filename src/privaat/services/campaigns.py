@@ -50,7 +50,7 @@ from privaat.services.outbox import queue
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.crypto import BlindIndex
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import consent_events
+from privaat.store.tables import consent_decisions, consent_events
 from privaat.store.tables_campaigns import (
     EMAIL_ENGAGEMENT,
     MARKETING_EMAIL,
@@ -409,6 +409,7 @@ class Campaigns:
             .where(
                 consent_events.c.subject_id == subject_id,
                 consent_events.c.activity == MARKETING_EMAIL,
+                consent_decisions(),
             )
             .order_by(consent_events.c.id.desc())
             .limit(1)

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, func, select
 
 from privaat.domain.activities import CONSENT_RECORDS
 from privaat.domain.clock import Clock
+from privaat.domain.consent_ledger import Stage
 from privaat.domain.principal import Principal
 from privaat.domain.subject import SubjectState
 from privaat.policy.schema import Policy
@@ -96,6 +97,7 @@ _ROWS = (
         consent_events.c.channel,
         consent_events.c.at,
         consent_events.c.expires_at,
+        consent_events.c.stage,
         subjects.c.pseudonym,
         subjects.c.minor,
         subjects.c.restricted,
@@ -319,6 +321,7 @@ class ConsentProofs:
             text_sha256=row.text_sha256,
             lang=row.lang,
             expires_at=row.expires_at,
+            stage=None if row.stage is None else Stage(row.stage),
         )
         key = (record.policy_version, record.activity)
         if key not in self._describing:  # a handful of pairs across a million records

@@ -205,6 +205,19 @@ def kantara(
     return receipt
 
 
+def _event_type(record: ConsentRecord) -> str:
+    # a double opt-in's request is a consent asked, not refused (DPV ConsentRequested)
+    if record.requested:
+        return "consent_requested"
+    return "consent_given" if record.given else "consent_withdrawn"
+
+
+def _event_state(record: ConsentRecord) -> str:
+    if record.requested:
+        return "requested"
+    return "active" if record.given else "withdrawn"
+
+
 def _termination(activity: ProcessingActivity, lang: str) -> str:
     # Kantara "termination": the conditions under which the consent ends
     if lang == "nl":
@@ -222,8 +235,8 @@ def iso_27560(
     collection, medium = _COLLECTION[record.method.value]
     event: dict[str, Any] = {
         "event_time": record.at.isoformat(),
-        "event_type": "consent_given" if record.given else "consent_withdrawn",
-        "event_state": "active" if record.given else "withdrawn",
+        "event_type": _event_type(record),
+        "event_state": _event_state(record),
         "event_by": "pii_principal",
         "collection_method": collection,
         "medium": medium,

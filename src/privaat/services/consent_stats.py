@@ -37,7 +37,7 @@ from privaat.policy.schema import Policy
 from privaat.services.consents import ConsentMethod
 from privaat.services.errors import NotPermitted
 from privaat.store.audit import AuditTrail
-from privaat.store.tables import consent_events
+from privaat.store.tables import consent_decisions, consent_events
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = ["STATS_ROLES", "ConsentReport", "ConsentStats"]
@@ -113,6 +113,7 @@ class ConsentStats:
                 at >= bounds[0],
                 at < bounds[-1],
                 consent_events.c.activity.in_(self._consent_based),
+                consent_decisions(),  # a request awaiting its link is neither yes nor no
             )
             .subquery()
         )
@@ -153,7 +154,11 @@ class ConsentStats:
                 .over(partition_by=(ce.c.subject_id, ce.c.activity), order_by=ce.c.id)
                 .label("until"),
             )
-            .where(ce.c.activity.in_(self._consent_based), ce.c.at < cutoff(weeks.last, now))
+            .where(
+                ce.c.activity.in_(self._consent_based),
+                ce.c.at < cutoff(weeks.last, now),
+                consent_decisions(ce),
+            )
             .subquery()
         )
         columns = []

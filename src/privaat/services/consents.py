@@ -7,6 +7,10 @@
                                       refuses the activity (L11)
     choices / history / receipt    ── the state replayed from the ledger (L7), every record,
                                       one record as a Kantara or ISO/IEC TS 27560 receipt
+    confirm(token)                 ── a double opt-in (issue 14 item 5): an activity whose
+                                      consent sets ``confirm_by_email`` gets "requested" from
+                                      give and a mailed link; only the link's confirmation
+                                      appends the give (``services.consent_confirmations``)
 
 The ledger is append-only: nothing here updates or deletes a row. A give of what is already
 given for the same text, or a withdrawal of what is not given, writes nothing (a double
@@ -34,31 +38,44 @@ from sqlalchemy import Connection, insert, select
 
 from privaat.domain.activities import CONSENT_RECORDS
 from privaat.domain.clock import Clock
-from privaat.domain.consent_ledger import LedgerEntry, is_stale, replay
-from privaat.domain.principal import Principal
+from privaat.domain.consent_ledger import (
+    LedgerEntry,
+    Stage,
+    awaiting_confirmation,
+    is_stale,
+    replay,
+)
+from privaat.domain.principal import DataSubject, Principal
 from privaat.domain.subject import ConsentStatus
 from privaat.policy.schema import Consent, Policy, ProcessingActivity, consent_text_sha256
 from privaat.services import consent_receipts
+from privaat.services.campaign_tokens import TokenInvalid
+from privaat.services.consent_confirmations import ConsentConfirmations
 from privaat.services.consent_receipts import ReceiptFormat
 from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.geo import truncate_ip
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.audit import AuditTrail
-from privaat.store.tables import consent_events
+from privaat.store.tables import consent_decisions, consent_events
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = [
     "MAX_USER_AGENT",
+    "RESEND_AFTER",
     "ConsentChoice",
     "ConsentListener",
     "ConsentMethod",
     "ConsentRecord",
     "ConsentRecordNotFound",
     "Consents",
+    "ConfirmationSpent",
     "Evidence",
     "ReceiptFormat",
 ]
 
+# a double opt-in asked again within this time is the same request (one mail); later, a
+# new link goes out and the earlier one is spent
+RESEND_AFTER = timedelta(minutes=10)
 # the user agent is evidence of how consent was given, not a fingerprint: capped
 MAX_USER_AGENT = 256
 _EVIDENCE = "consent_events.evidence_enc"  # the field the ciphertext is bound to
@@ -75,6 +92,14 @@ class ConsentMethod(StrEnum):
     SUPPORT = "support"
     SUPPORT_ACCESS_PAGE = "support_access_page"  # a support-access grant (L29)
     API = "api"
+
+
+class ConfirmationSpent(ServiceError):
+    """A genuine confirmation link whose request no longer stands: the person withdrew, asked
+    again, or the text asked changed since (nothing is given)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
 
 
 class ConsentRecordNotFound(ServiceError):
@@ -109,7 +134,13 @@ class ConsentRecord:
     consent_version: int
     text_sha256: str  # of the request text shown (a withdrawal: of the consent it ends)
     lang: str | None  # the language of the text shown; None for a withdrawal
-    expires_at: datetime | None
+    expires_at: datetime | None  # a request: when its confirmation link lapses
+    stage: Stage | None = None  # a double opt-in's step (requested: no consent yet)
+
+    @property
+    def requested(self) -> bool:
+        """A double opt-in asked and not (yet) confirmed: no consent (issue 14 item 5)."""
+        return self.stage is Stage.REQUESTED
 
 
 @dataclass(frozen=True)
@@ -125,6 +156,8 @@ class ConsentChoice:
     current: ConsentRecord | None  # the newest record, None when never asked
     stale: bool  # given for an older text: the guard does not count it (L86)
     expired: bool = False  # a time-limited grant that ran out (L29)
+    # a double opt-in request whose mailed link can still confirm it (issue 14 item 5)
+    awaiting: ConsentRecord | None = None
 
     @property
     def given(self) -> bool:
@@ -159,10 +192,17 @@ class Consents:
     activities = frozenset({CONSENT_RECORDS})
 
     def __init__(
-        self, *, access: SubjectAccess, policy: Policy, clock: Clock, base_url: str = ""
+        self,
+        *,
+        access: SubjectAccess,
+        policy: Policy,
+        clock: Clock,
+        base_url: str = "",
+        confirmations: ConsentConfirmations | None = None,
     ) -> None:
         self._access, self._policy, self._clock = access, policy, clock
         self._base_url = base_url.rstrip("/")
+        self._confirmations = confirmations
         # L9: the controls come from the policy file, in its order; nothing is hard-coded
         self._consent_based = tuple(a for a in policy.activities if a.requires_consent)
         self._listeners: list[ConsentListener] = []
@@ -203,15 +243,29 @@ class Consents:
             _opened, records = self._records(connection, principal, subject_id)
         now = self._clock.now()
         state = replay(_entry(r) for r in records)
+        by_id = {record.id: record for record in records}
+        awaiting = {
+            activity: by_id[entry.id]
+            for activity, entry in awaiting_confirmation(map(_entry, records), now).items()
+        }
         newest: dict[str, ConsentRecord] = {}
         for record in records:
-            newest[record.activity] = record  # records are in ledger order: the last wins
+            if not record.requested:  # a request changes nothing until it is confirmed
+                newest[record.activity] = record  # in ledger order: the last wins
         out = []
         for declared in self._consent_based:
             current = newest.get(declared.id)
             consent = state.get(declared.id)
             if consent is None:
-                out.append(ConsentChoice(declared.id, ConsentStatus.WITHDRAWN, None, False))
+                out.append(
+                    ConsentChoice(
+                        declared.id,
+                        ConsentStatus.WITHDRAWN,
+                        None,
+                        False,
+                        awaiting=awaiting.get(declared.id),
+                    )
+                )
                 continue
             expired = consent.status is ConsentStatus.GIVEN and (
                 consent.expires_at is not None and consent.expires_at <= now
@@ -223,6 +277,7 @@ class Consents:
                     current,
                     is_stale(consent, _consent_block(declared).text_hashes()),
                     expired,
+                    awaiting=awaiting.get(declared.id),
                 )
             )
         return out
@@ -314,6 +369,10 @@ class Consents:
         if current is not None and current.given and current.text_sha256 == text_sha256:
             return current  # a duplicate submit: no new event
         now = self._clock.now()
+        if consent.confirm_by_email is not None:
+            return self._request(
+                connection, principal, opened, declared, consent, lang, method, evidence
+            )
         expires_at = consent.expires_after.after(now) if consent.expires_after else None
         if lasts is not None:
             expires_at = min(expires_at, now + lasts) if expires_at else now + lasts
@@ -349,11 +408,15 @@ class Consents:
             self._access.lock_subject(connection, subject_id)
             opened = self._open_for_write(connection, principal, subject_id)
             current = self._newest(connection, opened, declared.id)
-            if current is None:
+            pending = self._awaiting(connection, opened, declared.id)
+            if pending is not None and (current is None or not current.given):
+                # a double opt-in still open: the withdrawal spends its link (issue 14 item 5)
+                current = pending
+            elif current is None:
                 raise Conflict(
                     f"there is no consent to '{activity}' to withdraw: it was never given"
                 )
-            if not current.given:
+            elif not current.given:
                 return current  # already withdrawn: a duplicate submit writes nothing
             return self._append(
                 connection,
@@ -416,7 +479,113 @@ class Consents:
             evidence=evidence,
         )
 
+    def confirm(self, uow: UnitOfWork, token: str, *, evidence: Evidence) -> ConsentRecord:
+        """The give a double opt-in's mailed link confirms (issue 14 item 5): TokenInvalid
+        for a link not ours, TokenExpired once the request lapsed (nothing was given),
+        ConfirmationSpent when the request no longer stands; a second click on a link that
+        was confirmed returns that same give and writes nothing."""
+        if self._confirmations is None:
+            raise TokenInvalid()
+        now = self._clock.now()
+        with uow.writing() as connection:
+            request_id = self._confirmations.request_of(connection, token, now=now)
+            row = connection.execute(
+                select(consent_events.c.subject_id, consent_events.c.stage).where(
+                    consent_events.c.id == request_id
+                )
+            ).first()
+            if row is None or row.stage != Stage.REQUESTED.value:
+                raise TokenInvalid()  # the person was erased since, or not a request
+            subject_id = int(row.subject_id)
+            self._access.lock_subject(connection, subject_id)
+            # whoever opens the link holds the address the request was mailed to
+            principal = DataSubject(subject_id)
+            opened = self._open_for_write(connection, principal, subject_id)
+            request = self._row(connection, opened, request_id)
+            later = self._after(connection, opened, request)
+            if later is not None:
+                if (
+                    later.stage is Stage.CONFIRMED
+                    and self._after(connection, opened, later) is None
+                ):
+                    return later  # confirmed already: a second click is no new event
+                raise ConfirmationSpent(
+                    "this link no longer counts: the choice was changed or asked again since"
+                )
+            declared = self.check_activity(request.activity)
+            consent = _consent_block(declared)
+            if request.text_sha256 not in consent.text_hashes():
+                raise ConfirmationSpent(
+                    "the text you were asked to confirm has changed since; please ask again"
+                )
+            return self._append(
+                connection,
+                principal,
+                opened,
+                activity=request.activity,
+                given=True,
+                at=now,
+                method=ConsentMethod.EMAIL_LINK,
+                consent_version=request.consent_version,
+                text_sha256=request.text_sha256,
+                lang=request.lang,
+                expires_at=consent.expires_after.after(now) if consent.expires_after else None,
+                evidence=evidence,
+                stage=Stage.CONFIRMED,
+            )
+
     # --- the steps ---------------------------------------------------------------------
+
+    def _request(
+        self,
+        connection: Connection,
+        principal: Principal,
+        opened: Opened,
+        declared: ProcessingActivity,
+        consent: Consent,
+        lang: str,
+        method: ConsentMethod,
+        evidence: Evidence,
+    ) -> ConsentRecord:
+        """A double opt-in's first step: "requested" in the ledger and the link mailed, in
+        the caller's transaction (a request already open for this text: nothing new)."""
+        if self._confirmations is None or consent.confirm_by_email is None:
+            raise Conflict(f"'{declared.id}' is confirmed by e-mail, which is not set up here")
+        request = consent.request.in_language(lang)
+        text_sha256 = consent_text_sha256(request)
+        now = self._clock.now()
+        pending = self._awaiting(connection, opened, declared.id)
+        if pending is not None and pending.text_sha256 == text_sha256:
+            if now - pending.at < RESEND_AFTER:
+                return pending  # a double click or a retry: one request, one mail
+            # asked again later (the mail went missing): a new link; the old one is spent
+        expires_at = consent.confirm_by_email.after(now)
+        record = self._append(
+            connection,
+            principal,
+            opened,
+            activity=declared.id,
+            given=False,
+            at=now,
+            method=method,
+            consent_version=consent.version,
+            text_sha256=text_sha256,
+            lang=lang,
+            expires_at=expires_at,
+            evidence=evidence,
+            stage=Stage.REQUESTED,
+        )
+        self._confirmations.send(
+            connection,
+            principal,
+            opened.subject_id,
+            declared,
+            request_id=record.id,
+            request=request,
+            lang=lang,
+            expires_at=expires_at,
+        )
+        return record
 
     def _open_for_write(
         self, connection: Connection, principal: Principal, subject_id: int
@@ -442,6 +611,7 @@ class Consents:
         lang: str | None,
         expires_at: datetime | None,
         evidence: Evidence,
+        stage: Stage | None = None,
     ) -> ConsentRecord:
         policy_version = self._policy.policy.version
         # the evidence, encrypted under the hold key: the ledger survives erasure (art. 7(1))
@@ -461,6 +631,7 @@ class Consents:
                 at=at,
                 expires_at=expires_at,
                 evidence_enc=blob,
+                stage=None if stage is None else stage.value,
             )
             .returning(consent_events.c.id)
         ).scalar_one()
@@ -470,7 +641,7 @@ class Consents:
             connection,
             at=at,
             actor=principal.actor,
-            action="consent.given" if given else "consent.withdrawn",
+            action=_audit_action(given, stage),
             subject_pseudonym=opened.pseudonym,
             detail={"activity": activity, "method": method.value},
         )
@@ -485,14 +656,33 @@ class Consents:
             text_sha256=text_sha256,
             lang=lang,
             expires_at=expires_at,
+            stage=stage,
         )
-        for listener in self._listeners:
-            listener(connection, opened, record)
+        if stage is not Stage.REQUESTED:  # a request changes no consent: nobody is told
+            for listener in self._listeners:
+                listener(connection, opened, record)
         return record
 
     def _newest(
         self, connection: Connection, opened: Opened, activity: str
     ) -> ConsentRecord | None:
+        """The activity's newest decision: a give or a withdrawal, never a mere request."""
+        row = connection.execute(
+            select(consent_events)
+            .where(
+                consent_events.c.subject_id == opened.subject_id,
+                consent_events.c.activity == activity,
+                consent_decisions(),
+            )
+            .order_by(consent_events.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _record(row._mapping, opened)
+
+    def _awaiting(
+        self, connection: Connection, opened: Opened, activity: str
+    ) -> ConsentRecord | None:
+        """The activity's double opt-in request that its link can still confirm, if any."""
         row = connection.execute(
             select(consent_events)
             .where(
@@ -500,6 +690,32 @@ class Consents:
                 consent_events.c.activity == activity,
             )
             .order_by(consent_events.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        record = _record(row._mapping, opened)
+        waiting = awaiting_confirmation([_entry(record)], self._clock.now())
+        return record if waiting else None
+
+    def _row(self, connection: Connection, opened: Opened, record_id: int) -> ConsentRecord:
+        row = connection.execute(
+            select(consent_events).where(consent_events.c.id == record_id)
+        ).one()
+        return _record(row._mapping, opened)
+
+    def _after(
+        self, connection: Connection, opened: Opened, record: ConsentRecord
+    ) -> ConsentRecord | None:
+        """The entry of the same activity that followed ``record``, if any."""
+        row = connection.execute(
+            select(consent_events)
+            .where(
+                consent_events.c.subject_id == opened.subject_id,
+                consent_events.c.activity == record.activity,
+                consent_events.c.id > record.id,
+            )
+            .order_by(consent_events.c.id)
             .limit(1)
         ).first()
         return None if row is None else _record(row._mapping, opened)
@@ -546,7 +762,15 @@ def _record(row: Any, opened: Opened) -> ConsentRecord:
         text_sha256=row["text_sha256"],
         lang=row["lang"] if row["policy_version"] is not None else sealed.get("lang"),
         expires_at=row["expires_at"],
+        stage=None if row["stage"] is None else Stage(row["stage"]),
     )
+
+
+def _audit_action(given: bool, stage: Stage | None) -> str:
+    """What the audit trail says happened (never to what text or from where)."""
+    if stage is not None:
+        return f"consent.{stage.value}"  # a double opt-in's step: requested, confirmed
+    return "consent.given" if given else "consent.withdrawn"
 
 
 def _entry(record: ConsentRecord) -> LedgerEntry:
@@ -557,4 +781,5 @@ def _entry(record: ConsentRecord) -> LedgerEntry:
         at=record.at,
         text_sha256=record.text_sha256,
         expires_at=record.expires_at,
+        stage=record.stage,
     )

@@ -50,7 +50,13 @@ from privaat.services.subject_access import SubjectAccess
 from privaat.services.subject_state import scoped_restrictions
 from privaat.store.crypto import BlindIndex
 from privaat.store.key_store import KeyStore
-from privaat.store.tables import accounts, consent_events, objections, subjects
+from privaat.store.tables import (
+    accounts,
+    consent_decisions,
+    consent_events,
+    objections,
+    subjects,
+)
 from privaat.store.tables_marketing import (
     MARKETING_SELECTION,
     customer_services,
@@ -147,7 +153,7 @@ class MarketingSelection:
         send = self._send_activity
         newest = (
             select(func.max(consent_events.c.id).label("id"))
-            .where(consent_events.c.activity == send)
+            .where(consent_events.c.activity == send, consent_decisions())
             .group_by(consent_events.c.subject_id)
             .subquery()
         )

@@ -82,7 +82,7 @@ from privaat.store.partitions import (
     is_partitioned,
     partitions,
 )
-from privaat.store.tables import accounts, consent_events, metadata, subjects
+from privaat.store.tables import accounts, consent_decisions, consent_events, metadata, subjects
 from privaat.store.tables_retention import RUNNING, retention_batches, retention_sweeps
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -208,7 +208,11 @@ class RetentionSweeps:
         def withdrawn(activity: Any) -> ColumnElement[bool]:
             last_id = (
                 select(history.c.id)
-                .where(history.c.subject_id == subject, history.c.activity == activity)
+                .where(
+                    history.c.subject_id == subject,
+                    history.c.activity == activity,
+                    consent_decisions(history),  # a request awaiting its link decides nothing
+                )
                 .order_by(history.c.id.desc())
                 .limit(1)
                 .correlate(table)  # two levels down: name the row's table explicitly

@@ -47,6 +47,7 @@ from privaat.store.key_store import KeyStore
 from privaat.store.registry import encrypted_column_categories
 from privaat.store.tables import (
     accounts,
+    consent_decisions,
     consent_events,
     metadata,
     objections,
@@ -372,6 +373,7 @@ def _load_states(
                 .where(
                     consent_events.c.subject_id.in_(chunk),
                     consent_events.c.activity.in_(wanted_consents),
+                    consent_decisions(),  # a double opt-in's request is no consent yet
                 )
                 .group_by(consent_events.c.subject_id, consent_events.c.activity)
             )

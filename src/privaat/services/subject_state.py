@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from privaat.domain.guard import Guard
 from privaat.domain.subject import AccountStatus, ConsentState, ConsentStatus, SubjectState
-from privaat.store.tables import consent_events, objections, restrictions
+from privaat.store.tables import consent_decisions, consent_events, objections, restrictions
 
 __all__ = ["load_state", "scoped_restrictions", "state_from_row"]
 
@@ -88,7 +88,11 @@ def _consents(
     # LEGAL L7: each activity's state is the newest event of the append-only consent log
     newest = (
         select(func.max(consent_events.c.id))
-        .where(consent_events.c.subject_id == subject_id, consent_events.c.activity.in_(activities))
+        .where(
+            consent_events.c.subject_id == subject_id,
+            consent_events.c.activity.in_(activities),
+            consent_decisions(),  # a double opt-in's request is no consent yet
+        )
         .group_by(consent_events.c.activity)
     )
     rows = connection.execute(select(consent_events).where(consent_events.c.id.in_(newest))).all()

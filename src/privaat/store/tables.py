@@ -31,8 +31,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    or_,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from privaat.domain.activities import (
     ACCOUNT,
@@ -381,11 +383,23 @@ consent_events = Table(
             ("at", UTC_TIME, False, None),
             ("expires_at", UTC_TIME, True, None),
             ("evidence_enc", LargeBinary, True, "online_identifiers"),
+            # a double opt-in's step (domain.consent_ledger.Stage): "requested" is no
+            # consent yet, "confirmed" the give through the mailed link; null otherwise
+            ("stage", String(16), True, "privacy_choices"),
         )
     ),
     Index("ix_consent_events_subject", "subject_id", "activity", "id"),
     info={"subject": SubjectTable("subject_id", clock="at", hold=_CONSENT)},
 )
+
+
+def consent_decisions(table: FromClause = consent_events) -> ColumnElement[bool]:
+    """The ledger rows that decide a consent, a give or a withdrawal: not a double opt-in's
+    request, which is no consent until its confirmation (issue 14 item 5). ``table`` may be
+    an alias of the ledger."""
+    stage = table.c.stage
+    return or_(stage.is_(None), stage != "requested")
+
 
 # Objections (art. 21): per activity; compelling grounds may be recorded against one. Kept
 # after erasure as the proof that the objection was honoured (rights handling).

@@ -42,6 +42,7 @@ from privaat.web.openapi import problem_responses
 from privaat.web.pages import (
     banner,
     centre,
+    consent_confirm,
     engagement,
     home,
     layout,
@@ -79,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     centre.router,
     preferences.router,
     unsubscribe.router,
+    consent_confirm.router,
     engagement.router,
     banner.router,
     request_links.router,

@@ -12,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from privaat.domain.consent_ledger import LedgerEntry, is_stale, live, replay
+from privaat.domain.consent_ledger import (
+    LedgerEntry,
+    Stage,
+    awaiting_confirmation,
+    is_stale,
+    live,
+    replay,
+)
 from privaat.domain.subject import ConsentStatus
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -94,3 +101,42 @@ def test_l29_a_time_limited_grant_ends_at_its_expiry() -> None:
     state = replay([LedgerEntry(1, "support_access", True, T0, NEW, end)])["support_access"]
     assert live(state, frozenset({NEW}), end - timedelta(seconds=1))
     assert not live(state, frozenset({NEW}), end)
+
+
+# --- double opt-in (issue 14 item 5) ---------------------------------------------------------
+
+REQUESTED, CONFIRMED = Stage.REQUESTED, Stage.CONFIRMED
+LAPSES = T0 + timedelta(days=7)
+
+
+def test_issue14_item5_a_request_alone_is_no_consent_and_its_confirmation_is() -> None:
+    asked = LedgerEntry(1, "newsletter", False, T0, NEW, LAPSES, REQUESTED)
+    assert replay([asked]) == {}  # asked is not given, nor refused
+    confirmed = LedgerEntry(2, "newsletter", True, T0 + timedelta(hours=1), NEW, None, CONFIRMED)
+    state = replay([asked, confirmed])["newsletter"]
+    assert state.status is ConsentStatus.GIVEN and live(state, frozenset({NEW}), T0)
+
+
+def test_issue14_item5_a_request_changes_nothing_that_stood_before() -> None:
+    given = LedgerEntry(1, "newsletter", True, T0, OLD)
+    withdrawn = LedgerEntry(2, "newsletter", False, T0 + timedelta(hours=1), OLD)
+    asked = LedgerEntry(3, "newsletter", False, T0 + timedelta(hours=2), NEW, LAPSES, REQUESTED)
+    assert replay([given, asked])["newsletter"].status is ConsentStatus.GIVEN
+    assert replay([given, withdrawn, asked])["newsletter"].status is ConsentStatus.WITHDRAWN
+
+
+def test_issue14_item5_only_the_newest_unexpired_request_awaits_its_link() -> None:
+    asked = LedgerEntry(1, "newsletter", False, T0, NEW, LAPSES, REQUESTED)
+    assert awaiting_confirmation([asked], T0) == {"newsletter": asked}
+    assert awaiting_confirmation([asked], LAPSES) == {}  # lapsed at its expiry
+    # anything after it spends it: its confirmation, a withdrawal, a newer request
+    for after in (
+        LedgerEntry(2, "newsletter", True, T0, NEW, None, CONFIRMED),
+        LedgerEntry(2, "newsletter", False, T0, NEW),
+    ):
+        assert awaiting_confirmation([asked, after], T0) == {}
+    newer = LedgerEntry(2, "newsletter", False, T0, NEW, LAPSES, REQUESTED)
+    assert awaiting_confirmation([newer, asked], T0) == {"newsletter": newer}  # by id
+    # another activity's entry spends nothing
+    other = LedgerEntry(3, "offers", True, T0, NEW)
+    assert awaiting_confirmation([asked, other], T0) == {"newsletter": asked}

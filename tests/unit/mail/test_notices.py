@@ -16,6 +16,7 @@ VALUES = {
     "authority": "Autoriteit Persoonsgegevens",
     "complaint_url": "https://autoriteitpersoonsgegevens.nl",
     "until": "2026-12-31",
+    "request": "Ja, stuur mij e-mail over producten en apps.",
     "link": "https://privaat.example/api/v1/account/email/verify?token=abc",
 }
 

@@ -49,3 +49,21 @@ def test_a_banner_category_out_of_place_is_refused(
     _activity(data, activity_id)["banner_category"] = category
     with pytest.raises(ValidationError, match=message):
         Policy.model_validate(data)
+
+
+def test_issue14_item5_marketing_email_is_a_double_opt_in_of_seven_days() -> None:
+    policy = Policy.model_validate(_policy_data())
+    consent = policy.activity("marketing_email").consent
+    assert consent is not None and consent.confirm_by_email is not None
+    assert str(consent.confirm_by_email) == "P7D"
+    # the others are given at once: the double opt-in is the policy's choice per activity
+    others = [a.id for a in policy.activities if a.consent and a.consent.confirm_by_email]
+    assert others == ["marketing_email"]
+
+
+def test_issue14_item5_a_double_opt_in_on_a_cookie_banner_consent_is_refused() -> None:
+    data = _policy_data()
+    # a visitor of the cookie settings has no address for the link to go to
+    _activity(data, "website_analytics")["consent"]["confirm_by_email"] = "P7D"
+    with pytest.raises(ValidationError, match="'confirm_by_email' on a consent asked in"):
+        Policy.model_validate(data)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from tests.factories import customer
+from tests.factories import confirm_consents, customer
 
 from privaat.bootstrap import Context
 from privaat.domain.activities import CONSENT_RECORDS
@@ -78,11 +78,14 @@ def test_p4_l11_give_then_withdraw_and_the_guard_follows(services: Context) -> N
     record = give(services, jan.subject_id, "marketing_email")
     request = services.policy.activity("marketing_email").consent
     assert request is not None
-    assert record.given and record.method is CENTRE
+    # issue 14 item 5: marketing e-mail is a double opt-in; asked is not given
+    assert record.requested and not record.given and record.method is CENTRE
     # art. 7(1), L86: the hash of the Dutch text that was shown, the versions it belongs to
     assert record.text_sha256 == consent_text_sha256(request.request.nl)
     assert record.policy_version == services.policy.policy.version
     assert record.lang == "nl"
+    assert not allowed(services, jan.subject_id, "marketing_email")
+    assert confirm_consents(services, jan.email) == 1
     assert allowed(services, jan.subject_id, "marketing_email")
     # L13: the selection that needs this consent runs now too
     assert allowed(services, jan.subject_id, "marketing_selection")
@@ -90,7 +93,7 @@ def test_p4_l11_give_then_withdraw_and_the_guard_follows(services: Context) -> N
     assert not withdrawn.given
     assert not allowed(services, jan.subject_id, "marketing_email")
     assert not allowed(services, jan.subject_id, "marketing_selection")
-    assert ledger_rows(services) == 2
+    assert ledger_rows(services) == 3  # requested, confirmed, withdrawn
 
 
 def test_a_duplicate_give_or_withdrawal_writes_nothing(services: Context) -> None:
@@ -195,15 +198,23 @@ def test_the_audit_entry_names_the_activity_and_method_but_no_personal_data(
     services: Context,
 ) -> None:
     jan = customer(services)
+    give(services, jan.subject_id, "email_engagement")
+    withdraw(services, jan.subject_id, "email_engagement")
     give(services, jan.subject_id, "marketing_email")
-    withdraw(services, jan.subject_id, "marketing_email")
+    confirm_consents(services, jan.email)
     with services.engine.connect() as connection:
         rows = connection.execute(
             select(audit_log).where(audit_log.c.action.like("consent.%")).order_by(audit_log.c.seq)
         ).all()
-    assert [row.action for row in rows] == ["consent.given", "consent.withdrawn"]
+    assert [row.action for row in rows] == [
+        "consent.given",
+        "consent.withdrawn",
+        "consent.requested",  # issue 14 item 5: a double opt-in's two steps
+        "consent.confirmed",
+    ]
     text = " ".join(str(value) for row in rows for value in row)
-    assert "marketing_email" in text and "privacy_centre" in text
+    assert "email_engagement" in text and "privacy_centre" in text
+    assert "marketing_email" in text and "email_link" in text
     for personal in (jan.email, "145.97", "Mozilla"):
         assert personal not in text
 
@@ -255,7 +266,8 @@ def test_l7_replaying_the_ledger_rebuilds_what_the_service_and_the_guard_report(
         history = services.consents.history(uow, jan.principal, jan.subject_id)
         choices = services.consents.choices(uow, jan.principal, jan.subject_id)
     replayed = replay(
-        LedgerEntry(r.id, r.activity, r.given, r.at, r.text_sha256, r.expires_at) for r in history
+        LedgerEntry(r.id, r.activity, r.given, r.at, r.text_sha256, r.expires_at, r.stage)
+        for r in history
     )
     by_activity = {c.activity: c for c in choices}
     for activity, state in replayed.items():
@@ -286,13 +298,15 @@ def test_l12_sign_up_records_the_ticked_consents_in_its_own_transaction(
     jan = customer(services, consents=("marketing_email", "social_plugins"), language="en")
     with services.engine.connect() as connection:
         rows = connection.execute(select(consent_events).order_by(consent_events.c.id)).all()
-    assert [(r.activity, r.channel) for r in rows] == [
-        ("marketing_email", "sign_up"),
-        ("social_plugins", "sign_up"),
+    assert [(r.activity, r.channel, r.stage) for r in rows] == [
+        ("marketing_email", "sign_up", "requested"),  # a double opt-in (issue 14 item 5)
+        ("social_plugins", "sign_up", None),
+        ("marketing_email", "email_link", "confirmed"),  # the factory opened the link
     ]
     request = services.policy.activity("marketing_email").consent
     assert request is not None
     assert rows[0].text_sha256 == consent_text_sha256(request.request.en)  # the text shown
+    assert rows[2].text_sha256 == rows[0].text_sha256 and rows[2].lang == "en"
     assert allowed(services, jan.subject_id, "marketing_email")
 
 
@@ -332,6 +346,7 @@ def test_l86_a_consent_to_an_earlier_text_is_stale_and_the_guard_refuses_it(
 
     jan = customer(services)
     give(services, jan.subject_id, "marketing_email")
+    confirm_consents(services, jan.email)
     activity = services.policy.activity("marketing_email")
     assert activity.consent is not None
     changed = activity.model_copy(
@@ -376,7 +391,9 @@ def test_l86_a_consent_to_an_earlier_text_is_stale_and_the_guard_refuses_it(
                 method=CENTRE,
                 evidence=WEB,
             )
-        assert renewed.consent_version == 2 and ledger_rows(services) == 2
+        assert renewed.consent_version == 2 and renewed.requested
+        assert confirm_consents(later, jan.email) == 1
+        assert ledger_rows(services) == 4  # each consent asked, then confirmed
         with later.unit_of_work() as uow, uow.reading() as connection:
             assert later.access.decide(
                 connection, OFFICER, jan.subject_id, "marketing_email"
@@ -400,7 +417,10 @@ def test_p4_p11_p13_p14_p16_p17_each_consent_runs_only_while_given(
 ) -> None:
     jan = customer(services)
     assert not allowed(services, jan.subject_id, activity)  # L8: nothing before a give
-    give(services, jan.subject_id, activity)
+    if give(services, jan.subject_id, activity).requested:
+        # a double opt-in (issue 14 item 5): nothing runs until the mailed link is opened
+        assert not allowed(services, jan.subject_id, activity)
+        assert confirm_consents(services, jan.email) == 1
     assert allowed(services, jan.subject_id, activity)
     withdraw(services, jan.subject_id, activity)
     assert not allowed(services, jan.subject_id, activity)  # L11: stops at once

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.convertors import StringConvertor, register_url_convertor
 
+from privaat.domain.consent_ledger import Stage
 from privaat.policy.schema import consent_text_sha256
 from privaat.services.account_commands import Language
 from privaat.services.consents import (
@@ -63,14 +64,24 @@ class ConsentRecordPublic(BaseModel):
 
     id: int
     activity: str
-    given: bool = Field(description="True: consent given; false: withdrawn.")
+    given: bool = Field(
+        description="True: consent given; false: withdrawn, or only requested (see stage)."
+    )
     at: datetime
     method: ConsentMethod
     policy_version: int
     consent_version: int
     text_sha256: str = Field(description="SHA-256 of the exact request text shown (art. 7(1)).")
     lang: str | None = Field(description="The language of the text shown; null on a withdrawal.")
-    expires_at: datetime | None
+    expires_at: datetime | None = Field(
+        description="When the consent ends by itself; on a request, when its link lapses."
+    )
+    stage: Stage | None = Field(
+        default=None,
+        description="A double opt-in's step: requested (a link was mailed to the account's "
+        "address; no consent until it is opened) or confirmed (the give through that link); "
+        "null for an ordinary give or withdrawal.",
+    )
 
     @classmethod
     def of(cls, record: ConsentRecord) -> ConsentRecordPublic:
@@ -90,6 +101,10 @@ class ConsentChoicePublic(BaseModel):
     stale: bool = Field(description="Given for an earlier text: asked again before it counts.")
     expired: bool
     current: ConsentRecordPublic | None
+    awaiting: ConsentRecordPublic | None = Field(
+        default=None,
+        description="A double opt-in request whose mailed link can still confirm it.",
+    )
 
 
 class ConsentGive(BaseModel):
@@ -149,6 +164,7 @@ def _choice(ctx: Any, choice: ConsentChoice, language: str) -> ConsentChoicePubl
         stale=choice.stale,
         expired=choice.expired,
         current=None if choice.current is None else ConsentRecordPublic.of(choice.current),
+        awaiting=None if choice.awaiting is None else ConsentRecordPublic.of(choice.awaiting),
     )
 
 
@@ -204,7 +220,15 @@ def consent_receipt(
 @router.post(
     "/{activity:consent_activity}",
     response_model=ConsentRecordPublic,
-    responses={**problem_responses(401, 403), 404: _NO_SUCH_CONSENT},
+    responses={
+        **problem_responses(401, 403),
+        404: _NO_SUCH_CONSENT,
+        409: documented_problem(
+            409,
+            description="The consent is confirmed by a link mailed to the account's address, "
+            "and no mail may go there now.",
+        ),
+    },
     openapi_extra=AUTHENTICATED,
 )
 def give_consent(
@@ -217,7 +241,9 @@ def give_consent(
     body: Annotated[ConsentGive | None, Body()] = None,
 ) -> ConsentRecordPublic:
     """Give consent to ``activity`` for its request text in ``lang`` (art. 6(1)(a), 7(1));
-    already given for that text: the same record, nothing new is written."""
+    already given for that text: the same record, nothing new is written. An activity the
+    policy sets to ``confirm_by_email`` answers a record with stage ``requested``: a link goes
+    to the account's address, and the consent counts once it is opened (double opt-in)."""
     try:
         ctx.consents.check_activity(activity)
     except InvalidField as error:

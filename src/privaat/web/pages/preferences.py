@@ -61,6 +61,11 @@ GIVE, WITHDRAW, OBJECT = "give", "withdraw", "object"
 NOTICES = {
     "marketing_saved": N_("Your marketing preferences are saved."),
     "given": N_("Your consent is recorded. You can withdraw it here at any time."),
+    # issue 14 item 5: a double opt-in counts only once the mailed link is opened
+    "requested": N_(
+        "We sent you an e-mail with a link. Your consent counts once you open it; until then "
+        "we do not do this."
+    ),
     "withdrawn": N_("Your consent is withdrawn. We stopped at once."),
     "objected": N_("Your objection is recorded. We stopped at once."),
 }
@@ -140,6 +145,7 @@ class HistoryRow:
     at: str
     at_iso: str
     given: bool
+    requested: bool  # a double opt-in asked by e-mail, not a withdrawal (issue 14 item 5)
     method: str
     receipts: tuple[Receipt, ...]
 
@@ -155,6 +161,7 @@ class ConsentRow:
     state: str
     given: bool  # counts now: the button withdraws
     stale: bool  # given for an earlier text: asked again
+    awaiting: bool  # a double opt-in's link is out: the second button cancels it
     stopped_by_objection: bool
     history: tuple[HistoryRow, ...]
     error: str | None
@@ -197,6 +204,17 @@ class _Words:
 def _consent_state(words: _Words, choice: ConsentChoice | None, now: datetime) -> tuple[str, bool]:
     """The state in words, and whether the consent counts now (so the button withdraws)."""
     current = choice.current if choice is not None else None
+    awaiting = choice.awaiting if choice is not None else None
+    if awaiting is not None and awaiting.expires_at is not None:
+        # issue 14 item 5: asked, not yet confirmed through the mailed link
+        return words(
+            N_(
+                "On {date} we e-mailed you a link to confirm this. It counts once you open the "
+                "link, before {end}. Until then we do not do this."
+            ),
+            date=words.date(awaiting.at),
+            end=words.date(awaiting.expires_at),
+        ), False
     if current is None:
         return words(N_("You have not given consent for this. So we do not do it.")), False
     if not current.given:
@@ -242,6 +260,7 @@ def _history(words: _Words, records: Sequence[ConsentRecord]) -> tuple[HistoryRo
                 at=words.moment(record.at),
                 at_iso=record.at.isoformat(),
                 given=record.given,
+                requested=record.requested,
                 method=words(METHOD_WORDS.get(record.method, N_("in another way"))),
                 receipts=receipts,
             )
@@ -300,6 +319,7 @@ def _page(
                 state=state,
                 given=given,
                 stale=bool(choice and choice.stale and choice.current and choice.current.given),
+                awaiting=bool(choice and choice.awaiting),
                 stopped_by_objection=bool(stopped),
                 history=_history(words, ledger.get(activity.id, ())),
                 error=errors.get(activity.id),
@@ -423,7 +443,7 @@ def choose(
     evidence = Evidence(ip=ip, user_agent=request.headers.get("user-agent"))
     try:
         if choice == GIVE:
-            ctx.consents.give(
+            record = ctx.consents.give(
                 uow,
                 subject,
                 subject.subject_id,
@@ -449,6 +469,8 @@ def choose(
     except ServiceError:  # InvalidField among them: the service refused, nothing written
         return refused(_NOT_SAVED)
     done = {GIVE: "given", WITHDRAW: "withdrawn", OBJECT: "objected"}[choice]
+    if choice == GIVE and record.requested:
+        done = "requested"
     return redirect(f"{PREFERENCES}?notice={done}")
 
 

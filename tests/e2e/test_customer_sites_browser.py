@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, axe_violations
 from tests.e2e.test_cookie_banner_browser import Demo, Watch, demo  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -78,6 +78,9 @@ def test_issue14_item7_a_choice_on_a1_applies_on_a2_and_never_on_b1(
     assert "Stand-in Analytics (demo)" in banner.inner_text()
     _quiet(page)
     assert watch.to(demo.analytics) == []
+    assert axe_violations(page) == []  # WCAG 2.1 AA, the customer's banner as the provider's
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "customer-site-a1-banner-1280.png")
     page.get_by_role("button", name="Accepteren").click()
     watch.wait_for(page, demo.analytics + "/collect")
     assert _records(demo) == [("bakkerij-a", "analytics", True)]

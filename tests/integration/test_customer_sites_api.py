@@ -382,3 +382,13 @@ def test_issue14_item7_a_withdrawal_on_a_customers_site_expires_its_cookies_from
     # no withdrawal, no expiry: giving again, or refusing what was never given
     again = client.post(f"{A1}/consent/choices", json={"choices": {"analytics": True}})
     assert not [c for c in again.headers.get_list("set-cookie") if c.startswith("_ga=")]
+
+
+def test_issue14_item7_the_providers_consent_mode_mapping_is_not_served_to_a_customers_site(
+    sites: Context, client: TestClient
+) -> None:
+    provider = client.get("/consent/banner.js").text
+    customer = client.get(f"{A1}/consent/banner.js").text
+    # by hand: the provider's policy grants analytics_storage with its analytics category
+    assert '"analytics":["analytics_storage"]' in provider
+    assert "var MODE = null;" in customer and '"grants"' not in customer

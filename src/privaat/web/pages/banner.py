@@ -113,12 +113,15 @@ class BannerChoice(BaseModel):
 
 @router.get("/consent/banner.js")
 @router.get("/consent/banner.css")
-def asset(request: Request, ctx: ContextDep) -> Response:
+def asset(request: Request, ctx: ContextDep, uow: UowDep) -> Response:
     """The banner's script or style: cached a day, revalidated by ETag, usable by any site."""
     name = request.url.path.rsplit("/", 1)[1]
     data, etag = _ASSETS[name]
     if name == "banner.js":
-        data, etag = _script(_consent_mode(ctx.policy.google_consent_mode))
+        mode = ctx.policy.google_consent_mode
+        if site_banner.scope_of(request, ctx, uow) is not None:
+            mode = None  # the provider's mapping is not a customer's: its site file has none
+        data, etag = _script(_consent_mode(mode))
     headers = {
         "Cache-Control": "public, max-age=86400",
         "ETag": f'"{etag}"',

@@ -52,11 +52,17 @@ class Period:
         return moment.replace(year=year, month=month, day=day) + timedelta(days=self.days)
 
     def before(self, moment: datetime) -> datetime:
-        """The moment this period before ``moment``: what is older than it has outlived it."""
-        months = moment.month - 1 - self.months - 12 * self.years
-        year, month = moment.year + months // 12, months % 12 + 1
-        day = min(moment.day, calendar.monthrange(year, month)[1])
-        return moment.replace(year=year, month=month, day=day) - timedelta(days=self.days)
+        """The moment this period before ``moment``: what is older than it has outlived it.
+
+        The inverse of ``after`` in the reverse order (the days first, then the months), so
+        that ``after(before(m)) <= m`` for every moment: the other order would let a month-end
+        clamp cut a period of months and days short (P1M2D before 1 March 2000 would be 30
+        January, whose P1M2D runs to 2 March) and a record go a day early (L51)."""
+        shifted = moment - timedelta(days=self.days)
+        months = shifted.month - 1 - self.months - 12 * self.years
+        year, month = shifted.year + months // 12, months % 12 + 1
+        day = min(shifted.day, calendar.monthrange(year, month)[1])
+        return shifted.replace(year=year, month=month, day=day)
 
     def approx_days(self) -> int:
         """Length in days, for comparing periods (a year counts 365 days, a month 30)."""

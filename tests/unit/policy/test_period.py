@@ -46,3 +46,12 @@ def test_p34_seven_years_after_an_invoice_date() -> None:
     assert Period.parse("P7Y").after(datetime(2020, 2, 29, tzinfo=UTC)) == datetime(
         2027, 2, 28, tzinfo=UTC
     )
+
+
+def test_l51_a_cutoff_of_months_and_days_never_lets_a_record_go_early() -> None:
+    # found by tests/unit/domain/test_period_properties.py: taking the month first gave 30
+    # January, whose P1M2D runs to 2 March: a record of 30 January would have gone on 1 March
+    now = datetime(2000, 3, 1, tzinfo=UTC)
+    period = Period(months=1, days=2)
+    assert period.before(now) == datetime(2000, 1, 28, tzinfo=UTC)
+    assert period.after(period.before(now)) == now

@@ -357,6 +357,10 @@ CASES = [
     pytest.param(_set(f"{A}.marketing_email.consent.channels", ["account_preferences"]),
                  [("marketing_email", "consent.channels", M, False)],
                  id="withdrawal-channel-removed"),
+    # issue 14 item 5: a double opt-in is how a give is confirmed, not what it covers
+    pytest.param(_set(f"{A}.marketing_email.consent.confirm_by_email", "P7D"),
+                 [("marketing_email", "consent.confirm_by_email", E, False)],
+                 id="double-opt-in-added"),
     pytest.param(_delete(f"{A}.web_statistics.consent.expires_after"),
                  [("web_statistics", "consent.expires_after", M, False)],
                  id="consent-no-longer-expires"),

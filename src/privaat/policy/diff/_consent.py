@@ -69,5 +69,18 @@ def _consent_block_changes(aid: str, old: Consent, new: Consent) -> list[Change]
             found += length_change(
                 aid, "consent.expires_after", old.expires_after, new.expires_after, "consent"
             )
-    compared = frozenset({"version", "request", "channels", "expires_after"})
+    if old.confirm_by_email != new.confirm_by_email:
+        # issue 14 item 5: how a give is confirmed, not what it covers; consents given stand
+        if new.confirm_by_email is None:
+            reason = "consent no longer needs confirming through a mailed link (double opt-in)"
+        elif old.confirm_by_email is None:
+            reason = "a new consent counts only once a mailed link confirms it (double opt-in)"
+        else:
+            reason = "the time to open the double opt-in's link changed"
+        found.append(
+            editorial(
+                aid, "consent.confirm_by_email", old.confirm_by_email, new.confirm_by_email, reason
+            )
+        )
+    compared = frozenset({"version", "request", "channels", "expires_after", "confirm_by_email"})
     return found + unclassified(aid, "consent.", old, new, compared)

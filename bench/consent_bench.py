@@ -12,9 +12,9 @@ Its baseline is the raw DB-API appending the same row (with a precomputed eviden
 ``consent_events`` and committing, on a held connection.
 
 Look-ups: the consent choices of a customer with a realistic ledger (three consents ticked at
-sign-up, marketing's a double opt-in request, one withdrawn since: four rows) as the consents page reads them (``Consents.choices``:
-a unit of work, the seam, the ledger replayed) against the raw SQL that selects the newest row
-per activity for that subject.
+sign-up, marketing's a double opt-in request, one withdrawn since: four rows) as the consents
+page reads them (``Consents.choices``: a unit of work, the seam, the ledger replayed) against
+the raw SQL that selects the newest row per activity for that subject.
 
     python -m bench.consent_bench --size 2000 [--requests N]
 

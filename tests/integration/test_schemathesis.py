@@ -13,6 +13,7 @@ request that names any field outside ``SEMANTIC_FIELDS``.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +29,10 @@ from privaat.bootstrap import Context
 from privaat.store.tables_opendsr import opendsr_requests
 from privaat.web.app import create_app
 from privaat.web.deps import SESSION_COOKIE
+
+CI_EXAMPLES = 20
+# issue 16 item 1: a small budget in CI, a large one by hand (README, "Tests")
+FUZZ_EXAMPLES = int(os.environ.get("PRIVAAT_FUZZ_EXAMPLES", CI_EXAMPLES))
 
 ACCOUNT = {
     "email": "schema@example.nl",
@@ -82,8 +87,13 @@ def _config(token: str, api_key: str, service_key: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(
         {
             "seed": 20261126,
-            # ~20 examples an operation, the same ones on every run; nothing left on disk
-            "generation": {"max-examples": 20, "deterministic": True, "database": "none"},
+            # CI: ~20 examples an operation, the same ones on every run; nothing left on disk.
+            # PRIVAAT_FUZZ_EXAMPLES=N: N an operation, new ones each run (the large budget)
+            "generation": {
+                "max-examples": FUZZ_EXAMPLES,
+                "deterministic": FUZZ_EXAMPLES == CI_EXAMPLES,
+                "database": "none",
+            },
             "cache": {"enabled": False},
             "checks": {
                 "positive_data_acceptance": {
@@ -159,4 +169,5 @@ def test_every_operation_answers_as_its_openapi_document_says(
     with context.unit_of_work() as uow, uow.reading() as connection:
         filed = connection.execute(select(func.count()).select_from(opendsr_requests)).scalar()
     assert filed, "no OpenDSR request got past the API key: the key was not used"
-    assert time.monotonic() - started < BUDGET_SECONDS
+    if FUZZ_EXAMPLES == CI_EXAMPLES:  # the large budget by hand takes as long as it takes
+        assert time.monotonic() - started < BUDGET_SECONDS

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 
 from privaat.services.contact_fields import (
     login_email,
@@ -47,11 +56,26 @@ def _strong(password: SecretStr) -> SecretStr:
     return password
 
 
+def _as_typed(value: object, handler: ValidatorFunctionWrapHandler) -> SecretStr:
+    # NIST SP 800-63B §5.1.1.2: a password is taken as typed, spaces at either end included;
+    # the commands strip every other text (str_strip_whitespace), which would shorten it
+    # below what the schema's minLength promised (found by the API fuzzing, issue 16 item 1)
+    result: SecretStr = handler(SecretStr(value) if isinstance(value, str) else value)
+    return result
+
+
+# a password as typed: never stripped, at most MAX_LENGTH characters
+Password = Annotated[SecretStr, Field(max_length=MAX_LENGTH), WrapValidator(_as_typed)]
 # minLength documents the rule in the schema; _strong checks it, with its own message
 NewPassword = Annotated[
     SecretStr,
     Field(max_length=MAX_LENGTH, json_schema_extra={"minLength": MIN_LENGTH}),
+    WrapValidator(_as_typed),
     AfterValidator(_strong),
+]
+# a password given to prove who one is: anything typed, never empty
+GivenPassword = Annotated[
+    SecretStr, Field(min_length=1, max_length=MAX_LENGTH), WrapValidator(_as_typed)
 ]
 
 
@@ -121,18 +145,18 @@ class AccountUpdate(_Command):
     language: Annotated[Language | None, Field(json_schema_extra=_not_null)] = None
     # issue 5 item 2: an e-mail change asks the current password, and takes effect only when
     # the new address confirms it through the link sent there
-    current_password: Annotated[SecretStr, Field(max_length=MAX_LENGTH)] | None = None
+    current_password: Password | None = None
 
 
 class PasswordChange(_Command):
-    current_password: Annotated[SecretStr, Field(max_length=MAX_LENGTH)]
+    current_password: Password
     new_password: NewPassword
 
 
 class LogIn(_Command):
     email: LogInEmail
-    password: Annotated[SecretStr, Field(min_length=1, max_length=MAX_LENGTH)]
+    password: GivenPassword
 
 
 class AccountClose(_Command):
-    password: Annotated[SecretStr, Field(min_length=1, max_length=MAX_LENGTH)]
+    password: GivenPassword

@@ -31,6 +31,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -195,7 +196,21 @@ def _customers(ctx: Context, size: int) -> list[tuple[int, str]]:
         with ctx.unit_of_work() as uow, uow.reading() as connection:
             opened = ctx.access.open(connection, PROCESSORS_JOB, subject_id, "rights_handling")
         found.append((subject_id, opened.pseudonym))
+    _open_confirmation_links(ctx)
     return found
+
+
+_CONFIRM_LINK = re.compile(r"/confirm/([\w.-]+)\?lang=")
+
+
+def _open_confirmation_links(ctx: Context) -> None:
+    """Each customer opens the double opt-in link mailed at sign-up (issue 14 item 5): only
+    then is the marketing consent given, as in real life."""
+    for _id, template, mail in ctx.outbox.pending():
+        found = _CONFIRM_LINK.search(mail.body) if template == "confirm_consent" else None
+        if found is not None:
+            with ctx.unit_of_work() as uow:
+                ctx.consents.confirm(uow, found.group(1), evidence=Evidence.none())
 
 
 def _wait(predicate: Callable[[], bool], timeout: float) -> float | None:

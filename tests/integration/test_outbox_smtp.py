@@ -506,6 +506,8 @@ def test_l4_notices_reach_people_without_marketing_consent_and_hold_no_promotion
             Notice.EMAIL_IN_USE,
             Notice.VERIFY_EMAIL,
             Notice.ACCOUNT_INACTIVE,  # the inactivity job's (tests/integration/test_inactivity.py)
+            # a double opt-in's link (tests/integration/test_consent_double_opt_in.py)
+            Notice.CONFIRM_CONSENT,
         )
         for language in ("nl", "en")
     }

@@ -156,10 +156,12 @@ class _Pass:
         self.pending.clear()
         for c in collect_cookies(context, self.scan_pass, label):
             self.cookies.setdefault((c.name, c.domain, c.path), c)
+        from playwright.sync_api import Error
+
         for frame in page.frames if page is not None else ():
             try:
                 local, session = frame.evaluate(_STORAGE_KEYS)
-            except Exception:  # noqa: S112  (an opaque or detached frame has no storage to read)
+            except Error:  # an opaque or detached frame has no storage to read; nothing else
                 continue
             origin = origin_of(frame.url) if frame.url.startswith("http") else self.site
             for area, keys in ((StorageArea.LOCAL, local), (StorageArea.SESSION, session)):

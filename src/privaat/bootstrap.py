@@ -44,6 +44,7 @@ from privaat.services.customer_sites import CustomerSites
 from privaat.services.disclosures import DisclosureRegister
 from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
+from privaat.services.external_stores import ExternalStores, read_stores_file
 from privaat.services.fraud import FraudChecks
 from privaat.services.geo import GeoLocator
 from privaat.services.inactivity import AccountInactivity
@@ -102,6 +103,7 @@ class Context:
     logins: LoginHistory | None
     outbox: Outbox
     erasure: Erasure
+    stores: ExternalStores
     objections: Objections
     addresses: EmailAddresses
     staff: StaffAccounts  # the console's staff accounts and sessions (issue 8 item 4)
@@ -140,6 +142,7 @@ class Context:
 
     def close(self) -> None:
         self.access_log.flush()
+        self.stores.close()
         self.engine.dispose()
 
 
@@ -232,6 +235,8 @@ def _assemble(
     record_policy_version: bool | None,
 ) -> Context:
     """The Context's parts over ``engine_for_parts``, for the policy in force."""
+    # a stores file that does not fit the policy refuses the start (StoresFileError)
+    stores = ExternalStores(read_stores_file(settings.stores_file, policy), policy)
     keys = KeyStore(open_master_key(settings, create=create_master_key))
     if passwords is None:
         # argon2id at RFC 9106's second recommended option; tests ask for less
@@ -425,9 +430,11 @@ def _assemble(
         marketing=marketing,
         requests=requests,
         consent_stats=ConsentStats(policy=policy, clock=clock),
+        stores=stores,
         answers=RequestAnswers(
             access=access,
             requests=requests,
+            stores=stores,
             policy=policy,
             clock=clock,
             base_url=settings.base_url,
@@ -435,6 +442,7 @@ def _assemble(
         rights=RightsHandling(
             access=access,
             keys=keys,
+            stores=stores,
             requests=requests,
             erasure=erasure,
             objections=objections,

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     mode: Mode = Mode.DEMO
     database_url: str = Field(default="sqlite:///var/privaat.db")
     policy_file: Path = Field(default_factory=default_policy_file)
+    # the stores outside privaat that access and erasure reach (issue 15; docs/stores.md)
+    stores_file: Path | None = None
     var_dir: Path = Path("var")
     # the master key wraps every per-subject data key: base64 of 32 bytes, or a file holding it
     master_key: SecretStr | None = None

@@ -1,7 +1,8 @@
 """Commands for a request's steps (issue 11 items 5-8; GDPR art. 16-19, 21):
 
     privaat requests rectify REF --set field=value [--set …]   art. 16, recipients told
-    privaat requests erase REF                                  art. 17, with the receipt
+    privaat requests erase REF                                  art. 17, with the receipt,
+                                                                in every store (docs/stores.md)
     privaat requests restrict REF [--activity A] [--category C] art. 18, whole or scoped
     privaat requests lift REF [--days 7]                        the person told first
     privaat requests object REF --activity A                    art. 21, recorded at once
@@ -15,6 +16,7 @@ Nothing personal is printed: references, field names, policy ids, counts, hashes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -94,6 +96,13 @@ def erase_command(
     )
     for item in done.kept:
         typer.echo(f"  kept until {item.until.isoformat()}: {item.why}")
+    for store in json.loads(done.receipt).get("stores", []):
+        for t in store["tables"]:
+            held = f", held until {t['held_until']}" if t.get("held_until") else ""
+            typer.echo(
+                f"  {store['store']}/{t['table']}: {t['before']} rows, {t['deleted']} deleted, "
+                f"{t['masked']} masked{held}"
+            )
     _told(done.told)
 
 

@@ -2,7 +2,8 @@
 (issue 11 item 4; GDPR art. 12(3), 15(3), 20; LEGAL L59, L61).
 
     answer(reference)  ── the request in progress (or extended), of kind access/portability
-        ├── stream the subject's data (services.subject_export), portability: art. 20 only,
+        ├── stream the subject's data (services.subject_export), then each store outside privaat
+    │   (services.external_stores, as ``<store>/<table>``), portability: art. 20 only,
         │   into the ZIP (render.access_package.AccessZip), sealed in chunks under the data
         │   key as it is written (services.answer_files): memory flat in the rows
         ├── the summary in the requester's language, in the writing transaction
@@ -17,8 +18,10 @@ An erasure destroys the data key, and with it every answer still waiting (art. 1
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,13 +35,15 @@ from privaat.i18n import translations
 from privaat.mail.request_letters import complaint
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
+from privaat.policy.stores import StoresFile
 from privaat.render.access_package import AccessZip, portable_parts
 from privaat.services.answer_files import SealedSpool, SealedWriter, read_sealed, store_sealed
 from privaat.services.email_address import LinkInvalid
 from privaat.services.errors import Conflict
+from privaat.services.external_stores import ExternalStores, identity_of
 from privaat.services.outbox import queue
 from privaat.services.subject_access import Operation, SubjectAccess
-from privaat.services.subject_export import SubjectExport
+from privaat.services.subject_export import StreamedPart, SubjectExport
 from privaat.services.subject_requests import SubjectRequests
 from privaat.store.audit import AuditTrail
 from privaat.store.tables_requests import request_answers, subject_requests
@@ -76,8 +81,10 @@ class RequestAnswers:
         policy: Policy,
         clock: Clock,
         base_url: str = "",
+        stores: ExternalStores | None = None,
     ) -> None:
         self._access, self._requests, self._policy, self._clock = access, requests, policy, clock
+        self._stores = stores or ExternalStores(StoresFile(), policy)
         self._export = SubjectExport(
             access=access, mailboxes=[policy.privacy_contact.email], clock=clock
         )
@@ -98,6 +105,9 @@ class RequestAnswers:
             opened = stream.opened or self._access.open(
                 connection, staff, row.subject_id, RIGHTS, operation=Operation.EXPORT
             )
+            # the stores outside privaat, read before a byte is written: a store that fails
+            # fails the answer (art. 15(3): a full copy), StoreUnavailable names it
+            outside = self._stores.parts(identity_of(opened)) if self._stores else []
             sealed = SealedWriter(opened.cipher)
             try:
                 package = AccessZip(
@@ -107,7 +117,7 @@ class RequestAnswers:
                     kind=kind.value,
                     spool=lambda: SealedSpool(opened.cipher),
                 )
-                parts = stream.parts
+                parts: Iterator[StreamedPart] = itertools.chain(stream.parts, outside)
                 if kind is RequestKind.PORTABILITY:
                     parts = portable_parts(parts, self._policy)
                 package.add(parts)

@@ -3,6 +3,9 @@
     erase(reference)  ── an erasure request in progress or extended
         ├── 1 (a read): the request, the person not erased yet (else Conflict), and what the
         │      answer needs once the data key is gone: the address, the language
+        ├── 1b the stores outside privaat (services.external_stores), each erased and
+        │      recorded in store_erasures as it is done; one that fails stops the erasure
+        │      here, privaat's own data untouched, and a retry skips the stores done
         ├── 2 services.erasure.Erasure.erase: its own transaction, verified; ErasureWaits (a
         │      legal hold) or ErasureIncomplete leave the request exactly as it was
         └── 3 (one transaction, under rights_handling):
@@ -12,6 +15,9 @@
                the receipt: reference, kind, completed at, per table rows before and after,
                the data key destroyed, what was kept, why and until when; canonical JSON,
                kept with the request under the hold key, its SHA-256 in the audit trail
+               the stores outside: per store and table, deleted, masked, held until when
+               the certificate: the receipt signed (Ed25519, the controller's proof key),
+               verifiable offline (``privaat requests verify-certificate``)
                COMPLETED through SubjectRequests.apply_in
                the recipients and processors of the activities that held the person's data
                told (art. 19), the requester sent the answer with the receipt
@@ -44,9 +50,12 @@ from privaat.domain.subject_requests import Action, RequestKind
 from privaat.mail.request_letters import KeptItem, erasure_letter
 from privaat.policy.period import Period
 from privaat.policy.schema import Policy, ProcessingActivity
+from privaat.policy.stores import StoresFile
 from privaat.policy.wording import legal_basis_words
+from privaat.services.connectors import Identity
 from privaat.services.erasure import Erasure, ErasureReport
 from privaat.services.errors import Conflict
+from privaat.services.external_stores import ExternalStores, identity_of
 from privaat.services.outbox import queue
 from privaat.services.recipient_notices import (
     Requester,
@@ -59,10 +68,13 @@ from privaat.services.recipient_notices import (
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.services.subject_requests import SubjectRequests
 from privaat.store.audit import AuditTrail
+from privaat.store.consent_proof_keys import ConsentProofKeys
 from privaat.store.holders import SubjectRef, holders
+from privaat.store.key_store import KeyStore
 from privaat.store.registry import ACCOUNT_CLOSURE, ErasureMode, personal_columns
 from privaat.store.tables import metadata, subjects
 from privaat.store.tables_rights import request_receipts
+from privaat.store.tables_stores import erasure_certificates, store_erasures
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = ["ErasureDone", "RequestErasure", "canonical"]
@@ -98,9 +110,15 @@ class RequestErasure:
         erasure: Erasure,
         policy: Policy,
         clock: Clock,
+        keys: KeyStore | None = None,
+        stores: ExternalStores | None = None,
     ) -> None:
         self._access, self._requests, self._erasure = access, requests, erasure
         self._policy, self._clock = policy, clock
+        self._stores = stores or ExternalStores(StoresFile(), policy)
+        # the certificate is signed with the controller's proof key (store.consent_proof_keys)
+        self._proof_keys = ConsentProofKeys(keys) if keys is not None else None
+        self._keys = keys
 
     def erase(self, uow: UnitOfWork, staff: Principal, reference: str) -> ErasureDone:
         """Erase the request's subject and complete the request, or change nothing."""
@@ -118,6 +136,9 @@ class RequestErasure:
             requester = requester_of(self._access, self._policy, connection, staff, row, held)
             opened = self._access.open(connection, staff, row.subject_id, RIGHTS)
             person = opened.decrypt("accounts.email", opened.record.get("email_enc"))
+            identity = identity_of(opened)
+        if self._stores:  # first the stores outside: their search needs the person's data
+            self._erase_outside(uow, staff, row, identity, held.pseudonym)
         # raises ErasureWaits / ErasureIncomplete with nothing erased and the request as it was
         report = self._erasure.erase(
             uow, staff, row.subject_id, ground=f"erasure request {reference} (art. 17)"
@@ -128,6 +149,48 @@ class RequestErasure:
             return self._complete(
                 connection, staff, row, report, requester, person or requester.to or "", now
             )
+
+    def _erase_outside(
+        self, uow: UnitOfWork, staff: Principal, row: Any, identity: Identity, pseudonym: str
+    ) -> None:
+        """Erase the person from each store outside privaat, each recorded as it is done; a
+        store that fails (StoreUnavailable, StoreMismatch) stops here, before privaat's own
+        data is touched: the request stays in progress and a retry does the rest."""
+        if self._keys is None:
+            raise Conflict("erasure in other stores needs the key store (its masking key)")
+        with uow.writing() as connection:
+            index = self._keys.blind_index(connection)
+            done = set(
+                connection.execute(
+                    select(store_erasures.c.store).where(store_erasures.c.request_id == row.id)
+                ).scalars()
+            )
+
+        def keyed(text: str) -> bytes:
+            return index.value("mask", text)
+
+        today = self._clock.now().date()
+        for outcome in self._stores.erase(identity, keyed=keyed, today=today, skip=done):
+            now = self._clock.now()
+            document = canonical(outcome.document(self._policy))
+            with uow.writing() as connection:
+                connection.execute(
+                    insert(store_erasures).values(
+                        request_id=row.id,
+                        subject_id=row.subject_id,
+                        at=now,
+                        store=outcome.store,
+                        outcome=document,
+                    )
+                )
+                AuditTrail.append(
+                    connection,
+                    at=now,
+                    actor=staff.actor,
+                    action="request.store_erased",
+                    subject_pseudonym=pseudonym,
+                    detail={"reference": row.reference, "store": outcome.store},
+                )
 
     def _complete(
         self,
@@ -158,8 +221,27 @@ class RequestErasure:
                 for item in kept
             ],
         }
+        outside = connection.execute(
+            select(store_erasures.c.outcome)
+            .where(store_erasures.c.request_id == row.id)
+            .order_by(store_erasures.c.id)
+        ).scalars()
+        stores = [json.loads(text) for text in outside]
+        if stores:
+            document["stores"] = stores
         receipt = canonical(document)
         digest = hashlib.sha256(receipt.encode()).hexdigest()
+        if self._proof_keys is not None:  # the certificate: the receipt, signed (item 6)
+            key = self._proof_keys.signing_key(connection, at=now)
+            connection.execute(
+                insert(erasure_certificates).values(
+                    request_id=row.id,
+                    subject_id=row.subject_id,
+                    at=now,
+                    signature=key.sign(receipt.encode()).hex(),
+                    public_key=key.public_key().public_bytes_raw().hex(),
+                )
+            )
         connection.execute(
             insert(request_receipts).values(
                 request_id=row.id,

@@ -56,6 +56,7 @@ from privaat.mail.request_letters import objection_letter
 from privaat.policy.schema import Policy
 from privaat.services.erasure import Erasure
 from privaat.services.errors import Conflict, InvalidField, NotPermitted
+from privaat.services.external_stores import ExternalStores
 from privaat.services.notifier import Notifier
 from privaat.services.objections import ObjectionFinal, Objections
 from privaat.services.outbox import queue
@@ -109,6 +110,7 @@ class RightsHandling:
         policy: Policy,
         clock: Clock,
         base_url: str = "",
+        stores: ExternalStores | None = None,
     ) -> None:
         self._access, self._keys, self._requests = access, keys, requests
         self._erasure, self._objections, self._notifier = erasure, objections, notifier
@@ -121,7 +123,13 @@ class RightsHandling:
             access=access, requests=requests, policy=policy, clock=clock
         )
         self._request_erasure = RequestErasure(
-            access=access, requests=requests, erasure=erasure, policy=policy, clock=clock
+            access=access,
+            requests=requests,
+            erasure=erasure,
+            policy=policy,
+            clock=clock,
+            keys=keys,
+            stores=stores,
         )
 
     # --- art. 16 ---------------------------------------------------------------------

@@ -682,6 +682,7 @@ from privaat.store import (  # noqa: E402, F401
     tables_scans,
     tables_shop,
     tables_sites,
+    tables_stores,
     tables_support,
     tables_support_access,
     tables_telemetry,

@@ -24,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privaat.domain.errors import AccessDenied
+from privaat.services.connectors import StoreMismatch, StoreUnavailable
 from privaat.services.errors import (
     Conflict,
     DataWithheld,
@@ -214,6 +215,18 @@ async def _on_service_error(request: Request, error: Exception) -> JSONResponse:
         return problem_response(request, 403, "not-permitted", "Not permitted", str(error))
     if isinstance(error, SubjectNotFound):
         return problem_response(request, 404, "no-such-subject", "Not found", str(error))
+    if isinstance(error, StoreUnavailable):  # a store outside privaat: try again later
+        return problem_response(
+            request,
+            503,
+            "store-unavailable",
+            "A connected store is unavailable",
+            str(error),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(error, StoreMismatch):
+        title = "A store answered wrongly"
+        return problem_response(request, 502, "store-mismatch", title, str(error))
     if isinstance(error, Conflict):
         return problem_response(request, 409, "conflict", "Conflict", str(error))
     return problem_response(request, 400, "bad-request", "Bad request", str(error))

@@ -20,9 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from privaat.bootstrap import Context, bootstrap, open_database
 from privaat.cli._apps import app, db_app
-from privaat.demo import customer_sites, example_site, third_party
+from privaat.demo import customer_sites, example_site, external_stores, third_party
+from privaat.domain.clock import SystemClock
 from privaat.domain.principal import DataSubject, SystemJob
 from privaat.policy.loader import PolicyError, load_policy_file
+from privaat.policy.stores import StoresFileError
 from privaat.services.account_commands import AccountCreate
 from privaat.services.activities import PolicyIncomplete
 from privaat.services.policy_publishing import in_force
@@ -90,7 +92,7 @@ def refuse_open_database_files(database_url: str) -> None:
 def _context(settings: Settings) -> Context:
     try:
         context = bootstrap(settings)
-    except (PolicyError, PolicyIncomplete, MasterKeyConfigError) as error:
+    except (PolicyError, PolicyIncomplete, MasterKeyConfigError, StoresFileError) as error:
         _cannot_start(error)
     if settings.mode is Mode.PRODUCTION:
         # after the policy and the key: a missing file is created 0600 by make_engine
@@ -215,6 +217,15 @@ def demo(
     example site at /example/ that uses the cookie banner, its analytics and social network
     stand-ins each on an origin of its own (another port)."""
     settings = Settings(mode=Mode.DEMO)
+    bind = host or settings.host
+    # Flexibelt's billing database and webmail system (issue 15): a person's export and
+    # erasure span three stores; an operator's own PRIVAAT_STORES_FILE wins
+    webmail, environ = external_stores.start_demo_stores(
+        settings.var_dir, DEMO_ACCOUNTS, today=SystemClock().now().date(), host=bind
+    )
+    os.environ.update(environ)
+    if settings.stores_file is None:
+        settings = settings.model_copy(update={"stores_file": external_stores.DEMO_STORES_FILE})
     context = _context(settings)
     seeded = seed_demo(context)
     if seeded:
@@ -224,7 +235,6 @@ def demo(
         )
     for declared in customer_sites.seed(context):
         typer.echo(f"demo customer site {declared}")
-    bind = host or settings.host
     analytics = third_party.start(
         "analytics", third_party.ANALYTICS_JS, host=bind, port=analytics_port
     )
@@ -243,6 +253,10 @@ def demo(
         f"{analytics.origin}, social network on {social.origin}"
     )
     typer.echo(
+        f"stores outside privaat: billing database {environ['PRIVAAT_DEMO_BILLING_URL']}, "
+        f"webmail API {webmail.origin} (docs/stores.md)"
+    )
+    typer.echo(
         f"hosting customers' sites at http://a1.test:{port or settings.port}/site/ (and a2.test, "
         "b1.test; map *.test to this address, e.g. in /etc/hosts)"
     )
@@ -251,6 +265,7 @@ def demo(
     finally:
         analytics.stop()
         social.stop()
+        webmail.stop()
 
 
 def seed_demo(context: Context) -> int:

@@ -49,6 +49,7 @@ __all__ = [
     "Webmail",
     "billing_metadata",
     "seed_billing",
+    "start_demo_stores",
     "start_webmail",
 ]
 
@@ -226,3 +227,29 @@ def start_webmail(host: str = "127.0.0.1", port: int = 0) -> Webmail:
     webmail.server.daemon_threads = True
     threading.Thread(target=webmail.server.serve_forever, daemon=True).start()
     return webmail
+
+
+def start_demo_stores(
+    var_dir: Path, people: Iterable[Mapping[str, Any]], *, today: date, host: str = "127.0.0.1"
+) -> tuple[Webmail, dict[str, str]]:
+    """The demo's billing file (seeded once, in ``var_dir``) and webmail stand-in (seeded at
+    each start with the billing customers not erased), and the variables the stores file
+    reads."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{var_dir / 'billing-demo.db'}"
+    seed_billing(url, people, today=today)
+    webmail = start_webmail(host)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            for row in connection.execute(billing_customers.select()).mappings():
+                address = str(row["email"])
+                if "@" in address:  # an erased customer's address is masked (h:…)
+                    local = address.split("@")[0]
+                    webmail.add(
+                        address, str(row["name"] or ""), aliases=[f"{local}.alias@example.nl"]
+                    )
+    finally:
+        engine.dispose()
+    environ = {"PRIVAAT_DEMO_BILLING_URL": url, "PRIVAAT_DEMO_WEBMAIL_URL": webmail.origin}
+    return webmail, environ

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     TableClause,
+    bindparam,
     column,
     create_engine,
     delete,
@@ -252,28 +253,49 @@ class SqlConnector:
             key = clause.c[spec.key]
             staying = kept.get(spec.name, set())
             gone = [row[spec.key] for row in rows if row[spec.key] not in staying]
-            if gone:
-                outcome.deleted = connection.execute(delete(clause).where(key.in_(gone))).rowcount
+            for chunk in range(0, len(gone), 1000):
+                statement = delete(clause).where(key.in_(gone[chunk : chunk + 1000]))
+                outcome.deleted += connection.execute(statement).rowcount
+            masked = [
+                name
+                for name in spec.fields
+                if name != spec.key and spec.fields[name].held_as is not Mask.KEEP
+            ]
+            # rows whose masks come out alike (a person's invoices repeat their name and
+            # IBAN) are masked by one UPDATE … WHERE key IN (…); a deterministic mask is
+            # worked out once per value
+            groups: dict[tuple[Any, ...], list[Any]] = {}
+            memo: dict[tuple[str, Any], Any] = {}
             for row in rows:
                 if row[spec.key] not in staying:
                     continue
-                values = {
-                    name: mask_value(
-                        spec.fields[name].held_as,
-                        row[name],
-                        field=f"{self.spec.id}.{spec.name}.{name}",
-                        keyed=keyed,
-                    )
-                    for name in spec.fields
-                    if name != spec.key and spec.fields[name].held_as is not Mask.KEEP
-                }
-                if values:
-                    connection.execute(update(clause).where(key == row[spec.key]).values(values))
+                values = tuple(
+                    _masked(self.spec.id, spec, name, row[name], keyed, memo) for name in masked
+                )
+                groups.setdefault(values, []).append(row[spec.key])
                 outcome.masked += 1
                 if spec.hold is not None:
                     last = release(spec, row)
                     if last is not None:
                         outcome.held_until = max(filter(None, (outcome.held_until, last)))
+            single: list[dict[str, Any]] = []  # rows masked unlike any other: executemany
+            for values, keys in groups.items() if masked else ():
+                if len(keys) == 1:
+                    single.append({"m_key": keys[0], **_bound(masked, values)})
+                    continue
+                for chunk in range(0, len(keys), 1000):
+                    connection.execute(
+                        update(clause)
+                        .where(key.in_(keys[chunk : chunk + 1000]))
+                        .values(dict(zip(masked, values, strict=True)))
+                    )
+            if single:
+                statement = (
+                    update(clause)
+                    .where(key == bindparam("m_key"))
+                    .values({name: bindparam(f"m_{name}") for name in masked})
+                )
+                connection.execute(statement, single)
             if staying:
                 outcome.masked_fields = {
                     name: spec.fields[name].held_as.value
@@ -295,6 +317,29 @@ class SqlConnector:
                 "masking: nothing was changed (check the masks of its identity columns)",
             )
         return [outcomes[spec.name] for spec in order]
+
+
+def _bound(names: list[str], values: tuple[Any, ...]) -> dict[str, Any]:
+    return {f"m_{name}": value for name, value in zip(names, values, strict=True)}
+
+
+def _masked(
+    store: str,
+    spec: TableSpec,
+    name: str,
+    value: Any,
+    keyed: Keyed,
+    memo: dict[tuple[str, Any], Any],
+) -> Any:
+    mask = spec.fields[name].held_as
+    if mask is Mask.RANDOM:  # never the same twice: nothing to remember
+        return mask_value(mask, value, field=f"{store}.{spec.name}.{name}", keyed=keyed)
+    known = memo.get((name, value), memo)
+    if known is memo:
+        known = memo[(name, value)] = mask_value(
+            mask, value, field=f"{store}.{spec.name}.{name}", keyed=keyed
+        )
+    return known
 
 
 def _identifies(spec: TableSpec, row: Mapping[str, Any], identity: Identity) -> bool:

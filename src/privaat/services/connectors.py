@@ -290,12 +290,12 @@ class SqlConnector:
                         .values(dict(zip(masked, values, strict=True)))
                     )
             if single:
-                statement = (
+                each = (
                     update(clause)
                     .where(key == bindparam("m_key"))
                     .values({name: bindparam(f"m_{name}") for name in masked})
                 )
-                connection.execute(statement, single)
+                connection.execute(each, single)
             if staying:
                 outcome.masked_fields = {
                     name: spec.fields[name].held_as.value

@@ -71,6 +71,7 @@ from privaat.services.shop import Shop
 from privaat.services.staff import StaffAccounts
 from privaat.services.subject_access import SubjectAccess
 from privaat.services.subject_requests import SubjectRequests
+from privaat.services.subprocessor_notices import SubProcessorNotices
 from privaat.services.support_access import SupportAccessGrants
 from privaat.services.support_desk import SupportDesk
 from privaat.services.telemetry import Telemetry
@@ -104,6 +105,7 @@ class Context:
     outbox: Outbox
     erasure: Erasure
     stores: ExternalStores
+    business_notices: SubProcessorNotices
     objections: Objections
     addresses: EmailAddresses
     staff: StaffAccounts  # the console's staff accounts and sessions (issue 8 item 4)
@@ -238,6 +240,7 @@ def _assemble(
     # a stores file that does not fit the policy refuses the start (StoresFileError)
     stores = ExternalStores(read_stores_file(settings.stores_file, policy), policy)
     keys = KeyStore(open_master_key(settings, create=create_master_key))
+    business_notices = SubProcessorNotices(keys=keys, policy=policy, clock=clock)
     if passwords is None:
         # argon2id at RFC 9106's second recommended option; tests ask for less
         cheap = settings.mode is Mode.TEST
@@ -431,6 +434,7 @@ def _assemble(
         requests=requests,
         consent_stats=ConsentStats(policy=policy, clock=clock),
         stores=stores,
+        business_notices=business_notices,
         answers=RequestAnswers(
             access=access,
             requests=requests,
@@ -477,6 +481,7 @@ def _assemble(
             clock=clock,
             notice_days=settings.policy_notice_days,
             base_url=settings.base_url,
+            business=business_notices,
         ),
         minors=Minors(access=access, erasure=erasure, clock=clock),
         disclosures=DisclosureRegister(access=access, guard=guard, policy=policy, clock=clock),

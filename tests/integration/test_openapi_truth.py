@@ -107,6 +107,9 @@ BY_API_KEY = [
     ("POST", "/opendsr/v1/opendsr_requests"),
     ("GET", "/opendsr/v1/opendsr_requests/{subject_request_id}"),
     ("DELETE", "/opendsr/v1/opendsr_requests/{subject_request_id}"),
+    # issue 15 item 10: a business customer's sub-processor notices, with the same key
+    ("GET", "/api/v1/business/notices"),
+    ("POST", "/api/v1/business/notices/{notice_id}/objection"),
 ]
 
 

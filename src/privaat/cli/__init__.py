@@ -6,6 +6,7 @@ from privaat.cli import _apps
 from privaat.cli import audit as _audit  # noqa: F401  (registers commands)
 from privaat.cli import breaches as _breaches  # noqa: F401
 from privaat.cli import business as _business  # noqa: F401
+from privaat.cli import business_notices as _business_notices  # noqa: F401
 from privaat.cli import certificates as _certificates  # noqa: F401
 from privaat.cli import consent as _consent  # noqa: F401
 from privaat.cli import disclosures as _disclosures  # noqa: F401

@@ -93,3 +93,9 @@ def publish(
         )
     else:
         typer.echo("no material change: no e-mail, no site notice")
+    if done.business_notices:
+        typer.echo(
+            f"sub-processor change: {done.business_notices} notice(s) to business customers, "
+            f"open to objection until {done.effective} (art. 28(2); privaat jobs business-notices "
+            "mails them)"
+        )

@@ -49,7 +49,9 @@ from privaat.store.audit import AuditTrail
 from privaat.store.key_errors import SubjectKeyMissing
 from privaat.store.registry import ACCOUNT_CLOSURE, subject_tables
 from privaat.store.tables import metadata, subjects
+from privaat.store.tables_business import subprocessor_notices
 from privaat.store.tables_disclosures import DISCLOSURES, disclosures
+from privaat.store.tables_opendsr import business_customers
 from privaat.store.tables_shop import shop_shipments
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -90,7 +92,7 @@ class DisclosureNotFound(ServiceError):
 class RegisterEntry:
     """One line of the register: a recorded disclosure, or a carrier handover (read-only)."""
 
-    kind: str  # "disclosure" or "carrier_handover"
+    kind: str  # "disclosure", "carrier_handover" or "subprocessor_notice" (art. 28(2))
     id: int
     at: datetime
     ground: str  # a DisclosureGround, or "processor" for a carrier handover (P11)
@@ -238,6 +240,7 @@ class DisclosureRegister:
         with uow.reading() as connection:
             entries = [_entry(row) for row in connection.execute(_LIST).mappings()]
             entries += [_handover(row) for row in connection.execute(_HANDOVERS).mappings()]
+            entries += [_notice(row) for row in connection.execute(_NOTICES).mappings()]
         return sorted(entries, key=lambda entry: (entry.at, entry.id), reverse=True)
 
     def show(self, uow: UnitOfWork, staff: StaffMember, disclosure_id: int) -> DisclosureView:
@@ -420,6 +423,38 @@ _HANDOVERS = select(
     shop_shipments.c.handed_fields,
     subjects.c.pseudonym,
 ).select_from(shop_shipments.join(subjects, subjects.c.id == shop_shipments.c.subject_id))
+
+
+# art. 28(2): each sub-processor change told to a business customer (no data subject: a
+# company is told which recipients its processor service adds or removes)
+_NOTICES = select(
+    subprocessor_notices.c.id,
+    subprocessor_notices.c.created_at,
+    subprocessor_notices.c.service,
+    subprocessor_notices.c.changes,
+    subprocessor_notices.c.objected_at,
+    business_customers.c.name,
+).select_from(
+    subprocessor_notices.join(
+        business_customers, business_customers.c.id == subprocessor_notices.c.customer_id
+    )
+)
+
+
+def _notice(row: Any) -> RegisterEntry:
+    change = json.loads(row["changes"])
+    told = [f"+{r}" for r in change["added"]] + [f"-{r}" for r in change["removed"]]
+    objected = " (objected)" if row["objected_at"] else ""
+    return RegisterEntry(
+        kind="subprocessor_notice",
+        id=row["id"],
+        at=row["created_at"],
+        ground="subprocessor_change",
+        recipient=f"{row['name']}{objected}",
+        country=None,
+        pseudonym="",
+        handed_fields=(row["service"], *told),
+    )
 
 
 def _entry(row: Any) -> RegisterEntry:

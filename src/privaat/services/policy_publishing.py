@@ -55,6 +55,7 @@ from privaat.domain.activities import NOTICES
 from privaat.domain.clock import Clock
 from privaat.domain.principal import SystemJob
 from privaat.domain.subject import AccountStatus
+from privaat.domain.subprocessor_changes import sub_processor_changes
 from privaat.i18n import N_, translations
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.diff import Change, PolicyDiff, check_versions, diff_policies
@@ -67,6 +68,7 @@ from privaat.services.errors import ServiceError
 from privaat.services.outbox import queue
 from privaat.services.policy_versions import CHANGES_SHOWN_FOR, PolicyVersions, StoredVersion
 from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.services.subprocessor_notices import SubProcessorNotices
 from privaat.store.tables import accounts, policy_versions
 from privaat.store.tables_policy_notices import policy_publications
 from privaat.store.unit_of_work import UnitOfWork
@@ -101,6 +103,8 @@ class Publication:
     material: bool
     changes: tuple[Change, ...]  # the material changes from the previous version
     mails_queued: int
+    # art. 28(2): a notice per business customer of each service whose sub-processors change
+    business_notices: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +231,11 @@ class PolicyPublishing:
         clock: Clock,
         notice_days: int,
         base_url: str,
+        business: SubProcessorNotices | None = None,
     ) -> None:
         self._engine, self._access, self._versions = engine, access, versions
         self._clock, self._notice_days, self._base_url = clock, notice_days, base_url
+        self._business = business
 
     @property
     def notice_days(self) -> int:
@@ -256,7 +262,9 @@ class PolicyPublishing:
         old = self._follows(stamped, newest)
         diff = None if old is None else diff_policies(old, stamped)
         material = diff is not None and diff.is_material
-        if material and day < today + timedelta(days=self._notice_days):
+        # art. 28(2): a change of sub-processors gives the business customers time to object
+        subs = () if old is None else sub_processor_changes(old, stamped)
+        if (material or subs) and day < today + timedelta(days=self._notice_days):
             earliest = today + timedelta(days=self._notice_days)
             raise PublishRefused(
                 f"--effective: a material change is announced at least {self._notice_days} "
@@ -264,7 +272,9 @@ class PolicyPublishing:
                 f"{day} is too early, the earliest is {earliest}"
             )
         try:
-            queued = self._store(uow, stamped, diff if material else None, day, newest)
+            queued, notices = self._store(
+                uow, stamped, diff if material else None, day, newest, old if subs else None
+            )
         except IntegrityError:
             # another `policy publish` stored this number first: ours rolled back whole
             raise PublishRefused(
@@ -279,6 +289,7 @@ class PolicyPublishing:
             material=material,
             changes=() if diff is None else diff.material,
             mails_queued=queued,
+            business_notices=notices,
         )
 
     def _store(
@@ -288,14 +299,18 @@ class PolicyPublishing:
         diff: PolicyDiff | None,
         day: date,
         newest: StoredVersion | None,
-    ) -> int:
-        """The version, its announcement and its publication row: one transaction."""
+        old: Policy | None = None,
+    ) -> tuple[int, int]:
+        """The version, its announcements and its publication row: one transaction."""
         now = self._clock.now()
         with uow.writing() as connection:
             self._versions.record_on(connection, stamped)
             queued = 0
             if diff is not None and newest is not None:
                 queued = self._announce(connection, stamped, diff, day, newest.number)
+            notices = 0
+            if old is not None and self._business is not None:
+                notices = self._business.announce(connection, old, stamped, effective=day)
             connection.execute(
                 insert(policy_publications).values(
                     policy_id=stamped.policy.id,
@@ -308,7 +323,7 @@ class PolicyPublishing:
                     mails_queued=queued,
                 )
             )
-        return queued
+        return queued, notices
 
     def _follows(self, new: Policy, newest: StoredVersion | None) -> Policy | None:
         if newest is None:

@@ -667,6 +667,7 @@ __all__ = [
 # them here registers them wherever the metadata is read (migrations, registry, erasure)
 from privaat.store import (  # noqa: E402, F401
     tables_breaches,
+    tables_business,
     tables_calls,
     tables_campaigns,
     tables_consent_proofs,

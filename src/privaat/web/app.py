@@ -15,6 +15,7 @@ from privaat import __version__
 from privaat.bootstrap import Context
 from privaat.web import api_docs, headers, openapi, problems
 from privaat.web.api import accounts as accounts_api
+from privaat.web.api import business as business_api
 from privaat.web.api import consents as consents_api
 from privaat.web.api import email as email_api
 from privaat.web.api import opendsr as opendsr_api
@@ -71,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     preferences_api.router,
     requests_api.router,
     opendsr_api.router,
+    business_api.router,
     telemetry_api.router,
     shop_api.router,
     privacy.router,

@@ -58,6 +58,7 @@ GROUND_WORDS = {
     DisclosureGround.CORPORATE_TRANSFER: N_("Corporate transfer (merger, acquisition)"),
 }
 _PROCESSOR = N_("Handover to a processor or carrier (P11)")
+_SUBPROCESSOR = N_("Sub-processor change told to a business customer (art. 28(2))")
 _LABELS = {
     "subject": N_("Subject number of the person"),
     "ground": N_("Legal ground"),
@@ -224,6 +225,8 @@ def disclosure_page(
 def _ground_words(ground: str) -> str:
     if ground == "processor":
         return _PROCESSOR
+    if ground == "subprocessor_change":
+        return _SUBPROCESSOR
     try:
         return GROUND_WORDS[DisclosureGround(ground)]
     except ValueError:

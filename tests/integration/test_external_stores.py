@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from stdnum import iban as iban_number
 from tests.factories import Customer, customer
 from tests.integration.test_request_rights_rectification import OFFICER, started
@@ -31,6 +34,7 @@ from privaat.domain.subject_requests import RequestKind
 from privaat.services.connectors import Identity, StoreMismatch, StoreUnavailable
 from privaat.services.erasure_certificates import ErasureCertificates, verify
 from privaat.settings import Settings
+from privaat.store.tables import metadata
 from privaat.store.tables_requests import subject_requests
 
 PERSON = {"name": "Bram Visser", "email": "bram@voorbeeld.nl", "phone": "06 12345678"}
@@ -47,9 +51,47 @@ def webmail() -> Iterator[Webmail]:
     server.stop()
 
 
+def _server_url(backend: str, tmp_path: Path) -> str:
+    """A billing database of its own: a SQLite file, or a fresh database on the local
+    PostgreSQL (the suite's server) or MariaDB server; skipped where that server is not."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'billing.db'}"
+    name = f"privaat_billing_{os.getpid()}"
+    if backend == "postgresql":
+        suite = os.environ.get("PRIVAAT_TEST_DATABASE_URL", "")
+        if not suite.startswith("postgresql"):
+            pytest.skip("the suite runs without PostgreSQL (PRIVAAT_TEST_DATABASE_URL)")
+        server = make_url(suite).set(database="postgres")
+        url = make_url(suite).set(database=name)
+    else:
+        server = make_url("mysql+pymysql://root@127.0.0.1:3306/mysql")
+        url = server.set(database=name)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    except OperationalError as error:
+        pytest.skip(f"no {backend} server here: {str(error.orig).splitlines()[0]}")
+    finally:
+        admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def billing_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def billing_url(tmp_path: Path, clock: FixedClock) -> str:
-    url = f"sqlite:///{tmp_path / 'billing.db'}"
+def billing_url(tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest) -> str:
+    # the erasure test runs over every backend; the others on SQLite
+    backend = (
+        request.getfixturevalue("billing_backend")
+        if "billing_backend" in request.fixturenames
+        else "sqlite"
+    )
+    url = _server_url(backend, tmp_path)
     people = [
         {**PERSON, "phone": "+31612345678", "iban": PERSON_IBAN},
         {**OTHER, "phone": "+31687654321"},
@@ -150,7 +192,7 @@ def test_L59_an_access_answer_holds_the_person_s_rows_of_every_store(
 
 
 def test_L34_L64_erasure_spans_the_stores_masks_held_invoices_and_is_certified(
-    reach: Context, billing_url: str, webmail: Webmail
+    billing_backend: str, reach: Context, billing_url: str, webmail: Webmail
 ) -> None:
     _person, reference = started(
         reach, RequestKind.ERASURE, email=PERSON["email"], phone=PERSON["phone"]
@@ -211,6 +253,21 @@ def test_L34_L64_erasure_spans_the_stores_masks_held_invoices_and_is_certified(
     )
     values = [PERSON["email"], "+31612345678", PERSON_IBAN, PERSON["name"], "b.visser"]
     assert reach.stores.search(values, identity) == []
+    # and privaat's own database holds none of them in clear, in any table or column
+    assert _clear_in_privaat(reach, values) == []
+
+
+def _clear_in_privaat(context: Context, values: list[str]) -> list[str]:
+    """Every table.column of privaat's database whose raw bytes contain one of ``values``."""
+    found = []
+    with context.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(select(table)).mappings():
+                for name, cell in row.items():
+                    raw = cell if isinstance(cell, bytes) else str(cell).encode()
+                    if any(v.lower().encode() in raw.lower() for v in values):
+                        found.append(f"{table.name}.{name}")
+    return found
 
 
 def test_a_store_that_times_out_leaves_everything_as_it_was(

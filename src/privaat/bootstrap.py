@@ -32,6 +32,7 @@ from privaat.policy.schema import Policy
 from privaat.services.access_log import AccessLog
 from privaat.services.accounts import Accounts
 from privaat.services.activities import require_activities
+from privaat.services.backups import Backups
 from privaat.services.breaches import BreachRegister
 from privaat.services.call_recordings import CallRecordings
 from privaat.services.campaigns import Campaigns
@@ -79,6 +80,7 @@ from privaat.services.visitors import Visitors
 from privaat.settings import Mode, Settings
 from privaat.store.crypto import MasterKey
 from privaat.store.db import make_engine, migrate
+from privaat.store.erasure_ledger import ErasureLedger
 from privaat.store.key_store import KeyStore
 from privaat.store.master_key import load_master_key
 from privaat.store.registry import registry_activities
@@ -105,6 +107,7 @@ class Context:
     outbox: Outbox
     erasure: Erasure
     stores: ExternalStores
+    backups: Backups
     business_notices: SubProcessorNotices
     objections: Objections
     addresses: EmailAddresses
@@ -145,6 +148,7 @@ class Context:
     def close(self) -> None:
         self.access_log.flush()
         self.stores.close()
+        self.backups.close()
         self.engine.dispose()
 
 
@@ -315,7 +319,10 @@ def _assemble(
         logins=logins,
         clock=clock,
     )
-    erasure = Erasure(access=access, clock=clock)
+    ledger = ErasureLedger(
+        settings.erasure_ledger_url or f"sqlite:///{settings.var_dir / 'erasures.db'}"
+    )
+    erasure = Erasure(access=access, clock=clock, ledger=ledger)
     staff = StaffAccounts(
         keys=keys,
         passwords=passwords,
@@ -435,6 +442,7 @@ def _assemble(
         consent_stats=ConsentStats(policy=policy, clock=clock),
         stores=stores,
         business_notices=business_notices,
+        backups=Backups(engine=engine_for_parts, ledger=ledger, erasure=erasure, clock=clock),
         answers=RequestAnswers(
             access=access,
             requests=requests,

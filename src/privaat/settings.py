@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     mode: Mode = Mode.DEMO
     database_url: str = Field(default="sqlite:///var/privaat.db")
     policy_file: Path = Field(default_factory=default_policy_file)
+    # the list of erasures (pseudonyms only), a database apart from the data: replayed after
+    # every restore (issue 16 item 7); default <var_dir>/erasures.db
+    erasure_ledger_url: str | None = None
     # the stores outside privaat that access and erasure reach (issue 15; docs/stores.md)
     stores_file: Path | None = None
     var_dir: Path = Path("var")

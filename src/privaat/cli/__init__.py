@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from privaat.cli import _apps
 from privaat.cli import audit as _audit  # noqa: F401  (registers commands)
+from privaat.cli import backup as _backup  # noqa: F401
 from privaat.cli import breaches as _breaches  # noqa: F401
 from privaat.cli import business as _business  # noqa: F401
 from privaat.cli import business_notices as _business_notices  # noqa: F401

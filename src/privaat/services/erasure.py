@@ -7,6 +7,7 @@
                      ─▶ destroy the data key (crypto-shredding: backups become unreadable)
                      ─▶ keep the hold key and a tombstone subject row only while held rows remain
                      ─▶ count again: anything that should be gone and is not rolls it all back
+                     ─▶ the pseudonym on the list of erasures (store.erasure_ledger), then commit
 
 Under the subject lock (``lock_subject``; SQLite's write lock) no guarded write adds rows for
 the subject, so a table counted empty needs neither a DELETE nor a second count; a held table
@@ -31,6 +32,7 @@ from privaat.domain.principal import Principal
 from privaat.services.errors import ServiceError
 from privaat.services.subject_access import SubjectAccess
 from privaat.store.audit import AuditTrail
+from privaat.store.erasure_ledger import ErasureLedger
 from privaat.store.holders import SubjectRef, SubjectRows, count_all, holders
 from privaat.store.tables import hold_keys, subject_keys, subjects
 from privaat.store.unit_of_work import UnitOfWork
@@ -76,8 +78,10 @@ class Erasure:
 
     activities = frozenset({RIGHTS})
 
-    def __init__(self, *, access: SubjectAccess, clock: Clock) -> None:
-        self._access, self._clock = access, clock
+    def __init__(
+        self, *, access: SubjectAccess, clock: Clock, ledger: ErasureLedger | None = None
+    ) -> None:
+        self._access, self._clock, self._ledger = access, clock, ledger
 
     def erase(
         self, uow: UnitOfWork, principal: Principal, subject_id: int, *, ground: str
@@ -119,6 +123,11 @@ class Erasure:
                 connection.execute(delete(hold_keys).where(hold_keys.c.subject_id == subject_id))
                 connection.execute(delete(subjects).where(subjects.c.id == subject_id))
             self._verify(connection, subject, outcomes)
+            if self._ledger is not None:
+                # on the list of erasures (its own database, committed now) before this
+                # commits: a restored backup is erased again (issue 16 item 7); a commit that
+                # fails after it is found by `privaat backup check`
+                self._ledger.record(subject.pseudonym, now)
             AuditTrail.append(
                 connection,
                 at=now,

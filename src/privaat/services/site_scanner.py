@@ -188,7 +188,9 @@ def scan_site(
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        raise ScanFailed("the scan needs Playwright for Python (pip install playwright)") from None
+        raise ScanFailed(
+            "the scan needs Playwright for Python: pip install 'privaat[scan]'"
+        ) from None
     at = clock.now()
     visits: list[PageVisit] = []
     passes: list[_Pass] = []

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
@@ -53,7 +53,7 @@ from privaat.policy.schema import Policy, ProcessingActivity
 from privaat.policy.stores import StoresFile
 from privaat.policy.wording import legal_basis_words
 from privaat.services.connectors import Identity
-from privaat.services.erasure import Erasure, ErasureReport
+from privaat.services.erasure import Erasure, ErasureReport, TableErased
 from privaat.services.errors import Conflict
 from privaat.services.external_stores import ExternalStores, identity_of
 from privaat.services.outbox import queue
@@ -69,10 +69,11 @@ from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.services.subject_requests import SubjectRequests
 from privaat.store.audit import AuditTrail
 from privaat.store.consent_proof_keys import ConsentProofKeys
-from privaat.store.holders import SubjectRef, holders
+from privaat.store.holders import SubjectRef, count_all, holders
 from privaat.store.key_store import KeyStore
 from privaat.store.registry import ACCOUNT_CLOSURE, ErasureMode, personal_columns
-from privaat.store.tables import metadata, subjects
+from privaat.store.tables import audit_log, metadata, subjects
+from privaat.store.tables_requests import subject_requests
 from privaat.store.tables_rights import request_receipts
 from privaat.store.tables_stores import erasure_certificates, store_erasures
 from privaat.store.unit_of_work import UnitOfWork
@@ -80,6 +81,7 @@ from privaat.store.unit_of_work import UnitOfWork
 __all__ = ["ErasureDone", "RequestErasure", "canonical"]
 
 _RECEIPT = "request_receipts.document"
+_DETAILS = "subject_requests.details"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,28 +129,96 @@ class RequestErasure:
             erased_at = connection.execute(
                 select(subjects.c.erased_at).where(subjects.c.id == row.subject_id)
             ).scalar()
-            if erased_at is not None:
-                raise Conflict(
-                    f"the person of request {reference} was erased already, on "
-                    f"{erased_at.date().isoformat()}: nothing was changed"
-                )
             held = self._access.open_held(connection, staff, row.subject_id, RIGHTS)
             requester = requester_of(self._access, self._policy, connection, staff, row, held)
-            opened = self._access.open(connection, staff, row.subject_id, RIGHTS)
-            person = opened.decrypt("accounts.email", opened.record.get("email_enc"))
-            identity = identity_of(opened)
-        if self._stores:  # first the stores outside: their search needs the person's data
-            self._erase_outside(uow, staff, row, identity, held.pseudonym)
-        # raises ErasureWaits / ErasureIncomplete with nothing erased and the request as it was
-        report = self._erasure.erase(
-            uow, staff, row.subject_id, ground=f"erasure request {reference} (art. 17)"
-        )
+            if erased_at is not None:
+                own = self._own_erasure(connection, held.pseudonym, reference)
+                if own is None:
+                    raise Conflict(
+                        f"the person of request {reference} was erased already, on "
+                        f"{erased_at.date().isoformat()}: nothing was changed"
+                    )
+                # this request's own erasure committed and the process stopped before the
+                # request was completed (a crash; issue 16 item 3): finish it, erase nothing
+                report = self._after_the_fact(connection, held.pseudonym, row.subject_id, own)
+                person = requester.to or ""
+            else:
+                opened = self._access.open(connection, staff, row.subject_id, RIGHTS)
+                person = opened.decrypt("accounts.email", opened.record.get("email_enc")) or ""
+                identity = identity_of(opened)
+        if erased_at is None:
+            if requester.to and not requester.details.get("email"):
+                # where the answer goes, kept with the request (under its hold key) before
+                # the data key goes: a process that stops after the erasure can still answer
+                self._remember_address(uow, staff, reference, requester)
+            if self._stores:  # first the stores outside: their search needs the person's data
+                self._erase_outside(uow, staff, row, identity, held.pseudonym)
+            # ErasureWaits / ErasureIncomplete: nothing erased and the request as it was
+            report = self._erasure.erase(
+                uow, staff, row.subject_id, ground=f"erasure request {reference} (art. 17)"
+            )
         now = self._clock.now()
         with uow.writing() as connection:
             row = self._requests.row_in(connection, reference)
             return self._complete(
                 connection, staff, row, report, requester, person or requester.to or "", now
             )
+
+    def _remember_address(
+        self, uow: UnitOfWork, staff: Principal, reference: str, requester: Requester
+    ) -> None:
+        with uow.writing() as connection:
+            row = self._requests.row_in(connection, reference)
+            held = self._access.open_held(
+                connection, staff, row.subject_id, RIGHTS, operation=Operation.WRITE
+            )
+            details = {**requester.details, "email": requester.to}
+            connection.execute(
+                update(subject_requests)
+                .where(subject_requests.c.id == row.id)
+                .values(details_enc=held.cipher.encrypt(_DETAILS, json.dumps(details)))
+            )
+
+    @staticmethod
+    def _own_erasure(
+        connection: Connection, pseudonym: str, reference: str
+    ) -> dict[str, Any] | None:
+        """The audit entry of this request's own erasure, if it committed (its ground names
+        the request): what it deleted and kept."""
+        ground = f"erasure request {reference} (art. 17)"
+        for detail in connection.execute(
+            select(audit_log.c.detail).where(
+                audit_log.c.action == "subject.erased",
+                audit_log.c.subject_pseudonym == pseudonym,
+            )
+        ).scalars():
+            found = json.loads(detail)
+            if found.get("ground") == ground:
+                return dict(found)
+        return None
+
+    def _after_the_fact(
+        self, connection: Connection, pseudonym: str, subject_id: int, erased: dict[str, Any]
+    ) -> ErasureReport:
+        """The report of an erasure that committed before its request was completed: what
+        is kept now, per table (counted again), the rows it deleted in all (from its audit
+        entry), the data key destroyed."""
+        subject = SubjectRef(subject_id, pseudonym)
+        walked = [h for h in holders() if h.held]
+        counts = count_all(connection, subject, walked)
+        kept = tuple(
+            TableErased(h.table.name, counts[h.table.name], counts[h.table.name], h.spec.hold)
+            for h in walked
+            if counts[h.table.name]
+        )
+        deleted = int(erased.get("rows_deleted") or 0)
+        gone = (TableErased("(erased before the crash, all tables)", deleted, 0, None),)
+        return ErasureReport(
+            pseudonym=pseudonym,
+            tables=gone + kept,
+            data_key_destroyed=bool(erased.get("data_key_destroyed")),
+            tombstone_kept=True,
+        )
 
     def _erase_outside(
         self, uow: UnitOfWork, staff: Principal, row: Any, identity: Identity, pseudonym: str
@@ -294,6 +364,7 @@ class RequestErasure:
             role.activity
             for t in report.tables
             if t.before
+            if t.table in metadata.tables  # not the total of an erasure finished later
             for _column, role in personal_columns(metadata.tables[t.table])
         }
         return [activity for activity in self._policy.activities if activity.id in named]

@@ -18,14 +18,18 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from tests.factories import customer
 
 from privaat.bootstrap import bootstrap
 from privaat.domain.clock import FixedClock
 from privaat.settings import Mode, Settings
 from privaat.store.db import make_engine
+from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.app import create_app
+from privaat.web.problems import DATABASE_UNAVAILABLE
 
 
 class Proxy:
@@ -55,12 +59,11 @@ class Proxy:
             listener, self._listener = self._listener, None
             if listener is not None:
                 listener.close()
-            for sock in self._open:
+            for sock in self._open:  # each pair's pipes wake up, end and close it
                 try:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
-                sock.close()
             self._open.clear()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -75,23 +78,43 @@ class Proxy:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not listener:  # cut while this one was connecting
+                    client.close()
+                    server.close()
+                    return
                 self._open += [client, server]
+            pair = _Pair(client, server)
             for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(target=pair.pipe, args=(source, sink), daemon=True).start()
 
 
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for sock in (source, sink):
+class _Pair:
+    """One proxied connection: two pipes, and the one that ends last closes both sockets (not
+    the first: the other pipe may still be in a call on them, and a closed descriptor's number
+    is soon another socket's)."""
+
+    def __init__(self, client: socket.socket, server: socket.socket) -> None:
+        self.sockets = (client, server)
+        self._running = 2
+        self._lock = threading.Lock()
+
+    def pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in self.sockets:  # wakes the other pipe
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        with self._lock:
+            self._running -= 1
+            last = self._running == 0
+        if last:
+            for sock in self.sockets:
+                sock.close()
 
 
 @pytest.fixture
@@ -110,8 +133,8 @@ def proxied(
     person = customer(context)
     client = TestClient(create_app(context), raise_server_exceptions=False)
     yield client, proxy, person
-    proxy.cut()
     context.close()
+    proxy.cut()
 
 
 def test_item4_a_database_restart_under_load_is_503s_then_service_again(
@@ -147,3 +170,19 @@ def test_item4_a_database_restart_under_load_is_503s_then_service_again(
     # privaat was not restarted, and it answers again
     answers = [client.post("/api/v1/session", json=login).status_code for _ in range(5)]
     assert answers == [204] * 5, answers
+
+
+@pytest.mark.database("postgresql")
+def test_item4_the_server_gone_at_commit_is_an_outage_not_a_500(engine: Engine) -> None:
+    """Found by the restart test: a connection that died during COMMIT left the unit of work
+    reading the invalid connection's .info, which raised PendingRollbackError (a 500) over the
+    OperationalError that the app answers with a 503."""
+    uow = UnitOfWork(engine)
+    with pytest.raises(OperationalError) as raised, uow.writing() as connection:  # noqa: PT012
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert isinstance(raised.value, DATABASE_UNAVAILABLE)
+    uow.close()
+    with UnitOfWork(engine) as again, again.reading() as fresh:  # a live connection again
+        assert fresh.execute(text("SELECT 1")).scalar_one() == 1

@@ -112,13 +112,16 @@ class UnitOfWork:
 class _Transaction:
     """One transaction of a unit of work (a class, not a generator: this runs per request)."""
 
-    __slots__ = ("_connection", "_transaction", "_uow", "_write")
+    __slots__ = ("_connection", "_info", "_transaction", "_uow", "_write")
 
     def __init__(self, uow: UnitOfWork, *, write: bool) -> None:
         self._uow, self._write = uow, write
 
     def __enter__(self) -> Connection:
         self._connection, self._transaction = self._uow._begin(self._write)
+        # kept now: once the server is gone mid-commit the connection is invalid and reading
+        # its .info raises, which would hide the OperationalError (a 503) behind a 500
+        self._info = self._connection.info
         return self._connection
 
     def __exit__(
@@ -134,4 +137,4 @@ class _Transaction:
                 self._transaction.rollback()
         finally:
             if self._write:
-                self._connection.info[_WRITING] = False
+                self._info[_WRITING] = False

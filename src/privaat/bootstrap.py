@@ -43,6 +43,7 @@ from privaat.services.console import Console
 from privaat.services.credentials import Credentials
 from privaat.services.customer_sites import CustomerSites
 from privaat.services.disclosures import DisclosureRegister
+from privaat.services.dpia import DpiaRegister
 from privaat.services.email_address import EmailAddresses
 from privaat.services.erasure import Erasure
 from privaat.services.external_stores import ExternalStores, read_stores_file
@@ -137,6 +138,7 @@ class Context:
     minors: Minors  # the under-16 flag: processing stops, erasure follows (issue 13)
     disclosures: DisclosureRegister  # disclosures to third parties, P12, L36 (issue 13 item 5)
     breaches: BreachRegister  # the breach register and its clock (issue 13 item 4, P10)
+    dpia: DpiaRegister  # the versioned impact assessments (issue 15 item 9, art. 35, 36)
     retention: RetentionSweeps  # the one rule-driven retention sweep (issue 13 item 1, P20)
     processors: ProcessorNotices  # processors told of consent changes (issue 14 item 2, L11)
     sites: CustomerSites  # hosting customers' sites, a consent scope each (issue 14 item 7)
@@ -494,6 +496,7 @@ def _assemble(
         minors=Minors(access=access, erasure=erasure, clock=clock),
         disclosures=DisclosureRegister(access=access, guard=guard, policy=policy, clock=clock),
         breaches=BreachRegister(**parts),
+        dpia=DpiaRegister(policy=policy, clock=clock),
         # every subject table's rule, from the policy and the registry; a table whose activity
         # has no retention is refused here, at start (the disabled services' tables are idle)
         retention=RetentionSweeps(

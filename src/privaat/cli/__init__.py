@@ -11,6 +11,7 @@ from privaat.cli import business_notices as _business_notices  # noqa: F401
 from privaat.cli import certificates as _certificates  # noqa: F401
 from privaat.cli import consent as _consent  # noqa: F401
 from privaat.cli import disclosures as _disclosures  # noqa: F401
+from privaat.cli import dpia as _dpia  # noqa: F401
 from privaat.cli import jobs as _jobs  # noqa: F401
 from privaat.cli import keys as _keys  # noqa: F401
 from privaat.cli import lifecycle as _lifecycle  # noqa: F401

@@ -672,6 +672,7 @@ from privaat.store import (  # noqa: E402, F401
     tables_campaigns,
     tables_consent_proofs,
     tables_disclosures,
+    tables_dpia,
     tables_lifecycle,
     tables_marketing,
     tables_opendsr,

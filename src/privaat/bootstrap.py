@@ -67,6 +67,7 @@ from privaat.services.request_answers import RequestAnswers
 from privaat.services.request_reminders import RequestReminders
 from privaat.services.request_rights import RightsHandling
 from privaat.services.request_stats import RequestStats
+from privaat.services.request_watchdog import RequestWatchdog
 from privaat.services.retention import RetentionSweeps, retention_plan
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
 from privaat.services.shop import Shop
@@ -127,6 +128,7 @@ class Context:
     opendsr: OpenDsr  # business customers' requests over OpenDSR (issue 11 item 10)
     request_stats: RequestStats  # requests per kind per week, time to answer (issue 11 item 11)
     reminders: RequestReminders  # the privacy officer's reminders of due dates (issue 11 item 3)
+    watchdog: RequestWatchdog  # stuck and failing requests alerted once (issue 15 item 7)
     telemetry: Telemetry  # VoIP device sync and app telemetry (issue 12 item 1)
     support: SupportDesk  # support cases from e-mail, phone, web, in person (issue 12 item 2)
     calls: CallRecordings  # support calls, the caller's choice, recordings (issue 12 item 2)
@@ -409,6 +411,9 @@ def _assemble(
         base_url=settings.base_url,
     )
     fraud = FraudChecks(**parts, geo=geo)  # the shop scores every order with it (L32)
+    reminders = RequestReminders(
+        access=access, requests=requests, policy=policy, clock=clock, base_url=settings.base_url
+    )
     return Context(
         settings=settings,
         engine=engine_for_parts,
@@ -474,8 +479,16 @@ def _assemble(
             base_url=settings.base_url,
         ),
         request_stats=RequestStats(requests=requests, clock=clock),
-        reminders=RequestReminders(
-            access=access, requests=requests, policy=policy, clock=clock, base_url=settings.base_url
+        reminders=reminders,
+        watchdog=RequestWatchdog(
+            access=access,
+            requests=requests,
+            reminders=reminders,
+            policy=policy,
+            clock=clock,
+            time_zone=ZoneInfo(settings.time_zone),
+            holidays=country_holidays(policy.controller.address.country),
+            base_url=settings.base_url,
         ),
         telemetry=Telemetry(access=access, keys=keys, policy=policy, clock=clock),
         support=SupportDesk(**parts),

@@ -50,7 +50,7 @@ def test_L55_the_job_queues_a_due_reminder_once_and_names_the_mailbox() -> None:
     assert first.exit_code == 0, first.output
     lines = first.output.strip().splitlines()
     listed, reminder, due_on = lines[0].split("\t")
-    assert (listed, reminder) == (reference, "due_soon")
+    assert (listed, reminder) == (reference, "due_in_2")  # due today: the last call
     assert date.fromisoformat(due_on)  # the due date, as ISO 8601
     assert lines[-1] == "queued 1 reminder(s) to euprivacy@flexibelt.nl"
     assert "beller@example.nl" not in first.output

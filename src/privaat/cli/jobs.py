@@ -1,4 +1,5 @@
-"""Commands: ``jobs expire-requests``, ``jobs remind-requests`` and ``jobs purge-answers``; the
+"""Commands: ``jobs expire-requests``, ``jobs remind-requests``, ``jobs request-watchdog`` and
+``jobs purge-answers``; the
 IP minimisation and the purges are rules of ``privaat retention sweep`` (issue 13). Each job
 runs in one unit of work of its own process; a policy or key that cannot start it is
 ``privaat: …`` and exit 2."""
@@ -56,6 +57,27 @@ def remind_requests() -> None:
             f"{reminder.reference}\t{reminder.reminder.value}\t{reminder.due_on.isoformat()}"
         )
     typer.echo(f"queued {len(sent)} reminder(s) to {context.policy.privacy_contact.email}")
+
+
+@jobs_app.command("request-watchdog")
+def request_watchdog() -> None:
+    """Alert the privacy officer of stuck requests, failing stores and due dates (hourly)."""
+    context = _context()
+    run = _run(context, context.watchdog.run)
+    for reminder in run.reminders:
+        typer.echo(
+            f"{reminder.reference}\t{reminder.reminder.value}\t{reminder.due_on.isoformat()}"
+        )
+    for alert in run.alerts:
+        where = f"\t{alert.store}" if alert.store else ""
+        typer.echo(
+            f"{alert.reference}\t{alert.alert.value}\t{alert.status.value}"
+            f"\t{alert.since.isoformat()}{where}"
+        )
+    typer.echo(
+        f"queued {len(run.reminders)} reminder(s) and {len(run.alerts)} alert(s) "
+        f"to {context.policy.privacy_contact.email}"
+    )
 
 
 @jobs_app.command("purge-answers")

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -50,6 +50,7 @@ __all__ = [
     "add_working_days",
     "alerts_due",
     "reminder_due",
+    "stay_key",
     "stuck_after",
 ]
 
@@ -137,6 +138,12 @@ class DueAlert:
     key: str
 
 
+def stay_key(status: RequestStatus, entered_at: datetime) -> str:
+    """The key of one stay in one status: ``in_progress@2026-12-01T09:00:00+00:00`` (UTC,
+    so a database that answers in another offset names the same stay)."""
+    return f"{status.value}@{entered_at.astimezone(UTC).isoformat()}"
+
+
 def add_working_days(day: date, n: int, *, holidays: Container[date] = ()) -> date:
     """The ``n``-th working day after ``day`` (not Saturday, Sunday or a public holiday)."""
     if n < 0:
@@ -205,7 +212,7 @@ def alerts_due(
     """The alerts due at ``now`` for a request in ``status`` since ``entered_at``, due on
     ``due_on`` (local date), whose last recorded store failure was at ``last_failure``."""
     due: list[DueAlert] = []
-    stay = f"{status.value}@{entered_at.isoformat()}"  # one stay in one status
+    stay = stay_key(status, entered_at)
     limit = stuck_after(status, entered_at=entered_at, due_on=due_on, zone=zone, holidays=holidays)
     if limit is not None and now >= limit:
         due.append(DueAlert(Alert.STUCK, limit, stay))

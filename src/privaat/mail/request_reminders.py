@@ -18,7 +18,7 @@ from privaat.i18n import N_, translations
 from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
 
-__all__ = ["reminder_letter"]
+__all__ = ["describe_kind", "reminder_letter"]
 
 
 def reminder_letter(
@@ -52,7 +52,7 @@ def reminder_letter(
     body = "\n\n".join(
         (
             when,
-            _("It asks for: {kind}.").format(kind=_describe(kind, _)),
+            _("It asks for: {kind}.").format(kind=describe_kind(kind, _)),
             # art. 12(3): an extension must be told within the first month, with reasons
             _(
                 "Answer it, or extend it with reasons while the first month runs, "
@@ -76,7 +76,8 @@ _KINDS = {
 }
 
 
-def _describe(kind: RequestKind, _: Callable[[str], str]) -> str:
+def describe_kind(kind: RequestKind, _: Callable[[str], str]) -> str:
+    """The right asked for, with its article, in the words of ``_``."""
     article = ARTICLES.get(kind)
     words = _(_KINDS[kind])
     return (

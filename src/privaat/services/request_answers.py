@@ -38,10 +38,12 @@ from privaat.policy.schema import Policy
 from privaat.policy.stores import StoresFile
 from privaat.render.access_package import AccessZip, portable_parts
 from privaat.services.answer_files import SealedSpool, SealedWriter, read_sealed, store_sealed
+from privaat.services.connectors import StoreError
 from privaat.services.email_address import LinkInvalid
 from privaat.services.errors import Conflict
 from privaat.services.external_stores import ExternalStores, identity_of
 from privaat.services.outbox import queue
+from privaat.services.request_watchdog import record_store_failure
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.services.subject_export import StreamedPart, SubjectExport
 from privaat.services.subject_requests import SubjectRequests
@@ -91,7 +93,18 @@ class RequestAnswers:
         self._base_url = base_url.rstrip("/")
 
     def answer(self, uow: UnitOfWork, staff: Principal, reference: str) -> Answer:
-        """Answer an access or portability request in progress, and mail its link."""
+        """Answer an access or portability request in progress, and mail its link; a store
+        outside privaat that fails it is recorded for the watchdog (issue 15 item 7)."""
+        try:
+            return self._answer(uow, staff, reference)
+        except StoreError as error:
+            now = self._clock.now()
+            record_store_failure(
+                uow, self._access, staff, reference, error, operation="access", at=now
+            )
+            raise
+
+    def _answer(self, uow: UnitOfWork, staff: Principal, reference: str) -> Answer:
         now = self._clock.now()
         with uow.reading() as connection:
             row = self._requests.row_in(connection, reference)

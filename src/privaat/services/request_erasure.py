@@ -52,7 +52,7 @@ from privaat.policy.period import Period
 from privaat.policy.schema import Policy, ProcessingActivity
 from privaat.policy.stores import StoresFile
 from privaat.policy.wording import legal_basis_words
-from privaat.services.connectors import Identity
+from privaat.services.connectors import Identity, StoreError
 from privaat.services.erasure import Erasure, ErasureReport, TableErased
 from privaat.services.errors import Conflict
 from privaat.services.external_stores import ExternalStores, identity_of
@@ -65,6 +65,7 @@ from privaat.services.recipient_notices import (
     requester_of,
     tell,
 )
+from privaat.services.request_watchdog import record_store_failure
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.services.subject_requests import SubjectRequests
 from privaat.store.audit import AuditTrail
@@ -152,7 +153,14 @@ class RequestErasure:
                 # the data key goes: a process that stops after the erasure can still answer
                 self._remember_address(uow, staff, reference, requester)
             if self._stores:  # first the stores outside: their search needs the person's data
-                self._erase_outside(uow, staff, row, identity, held.pseudonym)
+                try:
+                    self._erase_outside(uow, staff, row, identity, held.pseudonym)
+                except StoreError as error:  # recorded for the watchdog (issue 15 item 7)
+                    at = self._clock.now()
+                    record_store_failure(
+                        uow, self._access, staff, reference, error, operation="erasure", at=at
+                    )
+                    raise
             # ErasureWaits / ErasureIncomplete: nothing erased and the request as it was
             report = self._erasure.erase(
                 uow, staff, row.subject_id, ground=f"erasure request {reference} (art. 17)"

@@ -2,6 +2,8 @@
 (issue 11 item 3; GDPR art. 12(3); LEGAL L55).
 
     remind(uow)  ── every verified open request due within DUE_SOON days, or past its date
+        ├── the most urgent reminder due (domain.request_dwell.reminder_due): a week before
+        │   the date, two days before it (issue 15 item 7), or overdue
         ├── not yet reminded of this (kind of reminder, due date): an extension moves the
         │   date, and the new date earns its own reminders
         ├── the reminder queued through the outbox to the policy's privacy contact, sealed
@@ -21,9 +23,11 @@ from enum import StrEnum
 
 from sqlalchemy import insert, select
 
+from privaat.domain import request_dwell as dwell
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.principal import SystemJob
+from privaat.domain.request_dwell import reminder_due
 from privaat.domain.subject_requests import RequestKind, RequestStatus
 from privaat.mail.request_reminders import reminder_letter
 from privaat.policy.schema import Policy
@@ -36,7 +40,7 @@ from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = ["DUE_SOON", "REMINDER_JOB", "Reminder", "RequestReminders", "SentReminder"]
 
-DUE_SOON = timedelta(days=7)  # a week's notice: time to answer, or to ask a colleague
+DUE_SOON = timedelta(days=dwell.DUE_SOON)  # a week's notice: time to answer, or to ask a colleague
 REMINDER_JOB = SystemJob("request-reminders")
 # verified and being answered; RECEIVED waits for its link, the rest are done
 _REMINDED = tuple(
@@ -46,9 +50,11 @@ _REMINDED = tuple(
 
 
 class Reminder(StrEnum):
-    """Which reminder (stored in ``request_reminders.reminder``)."""
+    """Which reminder (stored in ``request_reminders.reminder``; the values of
+    domain.request_dwell.Alert's reminders, which decides the one due)."""
 
     DUE_SOON = "due_soon"  # due within DUE_SOON
+    DUE_IN_2 = "due_in_2"  # due within two days (issue 15 item 7)
     OVERDUE = "overdue"  # past its due date: the deadline of art. 12(3) is missed
 
 
@@ -89,6 +95,7 @@ class RequestReminders:
                     subject_requests.c.reference,
                     subject_requests.c.kind,
                     subject_requests.c.subject_id,
+                    subject_requests.c.status,
                     subject_requests.c.due_on,
                 )
                 .where(
@@ -108,7 +115,10 @@ class RequestReminders:
                 )
             }
             for row in rows:
-                reminder = Reminder.OVERDUE if row.due_on < today else Reminder.DUE_SOON
+                due = reminder_due(RequestStatus(row.status), due_on=row.due_on, today=today)
+                if due is None:
+                    continue
+                reminder = Reminder(due.value)  # the most urgent: a week, two days, overdue
                 if (row.id, reminder.value, row.due_on) in done:
                     continue
                 sending = self._access.open(

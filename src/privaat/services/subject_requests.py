@@ -617,6 +617,8 @@ class SubjectRequests:
                 due_on=after.deadline.due(holidays=self._holidays),
                 extended_months=after.deadline.extended_months,
                 closed_at=now if after.status is RequestStatus.CLOSED else None,
+                # the watchdog counts the dwell from the last step (issue 15 item 7)
+                status_since=now,
             )
         )
         AuditTrail.append(
@@ -972,6 +974,7 @@ class SubjectRequests:
                 status=request.status.value,
                 channel=channel,
                 received_at=now,
+                status_since=now,
                 received_on=request.deadline.received,
                 due_on=request.deadline.due(holidays=self._holidays),
                 extended_months=request.deadline.extended_months,

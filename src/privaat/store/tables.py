@@ -689,6 +689,7 @@ from privaat.store import (  # noqa: E402, F401
     tables_support_access,
     tables_telemetry,
     tables_visitors,
+    tables_watchdog,
 )
 
 

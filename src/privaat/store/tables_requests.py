@@ -92,6 +92,9 @@ subject_requests = Table(
             # classifier's evidence, reasons of an extension or refusal
             ("details_enc", LargeBinary(), False, "rights_requests"),
             ("closed_at", UTC_TIME, True, None),
+            # when it entered its status or took its last step (NULL: received_at; issue
+            # 15 item 7): the request watchdog counts each status's dwell from it
+            ("status_since", UTC_TIME, True, None),
         )
     ),
     Index("ix_subject_requests_queue", "status", "due_on"),

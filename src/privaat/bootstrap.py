@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from privaat.domain.activities import ACCOUNT
 from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.guard import Guard
+from privaat.domain.request_tasks import FourEyes, parse_four_eyes
 from privaat.mail.transport import MailTransport, SmtpTransport
 from privaat.policy.loader import load_policy_file
 from privaat.policy.period import Period
@@ -67,6 +68,7 @@ from privaat.services.request_answers import RequestAnswers
 from privaat.services.request_reminders import RequestReminders
 from privaat.services.request_rights import RightsHandling
 from privaat.services.request_stats import RequestStats
+from privaat.services.request_tasks import RequestTasks
 from privaat.services.request_watchdog import RequestWatchdog
 from privaat.services.retention import RetentionSweeps, retention_plan
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
@@ -123,6 +125,7 @@ class Context:
     marketing: MarketingSelection  # audiences under marketing_selection (issue 10 item 4)
     requests: SubjectRequests  # data-subject requests: intake, deadlines, queue (issue 11)
     answers: RequestAnswers  # the ZIP answers to access and portability requests (issue 11)
+    tasks: RequestTasks  # manual tasks and four-eyes approval of requests (issue 15 items 3-4)
     consent_stats: ConsentStats  # consent rates and withdrawals per week (issue 10 item 8)
     rights: RightsHandling  # rectification, erasure, restriction, objection (issue 11 items 5-8)
     opendsr: OpenDsr  # business customers' requests over OpenDSR (issue 11 item 10)
@@ -400,6 +403,16 @@ def _assemble(
         base_url=settings.base_url,
         limiter=limiter,
     )
+    tasks = RequestTasks(
+        access=access,
+        stores=stores.file,
+        policy=policy,
+        clock=clock,
+        four_eyes=FourEyes(parse_four_eyes(settings.four_eyes)),
+        base_url=settings.base_url,
+    )
+    requests.on_change(tasks.request_changed)  # a started request gets its manual tasks
+    requests.before_completion(tasks.gate)  # and completes only once they are done or waived
     if run_migrations if record_policy_version is None else record_policy_version:
         versions.record(policy)
     parts = _Parts(
@@ -450,10 +463,12 @@ def _assemble(
         stores=stores,
         business_notices=business_notices,
         backups=Backups(engine=engine_for_parts, ledger=ledger, erasure=erasure, clock=clock),
+        tasks=tasks,
         answers=RequestAnswers(
             access=access,
             requests=requests,
             stores=stores,
+            tasks=tasks,
             policy=policy,
             clock=clock,
             base_url=settings.base_url,
@@ -462,6 +477,7 @@ def _assemble(
             access=access,
             keys=keys,
             stores=stores,
+            tasks=tasks,
             requests=requests,
             erasure=erasure,
             objections=objections,

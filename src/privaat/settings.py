@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from privaat.domain.request_tasks import parse_four_eyes
+
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     erasure_ledger_url: str | None = None
     # the stores outside privaat that access and erasure reach (issue 15; docs/stores.md)
     stores_file: Path | None = None
+    # four-eyes approval (issue 15 item 4): the steps that run only after a second privacy
+    # officer approved, comma-separated: erasure, access, portability, access_with_recordings
+    four_eyes: str = ""
     var_dir: Path = Path("var")
     # the master key wraps every per-subject data key: base64 of 32 bytes, or a file holding it
     master_key: SecretStr | None = None
@@ -73,6 +78,12 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"not an IANA time zone: {value!r}") from None
+        return value
+
+    @field_validator("four_eyes")
+    @classmethod
+    def _four_eyes_rules(cls, value: str) -> str:
+        parse_four_eyes(value)  # ValueError names the rule it does not know
         return value
 
     @field_validator("forwarded_allow_ips")

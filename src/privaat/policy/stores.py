@@ -27,6 +27,19 @@
             access: {method: GET, path: "/api/mailboxes?address={email}", rows: mailboxes}
             erase: {method: DELETE, path: "/api/mailboxes/{id}"}
 
+    manual:                               systems without an API (issue 15 item 3): a task per
+      - id: pbx                           request, for a person of a staff role to do by hand
+        name: {nl: Telefooncentrale, en: PBX appliance}
+        activity: call_detail_records
+        kinds: [access, erasure]          the request kinds it is made for
+        role: support_lead                who does it (the privacy officer may do any)
+        due_days: 10                      days after the request is started, never past its due
+        when: {activity: call_detail_records}   only if privaat holds such data of the person
+        evidence: [note]                  what marking it done needs: note, file, checkbox
+        instructions: {nl: ..., en: ...}
+        processor_email: pbx@vendor.example     optional: an external processor confirms by a
+                                          single-use link, without an account
+
 Loading checks the file against the policy: every category and activity must be the
 policy's, references must name a table and column of the same store and form no cycle, a
 held table needs a ``since`` column and a SQL store (an HTTP API is erased, not masked), and
@@ -45,14 +58,17 @@ from graphlib import CycleError, TopologicalSorter
 from typing import Any, Literal
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from privaat.domain.request_tasks import Evidence
 from privaat.policy.schema import LegalHold, Policy, Text
 
 __all__ = [
     "IDENTITY_KINDS",
     "FieldSpec",
     "HttpOperation",
+    "ManualSystem",
     "Mask",
     "StoreSpec",
     "StoresFile",
@@ -177,8 +193,41 @@ class StoreSpec(_Strict):
         return tuple(self.table(name) for name in names)
 
 
+class TaskCondition(_Strict):
+    """When a manual task is made: only if privaat holds data of ``activity`` of the person
+    (a PBX task only for a person with call detail records)."""
+
+    activity: str
+
+
+class ManualSystem(_Strict):
+    """A system without an API (the PBX appliance, a paper archive, a small processor): each
+    request of ``kinds`` gets a task for ``role`` (issue 15 item 3)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    name: Text
+    activity: str
+    kinds: tuple[
+        Literal["access", "portability", "rectification", "erasure", "restriction", "objection"],
+        ...,
+    ] = Field(min_length=1)
+    role: Literal["privacy_officer", "support", "support_lead", "fraud", "marketing"]
+    due_days: int = Field(default=10, ge=1, le=90)
+    when: TaskCondition | None = None
+    evidence: tuple[Evidence, ...] = Field(default=(Evidence.NOTE,), min_length=1)
+    instructions: Text
+    processor_email: str | None = None
+
+    def applies(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
 class StoresFile(_Strict):
     stores: tuple[StoreSpec, ...] = ()
+    manual: tuple[ManualSystem, ...] = ()
+
+    def manual_system(self, system_id: str) -> ManualSystem | None:
+        return next((system for system in self.manual if system.id == system_id), None)
 
 
 def parse_stores(
@@ -251,6 +300,24 @@ def _check(parsed: StoresFile, policy: Policy) -> None:
         if not any(table.identity for table in store.tables):
             raise StoresFileError(f"stores.{store.id}: no table names an identity to start from")
         _check_reachable(store)
+    for system in parsed.manual:
+        where = f"manual.{system.id}"
+        if system.id in seen or system.id == "privaat":
+            raise StoresFileError(f"{where}: the id is used twice (or is 'privaat')")
+        seen.add(system.id)
+        for name, activity in (
+            ("activity", system.activity),
+            ("when.activity", (system.when.activity if system.when else system.activity)),
+        ):
+            if activity not in activities:
+                raise StoresFileError(
+                    f"{where}.{name}: {activity!r} is not an activity of the policy"
+                )
+        if system.processor_email is not None:
+            try:
+                validate_email(system.processor_email, check_deliverability=False)
+            except EmailNotValidError as error:
+                raise StoresFileError(f"{where}.processor_email: {error}") from None
 
 
 def _check_table(store: StoreSpec, table: TableSpec, categories: set[str], policy: Policy) -> None:

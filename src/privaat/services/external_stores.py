@@ -154,6 +154,7 @@ class ExternalStores:
 
     def __init__(self, stores: StoresFile, policy: Policy) -> None:
         self._policy = policy
+        self.file = stores  # its manual systems too (services.request_tasks)
         self.specs = stores.stores
         self._connectors: dict[str, Connector] = {s.id: connector_for(s) for s in self.specs}
 

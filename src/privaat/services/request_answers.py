@@ -30,6 +30,7 @@ from sqlalchemy import delete, select, update
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal, SystemJob
+from privaat.domain.request_tasks import Step
 from privaat.domain.subject_requests import Action, RequestKind
 from privaat.i18n import translations
 from privaat.mail.request_letters import complaint
@@ -43,6 +44,7 @@ from privaat.services.email_address import LinkInvalid
 from privaat.services.errors import Conflict
 from privaat.services.external_stores import ExternalStores, identity_of
 from privaat.services.outbox import queue
+from privaat.services.request_tasks import RequestTasks
 from privaat.services.request_watchdog import record_store_failure
 from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.services.subject_export import StreamedPart, SubjectExport
@@ -84,8 +86,10 @@ class RequestAnswers:
         clock: Clock,
         base_url: str = "",
         stores: ExternalStores | None = None,
+        tasks: RequestTasks | None = None,
     ) -> None:
         self._access, self._requests, self._policy, self._clock = access, requests, policy, clock
+        self._tasks = tasks
         self._stores = stores or ExternalStores(StoresFile(), policy)
         self._export = SubjectExport(
             access=access, mailboxes=[policy.privacy_contact.email], clock=clock
@@ -111,6 +115,8 @@ class RequestAnswers:
         kind = RequestKind(row.kind)
         if kind not in _ANSWERABLE:
             raise Conflict(f"a request for {kind.value} is not answered with a copy of the data")
+        if self._tasks is not None:  # its manual tasks done, a second officer's approval
+            self._tasks.before(uow, staff, reference, Step.ANSWER)
         # the data as it stands, read before the answer is written (art. 15(3): a copy),
         # streamed into the ZIP as it is read and sealed under the data key as it is written
         with uow.reading() as connection:

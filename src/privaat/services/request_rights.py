@@ -63,6 +63,7 @@ from privaat.services.outbox import queue
 from privaat.services.recipient_notices import Told, load_request, requester_of, told_of
 from privaat.services.rectification import Rectification, Rectified
 from privaat.services.request_erasure import ErasureDone, RequestErasure
+from privaat.services.request_tasks import RequestTasks
 from privaat.services.restrictions import (
     LIFT_NOTICE_DAYS,
     LiftScheduled,
@@ -111,6 +112,7 @@ class RightsHandling:
         clock: Clock,
         base_url: str = "",
         stores: ExternalStores | None = None,
+        tasks: RequestTasks | None = None,
     ) -> None:
         self._access, self._keys, self._requests = access, keys, requests
         self._erasure, self._objections, self._notifier = erasure, objections, notifier
@@ -130,6 +132,7 @@ class RightsHandling:
             clock=clock,
             keys=keys,
             stores=stores,
+            tasks=tasks,
         )
 
     # --- art. 16 ---------------------------------------------------------------------

@@ -76,6 +76,7 @@ __all__ = [
     "RequestMail",
     "RequestChannel",
     "RequestNotFound",
+    "CompletionGate",
     "StatusListener",
     "SubjectRequests",
     "staff_actions",
@@ -206,6 +207,7 @@ def staff_actions(status: RequestStatus, kind: RequestKind) -> tuple[Action, ...
 # told of every status change, in the transaction that makes it (the stored row before the
 # change, the request after it, when): an OpenDSR callback is queued with the change itself
 StatusListener = Callable[[Connection, Any, SubjectRequest, datetime], None]
+CompletionGate = Callable[[Connection, Any], None]
 
 
 class SubjectRequests:
@@ -230,10 +232,16 @@ class SubjectRequests:
         self._zone, self._holidays = time_zone, holidays
         self._base_url = base_url.rstrip("/")
         self._listeners: list[StatusListener] = []
+        self._gates: list[CompletionGate] = []
 
     def on_change(self, listener: StatusListener) -> None:
         """Tell ``listener`` of every status change, inside the transaction that makes it."""
         self._listeners.append(listener)
+
+    def before_completion(self, gate: CompletionGate) -> None:
+        """Ask ``gate`` before any request completes; it raises Conflict to stop it (the
+        manual tasks, issue 15 item 3)."""
+        self._gates.append(gate)
 
     def local_date(self, at: datetime) -> date:
         """The controller's calendar date of ``at`` (the day of receipt, art. 12(3))."""
@@ -594,6 +602,9 @@ class SubjectRequests:
             Deadline(row.received_on, row.extended_months),
             extension_reason=extension_reason,
         )
+        if action is Action.COMPLETE:
+            for gate in self._gates:
+                gate(connection, row)
         try:
             after = transition(
                 before,

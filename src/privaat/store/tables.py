@@ -687,6 +687,7 @@ from privaat.store import (  # noqa: E402, F401
     tables_stores,
     tables_support,
     tables_support_access,
+    tables_tasks,
     tables_telemetry,
     tables_visitors,
     tables_watchdog,

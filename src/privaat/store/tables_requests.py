@@ -28,13 +28,20 @@ from privaat.domain.activities import RIGHTS
 from privaat.store.registry import ErasureMode, SubjectTable, personal, technical
 from privaat.store.tables import UTC_TIME, SubjectRef, metadata
 
-__all__ = ["request_answers", "request_mails", "request_reminders", "subject_requests"]
+__all__ = [
+    "held",
+    "of_a_request",
+    "request_answers",
+    "request_mails",
+    "request_reminders",
+    "subject_requests",
+]
 
 _HOLD = ErasureMode.HOLD
 _KEY = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _held(name: str, type_: Any, *, nullable: bool, category: str | None) -> Column[Any]:
+def held(name: str, type_: Any, *, nullable: bool, category: str | None) -> Column[Any]:
     return personal(
         name, type_, nullable=nullable, activity=RIGHTS, category=category, erasure=_HOLD
     )
@@ -46,7 +53,7 @@ def _as_file(column: Column[Any], extension: str) -> Column[Any]:
     return column
 
 
-def _of_a_request() -> tuple[Column[Any], ...]:
+def of_a_request() -> tuple[Column[Any], ...]:
     # a row of one request, and (for the registry) of its subject
     return (
         technical("id", _KEY, primary_key=True, autoincrement=True),
@@ -74,7 +81,7 @@ subject_requests = Table(
     technical("reference", String(16), nullable=False, unique=True),
     _subject_column(),
     *(
-        _held(name, type_, nullable=nullable, category=category)
+        held(name, type_, nullable=nullable, category=category)
         for name, type_, nullable, category in (
             ("kind", String(16), False, "rights_requests"),  # domain.subject_requests.RequestKind
             ("status", String(16), False, "rights_requests"),  # RequestStatus
@@ -108,10 +115,10 @@ subject_requests = Table(
 request_mails = Table(
     "request_mails",
     metadata,
-    *_of_a_request(),
-    _held("received_at", UTC_TIME, nullable=False, category=None),
-    _held("size", Integer(), nullable=False, category=None),
-    _as_file(_held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"), "eml"),
+    *of_a_request(),
+    held("received_at", UTC_TIME, nullable=False, category=None),
+    held("size", Integer(), nullable=False, category=None),
+    _as_file(held("raw_enc", LargeBinary(), nullable=False, category="rights_requests"), "eml"),
     Index("ix_request_mails_request", "request_id"),
     info={"subject": SubjectTable("subject_id", clock="received_at", hold=RIGHTS)},
 )
@@ -121,7 +128,7 @@ request_mails = Table(
 request_answers = Table(
     "request_answers",
     metadata,
-    *_of_a_request(),
+    *of_a_request(),
     technical("token_hash", LargeBinary(32), nullable=False, unique=True),
     # what the completion receipt in the audit trail names (the file's SHA-256)
     technical("sha256", String(64), nullable=False),
@@ -144,11 +151,11 @@ request_answers = Table(
 request_reminders = Table(
     "request_reminders",
     metadata,
-    *_of_a_request(),
+    *of_a_request(),
     technical("reminder", String(16), nullable=False),  # services.request_reminders.Reminder
     # kept with the request through an erasure: the proof it was watched (art. 5(2))
-    _held("due_on", Date(), nullable=False, category=None),
-    _held("sent_at", UTC_TIME, nullable=False, category=None),
+    held("due_on", Date(), nullable=False, category=None),
+    held("sent_at", UTC_TIME, nullable=False, category=None),
     UniqueConstraint("request_id", "reminder", "due_on", name="uq_request_reminders_once"),
     Index("ix_request_reminders_subject", "subject_id"),
     info={"subject": SubjectTable("subject_id", clock="sent_at", hold=RIGHTS)},

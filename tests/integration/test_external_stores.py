@@ -425,3 +425,32 @@ def test_L64_the_cli_erases_prints_per_store_and_the_certificate_verifies_offlin
     not_json.write_text("{")
     bad = runner.invoke(app, ["requests", "verify-certificate", str(not_json)])
     assert bad.exit_code == 2 and "is not JSON" in bad.output
+
+
+def test_issue15_item5_L62_an_iban_a_store_holds_for_the_person_stays_in_their_texts(
+    reach: Context, webmail: Webmail
+) -> None:
+    """The billing store's IBAN of the person is their own: kept where they wrote it; an
+    IBAN of someone else in the same text is taken out (art. 15(4))."""
+    from privaat.render.redaction import IBAN_PLACEHOLDER
+    from privaat.services.support_desk import Channel, NewCase
+
+    other_iban = "NL71 INGB 0009 8765 43"
+    person, reference = _started(reach, RequestKind.ACCESS)
+    question = f"Graag terugstorten op NL91 ABNA 0417 1643 00, niet op {other_iban} van mijn zus."
+    with reach.unit_of_work() as uow:
+        reach.support.file_by_customer(
+            uow,
+            person.principal,
+            NewCase(Channel.WEB, "Terugbetaling", question, email=PERSON["email"]),
+        )
+        answer = reach.answers.answer(uow, OFFICER, reference)
+        _name, content = reach.answers.download(uow, answer.url.split("token=")[1])
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    [case] = json.loads(archive.read("data/support_cases.json"))
+    assert case["question"] == (
+        f"Graag terugstorten op NL91 ABNA 0417 1643 00, niet op {IBAN_PLACEHOLDER} van mijn zus."
+    )
+    assert iban_number.is_valid(PERSON_IBAN)
+    for name in archive.namelist():
+        assert "".join(other_iban.split()) not in "".join(archive.read(name).decode().split())

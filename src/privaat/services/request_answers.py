@@ -38,6 +38,7 @@ from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy
 from privaat.policy.stores import StoresFile
 from privaat.render.access_package import AccessZip, portable_parts
+from privaat.render.redaction import ibans_in
 from privaat.services.answer_files import SealedSpool, SealedWriter, read_sealed, store_sealed
 from privaat.services.connectors import StoreError
 from privaat.services.email_address import LinkInvalid
@@ -127,6 +128,14 @@ class RequestAnswers:
             # the stores outside privaat, read before a byte is written: a store that fails
             # fails the answer (art. 15(3): a full copy), StoreUnavailable names it
             outside = self._stores.parts(identity_of(opened)) if self._stores else []
+            # their IBANs in those stores are their own: the redaction keeps them (L62)
+            read = [(part, list(part.rows)) for part in outside]
+            stream.also_own(
+                ibans=ibans_in(
+                    value for _part, rows in read for row, _f in rows for value in row.values()
+                )
+            )
+            outside = [StreamedPart(part.table, part.fields, iter(rows)) for part, rows in read]
             sealed = SealedWriter(opened.cipher)
             try:
                 package = AccessZip(

@@ -11,7 +11,10 @@ item 4; GDPR art. 15, 20; LEGAL L59, L63).
         │   readable data, only a way to find it (the summary says so)
         ├── the keys themselves (``subject_keys``, ``hold_keys``): not data about anyone
         └── other people's data taken out (render.redaction, art. 15(4), L62): staff named
-            by role, other addresses out of stored mails and request texts
+            by role; other people's addresses, phone numbers and IBANs out of stored mails,
+            request fields and the texts of support cases, notes, orders and objections. What
+            stays is the person's own (``_own_parties``: the addresses, phone numbers and
+            names of the account, their support cases, orders and requests)
         ▼
     SubjectData: one part per table, each field with its activity and data category
     (``stream``: the same, table by table and row by row, for an answer written as a stream)
@@ -27,6 +30,7 @@ and a test fails if a subject table is neither exported nor excluded here with a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,10 +45,12 @@ from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.disclosures import may_be_told
 from privaat.domain.principal import Principal
 from privaat.render.redaction import (
+    Parties,
     Rule,
     redact_actor,
     redact_free_text,
     redact_mail,
+    redact_text,
     rule_for,
 )
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
@@ -55,6 +61,8 @@ from privaat.store.registry import ErasureMode, Personal, SubjectTable, subject_
 from privaat.store.tables import UTCDateTime, accounts, hold_keys, metadata
 from privaat.store.tables_disclosures import disclosures
 from privaat.store.tables_requests import subject_requests
+from privaat.store.tables_shop import shop_invoices, shop_orders
+from privaat.store.tables_support import support_cases
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -122,6 +130,16 @@ class StreamedPart:
     rows: Iterator[tuple[Mapping[str, Any], tuple[tuple[str, bytes], ...]]]
 
 
+class _Kept:
+    """What the redaction of one export keeps: the person's own identifiers, read before
+    the parts, and more of them a caller adds before it reads the parts (``also_own``)."""
+
+    __slots__ = ("parties",)
+
+    def __init__(self, parties: Parties) -> None:
+        self.parties = parties
+
+
 @dataclass(frozen=True, slots=True)
 class ExportStream:
     """A subject's data as a stream: the parts (read lazily), and the data key's opening
@@ -130,6 +148,19 @@ class ExportStream:
     pseudonym: str
     parts: Iterator[StreamedPart]
     opened: Opened | None
+    kept: _Kept = dataclasses.field(default_factory=lambda: _Kept(Parties()))
+
+    def also_own(self, *, ibans: Iterable[str] = (), phones: Iterable[str] = ()) -> None:
+        """More of the person's own identifiers for the redaction to keep (an IBAN a store
+        outside privaat holds for them); before the parts are read."""
+        own = self.kept.parties
+        self.kept.parties = Parties.of(
+            addresses=own.addresses,
+            phones=[*own.phones, *phones],
+            ibans=[*own.ibans, *ibans],
+            names=own.names,
+            others=own.others,
+        )
 
 
 class SubjectExport:
@@ -193,12 +224,12 @@ class SubjectExport:
             connection, principal, subject_id, activity, operation
         )
         opener = _Opener(opened.cipher if opened else None, held_cipher)
-        keep = _own_addresses(connection, subject_id, opener) | self._mailboxes
+        kept = _Kept(_own_parties(connection, subject_id, opener, self._mailboxes))
         parts: Iterator[StreamedPart] = (
             StreamedPart(
                 plan.table.name,
                 plan.fields,
-                plan.rows(connection, pseudonym if plan.by_pseudonym else subject_id, opener, keep),
+                plan.rows(connection, pseudonym if plan.by_pseudonym else subject_id, opener, kept),
             )
             for plan in self._plans
         )
@@ -206,7 +237,7 @@ class SubjectExport:
             today = self._clock.now().date()
             told = _DisclosurePart(connection, subject_id, opener, today)
             parts = _then(parts, told.part())
-        return ExportStream(pseudonym, parts, opened)
+        return ExportStream(pseudonym, parts, opened, kept)
 
     # --- the steps ---------------------------------------------------------------------
 
@@ -297,34 +328,53 @@ class _DisclosurePart:
 _HOLD_KEY = Compiled(
     select(hold_keys.c.subject_id).where(hold_keys.c.subject_id == bindparam("key"))
 )
-_ACCOUNT_EMAIL = Compiled(
-    select(accounts.c.email_enc).where(accounts.c.subject_id == bindparam("key"))
-)
-_REQUEST_DETAILS = Compiled(
-    select(subject_requests.c.details_enc).where(subject_requests.c.subject_id == bindparam("key"))
+# where the person's own identifiers are: what a redacted text keeps (art. 15(4) takes out
+# only other people's); by table, the columns that hold them and what each one is
+_OWN = tuple(
+    (
+        table,
+        tuple((table.c[f"{name}_enc"], kind) for name, kind in columns),
+        Compiled(
+            select(*(table.c[f"{name}_enc"] for name, _kind in columns)).where(
+                table.c.subject_id == bindparam("key")
+            )
+        ),
+    )
+    for table, columns in (
+        (accounts, (("email", "address"), ("phone", "phone"), ("name", "name"))),
+        (support_cases, (("email", "address"), ("phone", "phone"), ("name", "name"))),
+        (shop_orders, (("email", "address"), ("phone", "phone"), ("name", "name"))),
+        (shop_invoices, (("name", "name"),)),
+        (subject_requests, (("details", "details"),)),
+    )
 )
 
 
-def _own_addresses(connection: Connection, subject_id: int, opener: _Opener) -> frozenset[str]:
-    """The person's own addresses (the account's, and each request's reply address): what a
-    redacted mail keeps (art. 15(4) takes out only other people's)."""
-    found: set[str] = set()
-    account = accounts.c.email_enc
-    for (blob,) in _ACCOUNT_EMAIL.rows(connection, subject_id):
-        email = opener.open(accounts, account, blob)
-        if isinstance(email, str):
-            found.add(email.lower())
-    details = subject_requests.c.details_enc
-    for (blob,) in _REQUEST_DETAILS.rows(connection, subject_id):
-        text = opener.open(subject_requests, details, blob)
-        try:
-            fields = json.loads(text) if isinstance(text, str) else {}
-        except ValueError:
-            continue
-        email = fields.get("email") if isinstance(fields, dict) else None
-        if isinstance(email, str):
-            found.add(email.lower())
-    return frozenset(found)
+def _own_parties(
+    connection: Connection, subject_id: int, opener: _Opener, mailboxes: Iterable[str]
+) -> Parties:
+    """The person's own addresses, phone numbers and names (the account's, their support
+    cases', orders', invoices' and each request's), and the controller's mailboxes: what
+    a redacted text keeps."""
+    found: dict[str, set[str]] = {"address": set(mailboxes), "phone": set(), "name": set()}
+    for table, columns, query in _OWN:
+        for row in query.rows(connection, subject_id):
+            for (column, kind), blob in zip(columns, row, strict=True):
+                value = opener.open(table, column, blob) if blob is not None else None
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                if kind != "details":
+                    found[kind].add(value)
+                    continue
+                try:
+                    fields = json.loads(value)
+                except ValueError:
+                    continue
+                for key, kind_of in (("email", "address"), ("phone", "phone"), ("name", "name")):
+                    given = fields.get(key) if isinstance(fields, dict) else None
+                    if isinstance(given, str) and given.strip():
+                        found[kind_of].add(given)
+    return Parties.of(addresses=found["address"], phones=found["phone"], names=found["name"])
 
 
 class _Opener:
@@ -403,9 +453,10 @@ class _TablePlan:
         self._select = Compiled(statement, unprocessed=raw)
 
     def rows(
-        self, connection: Connection, key: object, opener: _Opener, keep: frozenset[str]
+        self, connection: Connection, key: object, opener: _Opener, kept: _Kept
     ) -> Iterator[tuple[Mapping[str, Any], tuple[tuple[str, bytes], ...]]]:
         table, cells = self.table, self.cells
+        keep = kept.parties  # as it stands when the first row is read
         # per export: each sealed cell's first key to try (the one its erasure mode implies)
         first = [opener.first(cell.held) for cell in cells]
         plan = [
@@ -473,12 +524,14 @@ def _open_fast(
     return opener.open(table, cell.column, blob)
 
 
-def _redacted(rule: Rule, clear: str | bytes, keep: frozenset[str]) -> str | bytes:
+def _redacted(rule: Rule, clear: str | bytes, keep: Parties) -> str | bytes:
     if rule is Rule.MAIL:
         raw = clear if isinstance(clear, bytes) else clear.encode("utf-8")
         return redact_mail(raw, keep)
     if rule is Rule.FREE_TEXT and isinstance(clear, str):
         return redact_free_text(clear, keep)
+    if rule is Rule.TEXT and isinstance(clear, str):
+        return redact_text(clear, keep)
     if rule is Rule.ACTOR and isinstance(clear, str):
         return redact_actor(clear)
     return clear

@@ -151,6 +151,10 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "GET /console/disclosures/new": (None, 200),
     "POST /console/disclosures/new": ({}, 422),
     "GET /console/disclosures/{disclosure_id}": (None, 404),
+    # the DPIA register (issue 15 item 9): the path's "{activity_id}" names no flagged activity
+    "GET /console/dpia": (None, 200),
+    "GET /console/dpia/{activity_id}": (None, 404),
+    "POST /console/dpia/{activity_id}": ({}, 404),
     # deliveries to processors (issue 14 item 2, L11)
     "GET /console/processors": (None, 200),
     # the newest tracker scan (issue 14 item 3): none yet is a page too

@@ -184,3 +184,32 @@ def test_item9_show_an_unknown_activity_exits_2() -> None:
     result = _run("dpia", "show", "no_such_activity")
     assert result.exit_code == 2
     assert "privaat: activity: The policy's screening flags no activity" in result.output
+
+
+def test_l73_ropa_dpia_writes_each_flagged_activitys_latest_decision_and_link(
+    tmp_path: Path,
+) -> None:
+    officer = _staff(StaffRole.PRIVACY_OFFICER)
+    document = _today_assessment("fraud_detection")
+    assert _run("dpia", "record", _file(tmp_path, document), "--officer", officer).exit_code == 0
+    rows = {
+        row["activity_id"]: row
+        for row in json.loads(_run("ropa", "--dpia", "--format", "json").output)
+    }
+    assert rows["fraud_detection"]["dpia"].endswith(
+        f"DPIA record: version 1, proceed with the measures, decided on {document['decided_on']}; "
+        f"next review {document['next_review']}: "
+        "https://privacy.flexibelt.example/console/dpia/fraud_detection"
+    )
+    assert rows["call_recording"]["dpia"].endswith(
+        "DPIA record: no assessment recorded yet: "
+        "https://privacy.flexibelt.example/console/dpia/call_recording"
+    )
+    assert "DPIA record" not in rows["account"]["dpia"]  # not flagged: the screening only
+    html = _run("ropa", "--dpia", "--format", "html", "--lang", "nl").output
+    assert '<a href="https://privacy.flexibelt.example/console/dpia/fraud_detection"' in html
+    assert "doorgaan met de maatregelen" in html
+    plain = json.loads(_run("ropa", "--format", "json").output)  # without --dpia: no database
+    assert all("DPIA record" not in row["dpia"] for row in plain)
+    refused = _run("ropa", "--dpia", "--vendors")
+    assert refused.exit_code == 2

@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from privaat.cli._apps import app, policy_app
+from privaat.cli.requests import _context
 from privaat.policy.loader import PolicyError, load_policy_file
 from privaat.policy.schema import Policy
 from privaat.render.policy_text import Format
@@ -21,6 +22,7 @@ from privaat.render.ropa_output import (
     render_vendor_register,
 )
 from privaat.render.statement_context import StatementContext
+from privaat.services.dpia import register_entries
 from privaat.settings import Settings
 from privaat.web.app import route_table
 from privaat.web.channels import offered
@@ -85,10 +87,21 @@ def ropa(
             help="Only the processor register: every vendor, agreement, transfer (art. 28, 44-46).",
         ),
     ] = False,
+    with_dpia: Annotated[
+        bool,
+        typer.Option(
+            "--dpia",
+            help="Add each flagged activity's latest DPIA decision and its console link "
+            "(reads the database).",
+        ),
+    ] = False,
 ) -> None:
     """Export the record of processing activities (GDPR art. 30) from the policy file."""
     if processor and vendors:
         typer.echo("privaat: --processor and --vendors: choose one of the two records", err=True)
+        raise typer.Exit(2)
+    if with_dpia and (processor or vendors):
+        typer.echo("privaat: --dpia: only the register of activities has DPIAs", err=True)
         raise typer.Exit(2)
     policy = _load(policy_file)
     if processor:
@@ -103,7 +116,20 @@ def ropa(
     elif vendors:
         _write(render_vendor_register(policy, fmt=fmt, lang=lang.value), output)
     else:
-        _write(render_ropa(policy, fmt=fmt, lang=lang.value), output)
+        dpia = _dpia_entries(lang.value) if with_dpia else None
+        _write(render_ropa(policy, fmt=fmt, lang=lang.value, dpia=dpia), output)
+
+
+def _dpia_entries(lang: str) -> dict[str, str]:
+    """What the DPIA register says of each flagged activity, with its console address."""
+    context = _context()
+    try:
+        with context.unit_of_work() as uow:
+            overview = context.dpia.overview(uow)
+        entries = register_entries(overview, lang, context.settings.base_url)
+    finally:
+        context.close()
+    return {activity: f"{entry.words}: {entry.url}" for activity, entry in entries.items()}
 
 
 def _load(policy_file: Path | None) -> Policy:

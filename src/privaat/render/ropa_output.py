@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, fields, replace
 from enum import StrEnum
 
 from babel.dates import format_date
@@ -94,9 +94,19 @@ def column_labels(lang: str) -> dict[str, str]:
     }
 
 
-def render_ropa(policy: Policy, *, fmt: RopaFormat, lang: str = "en") -> str:
-    """The register of ``policy`` in ``fmt``, its words in ``lang``."""
+def render_ropa(
+    policy: Policy, *, fmt: RopaFormat, lang: str = "en", dpia: Mapping[str, str] | None = None
+) -> str:
+    """The register of ``policy`` in ``fmt``, its words in ``lang``; ``dpia`` adds to an
+    activity's DPIA field what the DPIA register says of it (its latest decision and link)."""
     rows = ropa_rows(policy, lang)
+    if dpia:
+        rows = [
+            replace(row, dpia=f"{row.dpia}; {dpia[row.activity_id]}")
+            if row.activity_id in dpia
+            else row
+            for row in rows
+        ]
     fmt = RopaFormat(fmt)
     if fmt is RopaFormat.CSV:
         return _csv(rows)

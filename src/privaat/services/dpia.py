@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from privaat.domain.clock import Clock
 from privaat.domain.dpia import (
+    DECISION_WORDS,
     Assessment,
     Decision,
     DpiaFieldError,
@@ -45,6 +46,7 @@ from privaat.domain.dpia import (
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.i18n import N_
 from privaat.policy.schema import DpiaCriterion, Policy, ProcessingActivity
+from privaat.policy.wording import translator
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
 from privaat.services.text_fields import TextRefused, check_text
 from privaat.store.audit import AuditTrail
@@ -53,11 +55,13 @@ from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = [
     "AssessmentVersion",
+    "RegisterEntry",
     "DpiaActivityUnknown",
     "DpiaHistory",
     "DpiaRegister",
     "DpiaStatus",
     "ScreenedActivity",
+    "register_entries",
 ]
 
 _OFFICER = StaffRole.PRIVACY_OFFICER
@@ -340,3 +344,46 @@ def _version(row: Any) -> AssessmentVersion:
         recorded_by=row.recorded_by,
         decided_by_role=StaffRole(row.decided_by_role),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterEntry:
+    """What the register of processing says of an activity's DPIA: its page and its state."""
+
+    url: str
+    words: str  # the latest decision in the register's language, or that there is none
+    state: ReviewState
+
+
+def register_entries(
+    overview: tuple[DpiaStatus, ...], lang: str, base_url: str = ""
+) -> dict[str, RegisterEntry]:
+    """Each flagged activity's entry for the register, linking to its console page under
+    ``base_url`` (empty: a path on the console itself)."""
+    t = translator(lang)
+    entries = {}
+    for status in overview:
+        latest = status.latest
+        if latest is None:
+            words = t.gettext("DPIA record: no assessment recorded yet")
+        else:
+            template = (
+                t.gettext(
+                    "DPIA record: version {version}, {decision}, decided on {decided_on}; "
+                    "its review was due on {next_review}"
+                )
+                if status.state is ReviewState.REVIEW_DUE
+                else t.gettext(
+                    "DPIA record: version {version}, {decision}, decided on {decided_on}; "
+                    "next review {next_review}"
+                )
+            )
+            words = template.format(
+                version=latest.version,
+                decision=t.gettext(DECISION_WORDS[latest.decision]),
+                decided_on=latest.assessment.decided_on.isoformat(),
+                next_review=latest.assessment.next_review.isoformat(),
+            )
+        url = f"{base_url.rstrip('/')}/console/dpia/{status.activity.id}"
+        entries[status.activity.id] = RegisterEntry(url, words, status.state)
+    return entries

@@ -28,6 +28,7 @@ from privaat.web.console import breaches as console_breaches
 from privaat.web.console import calls as console_calls
 from privaat.web.console import charts as console_charts
 from privaat.web.console import disclosures as console_disclosures
+from privaat.web.console import dpia as console_dpia
 from privaat.web.console import lifecycle as console_lifecycle
 from privaat.web.console import marketing as console_marketing
 from privaat.web.console import orders as console_orders
@@ -101,6 +102,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     console_orders.router,
     console_breaches.router,
     console_disclosures.router,
+    console_dpia.router,
     console_lifecycle.router,
     console_processors.router,
     console_scans.router,

@@ -191,6 +191,11 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
             ),
             frozenset({_PO}),
         ),
+        # the DPIA register (issue 15 item 9, art. 35, 36): read beside the register of
+        # processing (no customer data in it); only the privacy officer records a version
+        "GET /console/dpia": frozenset({_PO, _ADMIN}),
+        "GET /console/dpia/{activity_id}": frozenset({_PO, _ADMIN}),
+        "POST /console/dpia/{activity_id}": frozenset({_PO}),
         # processors told of consent changes (issue 14 item 2, L11): the privacy officer's
         "GET /console/processors": frozenset({_PO}),
         # the newest tracker scan (issue 14 item 3): how the website behaves, no person in it
@@ -227,6 +232,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/orders/review", "review", N_("Fraud review")),
     ("/console/breaches", "breaches", N_("Breach register")),
     ("/console/disclosures", "disclosures", N_("Disclosure register")),
+    ("/console/dpia", "dpia", N_("DPIA register")),
     ("/console/processors", "processors", N_("Processor deliveries")),
     ("/console/scans", "scans", N_("Tracker scan")),
 )

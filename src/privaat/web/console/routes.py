@@ -24,6 +24,7 @@ from privaat.render.ropa_output import (
     vendor_column_labels,
 )
 from privaat.services.console import data_map_tables
+from privaat.services.dpia import register_entries
 from privaat.services.errors import (
     InvalidCredentials,
     InvalidField,
@@ -250,9 +251,10 @@ def dashboard(request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaf
 
 
 @router.get("/ropa")
-def ropa(request: Request, ctx: ContextDep, staff: CurrentStaff) -> Response:
+def ropa(request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaff) -> Response:
     """The register of processing activities (art. 30(1)), the processor register (L19) and
-    the record as a processor (art. 30(2), L74), from the policy file."""
+    the record as a processor (art. 30(2), L74), from the policy file; each activity the
+    screening flags links to its DPIA with the latest decision (art. 35, issue 15 item 9)."""
     lang = page_language(request)
     return _page(
         request,
@@ -267,6 +269,7 @@ def ropa(request: Request, ctx: ContextDep, staff: CurrentStaff) -> Response:
         vendor_labels=vendor_column_labels(lang),
         services=processor_record(ctx.policy, lang),
         service_labels=processor_column_labels(lang),
+        dpia=register_entries(ctx.dpia.overview(uow), lang),
     )
 
 

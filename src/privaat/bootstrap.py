@@ -466,6 +466,7 @@ def _assemble(
         tasks=tasks,
         answers=RequestAnswers(
             access=access,
+            keys=keys,  # finds the other customers a text names (L62)
             requests=requests,
             stores=stores,
             tasks=tasks,

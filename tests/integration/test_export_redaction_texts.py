@@ -2,9 +2,11 @@
 access answer, through the real export path.
 
 Anna files a support case that mentions another customer: his phone number, his e-mail
-address, his IBAN and his name; an agent adds a note with his number again. The ZIP she
-downloads holds none of them in any file (JSON, CSV, schemas, originals, summary), and
-her own phone number, address and name are still there.
+address, his IBAN and his name; an agent adds a note with his number and name again. The
+ZIP she downloads holds none of them in any file (JSON, CSV, schemas, originals, summary),
+and her own phone number, address and name are still there. His name is known because her
+text names his address (services.subject_export: the customers a text mentions); reading
+it is in his access log.
 """
 
 from __future__ import annotations
@@ -17,9 +19,16 @@ from tests.factories import Customer, customer
 from tests.integration.test_request_rights_rectification import OFFICER
 
 from privaat.bootstrap import Context
+from privaat.domain.activities import RIGHTS
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.domain.subject_requests import Action, RequestKind
-from privaat.render.redaction import IBAN_PLACEHOLDER, PHONE_PLACEHOLDER, PLACEHOLDER
+from privaat.render.redaction import (
+    IBAN_PLACEHOLDER,
+    NAME_PLACEHOLDER,
+    PHONE_PLACEHOLDER,
+    PLACEHOLDER,
+)
+from privaat.services.subject_export import SubjectExport
 from privaat.services.subject_requests import RequestChannel
 from privaat.services.support_desk import Channel, ContactBy, EventKind, NewCase
 
@@ -34,8 +43,8 @@ QUESTION = (
 )
 
 
-def _case_and_request(context: Context) -> tuple[Customer, str]:
-    customer(context, **PIET)  # another customer privaat holds
+def _case_and_request(context: Context) -> tuple[Customer, Customer, str]:
+    piet = customer(context, **PIET)  # another customer privaat holds
     anna = customer(context, **ANNA)
     with context.unit_of_work() as uow:
         filed = context.support.file_by_customer(
@@ -52,13 +61,13 @@ def _case_and_request(context: Context) -> tuple[Customer, str]:
             ),
         )
         context.support.add_event(
-            uow, AGENT, filed.reference, EventKind.NOTE, "Buurman gebeld op 0031 6 8765 4321."
+            uow, AGENT, filed.reference, EventKind.NOTE, "PIET JANSEN gebeld op 0031 6 8765 4321."
         )
         row, _created = context.requests.file_for(
             uow, anna.principal, RequestKind.ACCESS, channel=RequestChannel.API
         )
         context.requests.act(uow, OFFICER, row.reference, Action.START)
-    return anna, row.reference
+    return anna, piet, row.reference
 
 
 def _answer(context: Context, reference: str) -> zipfile.ZipFile:
@@ -72,14 +81,17 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def test_issue15_item5_L62_another_customers_phone_address_and_iban_are_in_no_file(
+def test_issue15_item5_L62_another_customers_phone_address_iban_and_name_are_in_no_file(
     context: Context,
 ) -> None:
-    _anna, reference = _case_and_request(context)
+    _anna, piet, reference = _case_and_request(context)
+    context.access_log.flush()
+    before = _reads_of(context, piet)
     archive = _answer(context, reference)
     for name in archive.namelist():
         content = archive.read(name).decode("utf-8", "replace")
         assert PIET["email"] not in content, name
+        assert "piet jansen" not in content.lower(), name
         assert _digits(PIET_IBAN) not in _digits(content), name
         assert "RABO" not in content, name
         for written in ("87654321", "8765 4321", "+31687654321"):
@@ -91,8 +103,26 @@ def test_issue15_item5_L62_another_customers_phone_address_and_iban_are_in_no_fi
     assert case["question"].endswith("Groet, Anna de Wit")
     assert PHONE_PLACEHOLDER in case["question"] and PLACEHOLDER in case["question"]
     assert IBAN_PLACEHOLDER in case["question"]
+    assert case["question"].startswith(f"Mijn buurman {NAME_PLACEHOLDER} krijgt mijn facturen.")
     assert case["title"] == f"Facturen bij de buren ({PHONE_PLACEHOLDER})"
     events = json.loads(archive.read("data/support_case_events.json"))
-    assert [e["body"] for e in events] == [f"Buurman gebeld op {PHONE_PLACEHOLDER}."]
+    assert [e["body"] for e in events] == [f"{NAME_PLACEHOLDER} gebeld op {PHONE_PLACEHOLDER}."]
     csv = archive.read("data/support_cases.csv").decode("utf-8")
     assert "06 11 22 33 44" in csv and PHONE_PLACEHOLDER in csv
+    # reading his name to take it out is a read of his data: in his access log, by role
+    context.access_log.flush()
+    assert _reads_of(context, piet) == [*before, ("staff:privacy_officer", RIGHTS, "read")]
+
+
+def _reads_of(context: Context, person: Customer) -> list[tuple[str, str, str]]:
+    with context.unit_of_work() as uow:
+        data = SubjectExport(access=context.access).collect(
+            uow, person.principal, person.subject_id
+        )
+    logged = data.part("access_log")
+    assert logged is not None
+    return [
+        (row["actor"], row["activity"], row["operation"])
+        for row in logged.rows
+        if row["activity"] == RIGHTS and row["actor"].startswith("staff")
+    ]

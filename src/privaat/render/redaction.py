@@ -42,7 +42,10 @@ person's own identifiers, 85 tricky strings that are no one's; recall 1.00, prec
                 spaces allowed), shortened from the end until ``python-stdnum`` validates it
                 (ISO 13616 mod 97); kept when its compact form is one of the person's
     name        each known name of another person (``Parties.others``), whole words, any
-                case, any spacing between its words; never inside one of the person's own
+                case, any spacing between its words; never inside one of the person's own.
+                Known: the names the service passes (the other customers whose address
+                the person's texts name: services.subject_export), and in a mail the
+                display names of the addresses taken out of its headers
 
 What no rule can find: a name the system does not know as another person's (a neighbour
 named only in the person's words, a staff member signing a reply), a foreign number written
@@ -79,6 +82,7 @@ __all__ = [
     "PLACEHOLDER",
     "Parties",
     "Rule",
+    "addresses_in",
     "e164",
     "ibans_in",
     "redact_actor",
@@ -267,6 +271,21 @@ def redact_actor(actor: str) -> str:
         return actor  # the person ("self"), a system job, a business customer (a controller)
     parts = actor.split(":")
     return f"staff:{parts[2]}" if len(parts) >= 3 and parts[2] else "staff"
+
+
+def addresses_in(value: str | bytes) -> frozenset[str]:
+    """Every e-mail address in a text, or in a mail as received (its headers and its text
+    parts, decoded), lower-case: whom a text mentions."""
+    if isinstance(value, str):
+        return frozenset(match.group(0).lower() for match in _ADDRESS.finditer(value))
+    message = message_from_bytes(value, policy=compat32)
+    found = set(addresses_in(value.decode("latin-1")))
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                found |= addresses_in(payload.decode("utf-8", "replace"))
+    return frozenset(found)
 
 
 def redact_addresses(text: str, keep: Parties | Iterable[str]) -> str:

@@ -51,6 +51,7 @@ from privaat.services.subject_access import Operation, SubjectAccess
 from privaat.services.subject_export import StreamedPart, SubjectExport
 from privaat.services.subject_requests import SubjectRequests
 from privaat.store.audit import AuditTrail
+from privaat.store.key_store import KeyStore
 from privaat.store.tables_requests import request_answers, subject_requests
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -88,12 +89,13 @@ class RequestAnswers:
         base_url: str = "",
         stores: ExternalStores | None = None,
         tasks: RequestTasks | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
         self._access, self._requests, self._policy, self._clock = access, requests, policy, clock
         self._tasks = tasks
         self._stores = stores or ExternalStores(StoresFile(), policy)
         self._export = SubjectExport(
-            access=access, mailboxes=[policy.privacy_contact.email], clock=clock
+            access=access, mailboxes=[policy.privacy_contact.email], clock=clock, keys=keys
         )
         self._base_url = base_url.rstrip("/")
 

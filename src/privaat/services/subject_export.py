@@ -14,7 +14,8 @@ item 4; GDPR art. 15, 20; LEGAL L59, L63).
             by role; other people's addresses, phone numbers and IBANs out of stored mails,
             request fields and the texts of support cases, notes, orders and objections. What
             stays is the person's own (``_own_parties``: the addresses, phone numbers and
-            names of the account, their support cases, orders and requests)
+            names of the account, their support cases, orders and requests); the names of
+            the other customers whose address her texts name go too (``_mentioned``)
         ▼
     SubjectData: one part per table, each field with its activity and data category
     (``stream``: the same, table by table and row by row, for an answer written as a stream)
@@ -43,10 +44,11 @@ from sqlalchemy import Column, Connection, Date, DateTime, LargeBinary, Table, b
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock, SystemClock
 from privaat.domain.disclosures import may_be_told
-from privaat.domain.principal import Principal
+from privaat.domain.principal import DataSubject, Principal, SystemJob
 from privaat.render.redaction import (
     Parties,
     Rule,
+    addresses_in,
     redact_actor,
     redact_free_text,
     redact_mail,
@@ -57,12 +59,14 @@ from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.crypto import DecryptionError, SubjectCipher
 from privaat.store.holders import Compiled
 from privaat.store.key_errors import SubjectKeyMissing
+from privaat.store.key_store import KeyStore
 from privaat.store.registry import ErasureMode, Personal, SubjectTable, subject_tables
 from privaat.store.tables import UTCDateTime, accounts, hold_keys, metadata
 from privaat.store.tables_disclosures import disclosures
-from privaat.store.tables_requests import subject_requests
+from privaat.store.tables_requests import request_mails, subject_requests
+from privaat.store.tables_rights import request_objections
 from privaat.store.tables_shop import shop_invoices, shop_orders
-from privaat.store.tables_support import support_cases
+from privaat.store.tables_support import support_case_events, support_cases
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -169,9 +173,16 @@ class SubjectExport:
     activities = frozenset({RIGHTS})
 
     def __init__(
-        self, *, access: SubjectAccess, mailboxes: Iterable[str] = (), clock: Clock | None = None
+        self,
+        *,
+        access: SubjectAccess,
+        mailboxes: Iterable[str] = (),
+        clock: Clock | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
         self._access = access
+        # the blind index finds the other customers a text mentions (None: names not looked up)
+        self._keys = keys
         # the day against which a disclosure's legal bar is read (P12, L36)
         self._clock: Clock = clock or SystemClock()
         # the controller's own addresses (the privacy mailbox): no other person's, so kept
@@ -224,7 +235,10 @@ class SubjectExport:
             connection, principal, subject_id, activity, operation
         )
         opener = _Opener(opened.cipher if opened else None, held_cipher)
-        kept = _Kept(_own_parties(connection, subject_id, opener, self._mailboxes))
+        own = _own_parties(connection, subject_id, opener, self._mailboxes)
+        if activity == RIGHTS:  # the names of the other customers her texts mention
+            own = own.with_others(self._mentioned(connection, principal, subject_id, opener, own))
+        kept = _Kept(own)
         parts: Iterator[StreamedPart] = (
             StreamedPart(
                 plan.table.name,
@@ -240,6 +254,56 @@ class SubjectExport:
         return ExportStream(pseudonym, parts, opened, kept)
 
     # --- the steps ---------------------------------------------------------------------
+
+    def _mentioned(
+        self,
+        connection: Connection,
+        principal: Principal,
+        subject_id: int,
+        opener: _Opener,
+        own: Parties,
+    ) -> frozenset[str]:
+        """The names of the other customers whose e-mail address the person's texts name
+        (art. 15(4), L62): found by the address's keyed hash, each other customer opened
+        under rights_handling and access-logged as read; their name goes from her texts.
+
+        Only these, not every customer's: opening all of them for each answer would put an
+        entry in every customer's access log and cost a key per customer (the guard's
+        rights_handling reads one subject's data for their own request)."""
+        mentioned: set[str] = set()
+        for table, column, query in _TEXTS:
+            for (blob,) in query.rows(connection, subject_id):
+                value = opener.open(table, column, blob) if blob is not None else None
+                if value is not None:
+                    mentioned |= addresses_in(value)
+        mentioned -= own.addresses
+        if not mentioned or self._keys is None:
+            return frozenset()
+        if connection.execute(select(accounts.c.subject_id).limit(1)).first() is None:
+            return frozenset()  # no account at all: no index key, no one to find
+        index = self._keys.blind_index(connection)
+        others = connection.execute(
+            select(accounts.c.subject_id).where(
+                accounts.c.email_bidx.in_([index.email(address) for address in mentioned]),
+                accounts.c.subject_id != subject_id,
+            )
+        ).scalars()
+        # a data subject opens no one else: the job of their answer does, logged by its name
+        reader = SystemJob("access-redaction") if isinstance(principal, DataSubject) else principal
+        found = self._access.open_many(
+            connection, reader, list(others), RIGHTS, operation=Operation.READ
+        )
+        names: set[str] = set()
+        for opened in found.values():
+            if not isinstance(opened, Opened):
+                continue  # the guard refused: their name is not read, nor taken out
+            for shown in ("name", "display_name"):
+                if opened.withholds(f"accounts.{shown}"):
+                    continue
+                name = opened.decrypt(f"accounts.{shown}", opened.record.get(f"{shown}_enc"))
+                if name:
+                    names.add(name)
+        return frozenset(names)
 
     def _ciphers(
         self,
@@ -346,6 +410,25 @@ _OWN = tuple(
         (shop_orders, (("email", "address"), ("phone", "phone"), ("name", "name"))),
         (shop_invoices, (("name", "name"),)),
         (subject_requests, (("details", "details"),)),
+    )
+)
+
+
+# the texts in which the person may name someone else (each one redacted as TEXT or MAIL)
+_TEXTS = tuple(
+    (
+        table,
+        table.c[name],
+        Compiled(select(table.c[name]).where(table.c.subject_id == bindparam("key"))),
+    )
+    for table, name in (
+        (support_cases, "title_enc"),
+        (support_cases, "question_enc"),
+        (support_case_events, "body_enc"),
+        (shop_orders, "comment_enc"),
+        (request_objections, "grounds_enc"),
+        (subject_requests, "details_enc"),
+        (request_mails, "raw_enc"),
     )
 )
 

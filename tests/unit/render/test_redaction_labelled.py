@@ -11,7 +11,10 @@ precision. The labels were written by hand, never by running the code under test
 
 from __future__ import annotations
 
+import base64
+import email
 import json
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,8 @@ from privaat.render.redaction import (
     PHONE_PLACEHOLDER,
     PLACEHOLDER,
     Parties,
+    addresses_in,
+    redact_mail,
     redact_text,
 )
 
@@ -173,3 +178,35 @@ def test_issue15_item5_ibans_validated_own_kept_spaces_allowed() -> None:
 def test_issue15_item5_nothing_to_take_out_is_the_same_string() -> None:
     text = "Storing op 04-12-2026 14:30, versie 2.14.3, IP 192.168.1.254, 1234 AB 12."
     assert redact_text(text, Parties.of()) is text
+
+
+def test_issue15_item5_a_mails_other_display_names_go_from_its_subject_and_text() -> None:
+    raw = (
+        b"From: Anna de Wit <a@example.nl>\r\nTo: privacy@example.com\r\n"
+        b"Cc: Piet Jansen <piet@example.org>\r\nSubject: Piet Jansen en 06-12345678\r\n"
+        b"Date: Fri, 04 Dec 2026 14:30:00 +0100\r\nMessage-ID: <1@example.nl>\r\n\r\n"
+        b"Piet Jansen belde, nummer 06-12345678; ik ben 06-11223344.\r\n"
+    )
+    parties = Parties.of(addresses=["a@example.nl", "privacy@example.com"], phones=["0611223344"])
+    out = redact_mail(raw, parties)
+    message = email.message_from_bytes(out, policy=default)
+    assert str(message["Subject"]) == f"{NAME_PLACEHOLDER} en {PHONE_PLACEHOLDER}"
+    assert message["Date"] == "Fri, 04 Dec 2026 14:30:00 +0100"  # a date, not a number
+    assert message.get_content().strip() == (
+        f"{NAME_PLACEHOLDER} belde, nummer {PHONE_PLACEHOLDER}; ik ben 06-11223344."
+    )
+    assert b"Piet" not in out and b"12345678" not in out
+    # her own mail with nothing of anyone else: the very bytes received
+    own = b"From: a@example.nl\r\nTo: privacy@example.com\r\n\r\nBel me op 06-11223344.\r\n"
+    assert redact_mail(own, parties) == own
+
+
+def test_issue15_item5_the_addresses_a_text_or_mail_names() -> None:
+    body = base64.encodebytes(b"Vraag het piet@example.org.").decode()
+    raw = (
+        "From: a@example.nl\r\nCc: Els <Els@Example.org>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + body
+    ).encode()
+    assert addresses_in(raw) == {"a@example.nl", "els@example.org", "piet@example.org"}
+    assert addresses_in("mail Piet@Example.org") == {"piet@example.org"}

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from privaat.bootstrap import Context
 from privaat.domain.clock import FixedClock
@@ -226,3 +226,31 @@ def test_item9_dates_are_stored_as_days(context: Context) -> None:
     (row,) = _rows(context)
     assert (row.decided_on, row.next_review) == (date(2026, 11, 20), date(2027, 11, 20))
     assert row.residual == "medium"
+
+
+def test_item9_two_officers_at_once_the_second_is_a_conflict_and_nothing_overwritten(
+    context: Context, database_url: str
+) -> None:
+    """PostgreSQL: both read "no version yet"; the one that commits first is version 1, the
+    other's insert meets the unique pair and is a Conflict, rolled back with its audit entry."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's writer holds the lock from its first read: the race cannot happen")
+    other_officer = StaffMember(9, StaffRole.PRIVACY_OFFICER)
+    fired: list[bool] = []
+
+    def meanwhile(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # just before our INSERT, another officer's whole version commits on its own connection
+        if statement.startswith("INSERT INTO dpia_assessments") and not fired:
+            fired.append(True)
+            with context.unit_of_work() as other:
+                context.dpia.record(other, other_officer, assessment())
+
+    event.listen(context.engine, "before_cursor_execute", meanwhile)
+    try:
+        with context.unit_of_work() as uow, pytest.raises(Conflict):
+            context.dpia.record(uow, OFFICER, assessment())
+    finally:
+        event.remove(context.engine, "before_cursor_execute", meanwhile)
+    (row,) = _rows(context)
+    assert (row.version, row.recorded_by) == (1, "staff:9:privacy_officer")
+    assert [entry.actor for entry in _audit(context)] == ["staff:9:privacy_officer"]

@@ -37,7 +37,9 @@ from privaat.policy.wording import N_
 __all__ = [
     "DECISION_WORDS",
     "LEVEL_WORDS",
+    "MAX_ITEMS",
     "MAX_REVIEW_INTERVAL",
+    "MAX_TEXT",
     "RIGHT_WORDS",
     "Assessment",
     "Decision",
@@ -55,6 +57,8 @@ __all__ = [
 # WP248 rev.01 (endorsed by the EDPB): a DPIA is re-assessed regularly, at the latest when
 # the risk changes; privaat holds every assessment to a review within three years
 MAX_REVIEW_INTERVAL = timedelta(days=3 * 365 + 1)
+MAX_ITEMS = 50  # risks, measures, and the names in one list: a register entry, not a dump
+MAX_TEXT = 4000  # characters of one text (a description, the necessity statement)
 _E = TypeVar("_E", bound=StrEnum)
 _RISK_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _FIELDS = frozenset(
@@ -389,12 +393,16 @@ def _list(value: object, where: str) -> Sequence[object]:
         return ()
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise DpiaFieldError(where, N_("Expected a list here."))
+    if len(value) > MAX_ITEMS:
+        raise DpiaFieldError(where, N_("This list is too long: at most 50 entries."))
     return value
 
 
 def _words(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise DpiaFieldError(where, N_("This field is required."))
+    if len(value) > MAX_TEXT:
+        raise DpiaFieldError(where, N_("This text is too long: at most 4000 characters."))
     return value.strip()
 
 

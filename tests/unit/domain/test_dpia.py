@@ -176,6 +176,15 @@ def test_item9_proceed_with_low_residual_risk_and_no_measures_is_fine() -> None:
         pytest.param({"necessity": "  "}, "necessity", "required", id="no-necessity"),
         pytest.param({"activity": None}, "activity", "required", id="no-activity"),
         pytest.param({"owner": "Jan"}, "assessment.owner", "unknown", id="unknown-field"),
+        pytest.param({"necessity": "x" * 4001}, "necessity", "at most 4000", id="text-too-long"),
+        pytest.param(
+            {
+                "measures": [{"description": "Logging.", "reduces": ["score_kept"]}] * 51,
+            },
+            "measures",
+            "at most 50",
+            id="too-many-measures",
+        ),
     ],
 )
 def test_item9_a_malformed_assessment_is_refused_at_its_field(

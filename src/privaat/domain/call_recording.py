@@ -10,6 +10,11 @@ and the check of an upload by its content (a PCM RIFF/WAVE file, at most 50 MiB)
                 (read by the standard library's ``wave``) or Ogg Opus (RFC 3533 pages,
                 RFC 7845 ``OpusHead``, the length from the last page's granule position);
                 too large 413, neither 415, broken 422
+    channels    a two-channel recording keeps the parties apart: the first (left) channel
+                is the customer's, the second (right) the agent's (``CUSTOMER_CHANNEL``; as
+                a PBX writes a call with the parties unmixed, e.g. Asterisk MixMonitor's
+                ``D`` option: the channel's own audio first). An access answer mutes the
+                agent's (render.redaction, art. 15(4)); one channel is both voices mixed
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CHOICES",
+    "CUSTOMER_CHANNEL",
     "DO_NOT_RECORD",
     "HOLD_KINDS",
     "MAX_AUDIO_BYTES",
@@ -42,6 +48,7 @@ __all__ = [
     "parse_offset",
 ]
 
+CUSTOMER_CHANNEL = 0  # of a two-channel recording: the customer's; the other is the agent's
 RECORD = "record"  # the caller agreed after the announcement (L26)
 DO_NOT_RECORD = "do_not_record"  # the caller refused: final, nothing of the call is recorded
 CHOICES = (RECORD, DO_NOT_RECORD)

@@ -11,8 +11,10 @@
     ├── data/<table>.json       the rows, machine-readable (art. 15(3), 20(1)), one a line
     ├── data/<table>.csv        the same rows, for a spreadsheet
     ├── schemas/<table>.schema.json   a JSON Schema (2020-12) of each JSON file
-    ├── files/…                 originals (a mail as received)
-    └── manifest.json           what is in the file, with a SHA-256 of each part
+    ├── files/…                 originals (a mail as received, a call recording)
+    └── manifest.json           what is in the file, with a SHA-256 of each part and, where
+                                the redaction says something of a file, its ``note`` (art.
+                                15(4): a muted channel, a mono recording to review)
 
 Portability (art. 20(1); WP242 rev.01) covers only what the person provided or what was
 observed of them, on consent or contract: ``portable`` keeps those fields and no others.
@@ -108,8 +110,15 @@ def access_zip(
     buffer = io.BytesIO()
     writer = AccessZip(buffer, policy, generated_at=generated_at, kind=kind)
     writer.add(StreamedPart(part.table, part.fields, _with_files(part)) for part in data.parts)
-    writer.finish(lang=lang)
+    writer.finish(lang=lang, notes=data.notes)
     return buffer.getvalue()
+
+
+def _listed(name: str, digest: str, note: str | None) -> dict[str, str]:
+    listed = {"name": name, "sha256": digest}
+    if note is not None:
+        listed["note"] = note
+    return listed
 
 
 def _with_files(
@@ -175,7 +184,10 @@ class AccessZip:
         for part in parts:
             self._part(part)
 
-    def finish(self, *, lang: str) -> None:
+    def finish(self, *, lang: str, notes: Mapping[str, str] | None = None) -> None:
+        """The summary and the manifest; ``notes``: per original file (its path in its part),
+        what the redaction says of it (art. 15(4): a muted channel, a mono recording for
+        the privacy officer to review), written beside the file's SHA-256."""
         summary = _summary(
             self._policy, self._tables, self._used, lang, self._at, self._kind
         ).encode("utf-8")
@@ -185,7 +197,10 @@ class AccessZip:
             "generated_at": self._at.isoformat(),
             "controller": self._policy.controller.name,
             "policy_version": self._policy.policy.version,
-            "files": [{"name": n, "sha256": d} for n, d in sorted(self._digests.items())],
+            "files": [
+                _listed(name, digest, (notes or {}).get(name.removeprefix("files/")))
+                for name, digest in sorted(self._digests.items())
+            ],
         }
         self._archive.writestr("manifest.json", _json(manifest), compress_type=zipfile.ZIP_STORED)
         self._archive.close()

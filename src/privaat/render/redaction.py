@@ -19,6 +19,18 @@ controller's mailbox); what goes is anyone else's.
                                                names taken out of the headers counting as
                                                other people's names
     subject_requests.details    FREE_TEXT      the request's fields, each string as TEXT
+    call_recording_segments.    RECORDING      a two-channel WAV: the other party's channel
+      audio  (.wav, .ogg)                      (the agent's, domain.call_recording) muted,
+                                               every sample silent, the person's channel
+                                               byte for byte as recorded, the same length;
+                                               a valid WAV again (the header the standard
+                                               library's ``wave`` writes: extra chunks such
+                                               as LIST/INFO, which may name the agent, go).
+                                               Mono (both voices mixed), more than two
+                                               channels, or Ogg Opus (no decoder in the
+                                               standard library): handed over as recorded,
+                                               with a note in the manifest for the privacy
+                                               officer to review; never a guess
     support_cases.title,        TEXT           the text with other people's e-mail addresses,
       .question; support_case_                 phone numbers, IBANs and names replaced by
       events.body; shop_orders.                ``redacted@redacted.invalid``, ``[redacted phone
@@ -60,8 +72,10 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import wave
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -75,12 +89,19 @@ from typing import Any
 import phonenumbers
 from stdnum import iban as iban_number
 
+from privaat.domain.call_recording import CUSTOMER_CHANNEL
+
 __all__ = [
+    "CHANNELS_NOTE",
     "IBAN_PLACEHOLDER",
+    "MONO_NOTE",
+    "MUTED_NOTE",
     "NAME_PLACEHOLDER",
+    "OPUS_NOTE",
     "PHONE_PLACEHOLDER",
     "PLACEHOLDER",
     "Parties",
+    "UNREAD_NOTE",
     "Rule",
     "addresses_in",
     "e164",
@@ -89,6 +110,7 @@ __all__ = [
     "redact_addresses",
     "redact_free_text",
     "redact_mail",
+    "redact_recording",
     "redact_text",
     "rule_for",
 ]
@@ -105,6 +127,7 @@ class Rule(StrEnum):
     MAIL = "mail"
     FREE_TEXT = "free_text"  # a JSON document of fields (or text)
     TEXT = "text"  # text as typed: a note, a question, a comment
+    RECORDING = "recording"  # a call's audio
 
 
 _BY_COLUMN = {
@@ -115,6 +138,7 @@ _BY_COLUMN = {
     "support_case_events.body_enc": Rule.TEXT,
     "shop_orders.comment_enc": Rule.TEXT,
     "request_objections.grounds_enc": Rule.TEXT,
+    "call_recording_segments.audio_enc": Rule.RECORDING,
 }
 
 
@@ -533,3 +557,57 @@ def _redact_part(part: Message, parties: Parties) -> bool:
     del part["Content-Transfer-Encoding"]
     part.set_payload(new, charset="utf-8")
     return True
+
+
+# what the manifest says of a recording, for the privacy officer (English, as the manifest)
+MUTED_NOTE = (
+    "art. 15(4): the other party's channel (the agent's, channel 2 of 2) is muted; "
+    "the person's channel is as recorded"
+)
+MONO_NOTE = (
+    "art. 15(4): a mono recording, both voices mixed: the other party's voice cannot be "
+    "taken out and is in it; for the privacy officer to review before it is sent"
+)
+CHANNELS_NOTE = (
+    "art. 15(4): a recording of {channels} channels, whose is which is not known: not "
+    "separated, the other party's voice is in it; for the privacy officer to review"
+)
+UNREAD_NOTE = (
+    "art. 15(4): a recording the standard library cannot read: its channels are not "
+    "separated and the other party's voice may be in it; for the privacy officer to review"
+)
+OPUS_NOTE = (
+    "art. 15(4): an Ogg Opus recording, not decoded here: its channels are not separated "
+    "and the other party's voice is in it; for the privacy officer to review"
+)
+
+
+def redact_recording(audio: bytes) -> tuple[bytes, str]:
+    """A call's audio with the other party's channel muted, and the note the manifest
+    carries for it: a two-channel PCM WAV comes back with every sample of the agent's
+    channel silent (0, or 128 for 8-bit PCM, which is unsigned) and the customer's channel
+    byte for byte, the same number of frames at the same rate; anything else comes back as
+    it is, with a note that says why and asks the privacy officer to review it."""
+    if audio[:4] == b"OggS":
+        return audio, OPUS_NOTE
+    try:
+        with wave.open(io.BytesIO(audio), "rb") as sound:
+            params = sound.getparams()
+            frames = bytearray(sound.readframes(params.nframes))
+    except (wave.Error, EOFError, ValueError):
+        return audio, UNREAD_NOTE
+    if params.nchannels == 1:
+        return audio, MONO_NOTE
+    if params.nchannels != 2:
+        return audio, CHANNELS_NOTE.format(channels=params.nchannels)
+    width = params.sampwidth
+    silence = 0x80 if width == 1 else 0  # WAV: 8-bit samples unsigned, wider signed
+    other = 1 - CUSTOMER_CHANNEL
+    for byte in range(width):  # each byte of each of the other channel's samples
+        where = slice(other * width + byte, None, 2 * width)
+        frames[where] = bytes([silence]) * len(range(*where.indices(len(frames))))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as muted:
+        muted.setparams(params)
+        muted.writeframes(bytes(frames))
+    return out.getvalue(), MUTED_NOTE

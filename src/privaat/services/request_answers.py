@@ -21,7 +21,7 @@ import hashlib
 import itertools
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -155,7 +155,7 @@ class RequestAnswers:
                 sealed.discard()
                 raise
         try:
-            return self._store(uow, staff, reference, now, package, sealed)
+            return self._store(uow, staff, reference, now, package, sealed, stream.notes)
         finally:
             sealed.discard()
 
@@ -167,6 +167,7 @@ class RequestAnswers:
         now: datetime,
         package: AccessZip,
         sealed: SealedWriter,
+        notes: Mapping[str, str],
     ) -> Answer:
         with uow.writing() as connection:
             row = self._requests.row_in(connection, reference)  # again, under the write lock
@@ -179,7 +180,9 @@ class RequestAnswers:
             details = json.loads(held.cipher.decrypt(_DETAILS, row.details_enc))
             languages = self._policy.policy.languages
             lang = sending.record.get("language") or details.get("language") or languages[0]
-            package.finish(lang=lang)  # the summary in the requester's language, the manifest
+            # the summary in the requester's language; the manifest, with what the redaction
+            # says of a file (a muted channel, a mono recording to review: L62)
+            package.finish(lang=lang, notes=notes)
             sealed.close()
             digest = sealed.sha256
             token = secrets.token_urlsafe(32)

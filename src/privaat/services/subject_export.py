@@ -52,6 +52,7 @@ from privaat.render.redaction import (
     redact_actor,
     redact_free_text,
     redact_mail,
+    redact_recording,
     redact_text,
     rule_for,
 )
@@ -119,6 +120,8 @@ class SubjectData:
 
     pseudonym: str
     parts: tuple[ExportPart, ...]
+    # per original file, what the redaction says of it (a muted or a mono recording)
+    notes: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     def part(self, table: str) -> ExportPart | None:
         return next((part for part in self.parts if part.table == table), None)
@@ -136,12 +139,15 @@ class StreamedPart:
 
 class _Kept:
     """What the redaction of one export keeps: the person's own identifiers, read before
-    the parts, and more of them a caller adds before it reads the parts (``also_own``)."""
+    the parts, and more of them a caller adds before it reads the parts (``also_own``);
+    and, as the parts are read, a note per original file the redaction could not finish
+    (a mono recording) or changed (a muted channel), for the manifest."""
 
-    __slots__ = ("parties",)
+    __slots__ = ("notes", "parties")
 
     def __init__(self, parties: Parties) -> None:
         self.parties = parties
+        self.notes: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,12 @@ class ExportStream:
     parts: Iterator[StreamedPart]
     opened: Opened | None
     kept: _Kept = dataclasses.field(default_factory=lambda: _Kept(Parties()))
+
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """Per original file (its path in the part), what the redaction says of it (L62):
+        complete once every part has been read."""
+        return self.kept.notes
 
     def also_own(self, *, ibans: Iterable[str] = (), phones: Iterable[str] = ()) -> None:
         """More of the person's own identifiers for the redaction to keep (an IBAN a store
@@ -218,7 +230,7 @@ class SubjectExport:
                     files.extend(held_files)
                 if rows:
                     collected.append(ExportPart(part.table, part.fields, tuple(rows), tuple(files)))
-        return SubjectData(stream.pseudonym, tuple(collected))
+        return SubjectData(stream.pseudonym, tuple(collected), MappingProxyType(dict(stream.notes)))
 
     def stream(
         self,
@@ -561,7 +573,11 @@ class _TablePlan:
                     values[name] = base64.b64encode(value).decode("ascii")
                 else:
                     clear = _open_fast(cipher, cell, value, opener, table)
-                    if cell.rule is not None and clear is not None:
+                    note = None
+                    if cell.rule is Rule.RECORDING and clear is not None:
+                        raw = clear if isinstance(clear, bytes) else clear.encode("utf-8")
+                        clear, note = redact_recording(raw)
+                    elif cell.rule is not None and clear is not None:
                         clear = _redacted(cell.rule, clear, keep)
                     if clear is not None and (cell.extension or isinstance(clear, bytes)):
                         content = clear if isinstance(clear, bytes) else clear.encode()
@@ -570,6 +586,8 @@ class _TablePlan:
                             extension = extension(content)
                         path = f"{table.name}/{number}-{name}.{extension or 'bin'}"
                         files.append((path, content))
+                        if note is not None:
+                            kept.notes[path] = note
                         clear = f"(file {path})"
                     values[name] = clear
             yield values, tuple(files)

@@ -223,9 +223,12 @@ def test_l73_the_register_links_each_flagged_activity_to_its_dpia_with_the_decis
     assert tuple(entries) == FLAGGED  # every flagged activity, and only those
     assert 'href="/console/dpia/fraud_detection"' in entries["fraud_detection"]
     assert _text(entries["fraud_detection"]).strip() == (
-        "DPIA record: version 1, proceed with the measures, decided on 2026-11-20; "
-        "next review 2027-11-20"
+        "version 1, proceed with the measures, decided on 2026-11-20; next review 2027-11-20"
     )
-    assert _text(entries["call_recording"]).strip() == "DPIA record: no assessment recorded yet"
+    assert _text(entries["call_recording"]).strip() == "no assessment recorded yet"
+    # right after the activity's screening, whose words it completes
+    section = page.text[page.text.index('id="ropa-fraud_detection"') :]
+    screening = section.index("DPIA screening (GDPR art. 35)")
+    assert screening < section.index("DPIA record (GDPR art. 35)") < section.index("Notes")
     dutch = _text(officer.get("/console/ropa?lang=nl").text)
     assert "versie 1, doorgaan met de maatregelen, besloten op 2026-11-20" in dutch

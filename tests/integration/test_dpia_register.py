@@ -15,7 +15,7 @@ from privaat.bootstrap import Context
 from privaat.domain.clock import FixedClock
 from privaat.domain.dpia import Decision, Level, ReviewState
 from privaat.domain.principal import StaffMember, StaffRole
-from privaat.services.dpia import DpiaActivityUnknown
+from privaat.services.dpia import DpiaActivityUnknown, register_entries
 from privaat.services.errors import Conflict, InvalidField, NotPermitted
 from privaat.store.audit import AuditTrail
 from privaat.store.tables import audit_log
@@ -254,3 +254,28 @@ def test_item9_two_officers_at_once_the_second_is_a_conflict_and_nothing_overwri
     (row,) = _rows(context)
     assert (row.version, row.recorded_by) == (1, "staff:9:privacy_officer")
     assert [entry.actor for entry in _audit(context)] == ["staff:9:privacy_officer"]
+
+
+def test_l73_the_registers_entry_names_the_latest_decision_and_a_review_due(
+    context: Context, clock: FixedClock
+) -> None:
+    with context.unit_of_work() as uow:
+        context.dpia.record(uow, OFFICER, assessment())
+        before = register_entries(context.dpia.overview(uow), "en", "https://p.example/")
+    entry = before["call_recording"]
+    assert entry.url == "https://p.example/console/dpia/call_recording"
+    assert entry.words == (
+        "version 1, proceed with the measures, decided on 2026-11-20; next review 2027-11-20"
+    )
+    assert entry.sentence == f"DPIA record: {entry.words}"
+    assert before["fraud_detection"].words == "no assessment recorded yet"
+    assert set(before) == set(FLAGGED)
+    clock.advance(timedelta(days=400))
+    with context.unit_of_work() as uow:
+        after = register_entries(context.dpia.overview(uow), "nl")
+    assert after["call_recording"].state is ReviewState.REVIEW_DUE
+    assert after["call_recording"].url == "/console/dpia/call_recording"
+    assert after["call_recording"].words == (
+        "versie 1, doorgaan met de maatregelen, besloten op 2026-11-20; "
+        "de herziening was nodig op 2027-11-20"
+    )

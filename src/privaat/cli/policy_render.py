@@ -129,7 +129,7 @@ def _dpia_entries(lang: str) -> dict[str, str]:
         entries = register_entries(overview, lang, context.settings.base_url)
     finally:
         context.close()
-    return {activity: f"{entry.words}: {entry.url}" for activity, entry in entries.items()}
+    return {activity: f"{entry.sentence}: {entry.url}" for activity, entry in entries.items()}
 
 
 def _load(policy_file: Path | None) -> Policy:

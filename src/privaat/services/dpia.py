@@ -353,6 +353,7 @@ class RegisterEntry:
     url: str
     words: str  # the latest decision in the register's language, or that there is none
     state: ReviewState
+    sentence: str  # the same as a sentence of its own, for the exported register's DPIA field
 
 
 def register_entries(
@@ -365,16 +366,16 @@ def register_entries(
     for status in overview:
         latest = status.latest
         if latest is None:
-            words = t.gettext("DPIA record: no assessment recorded yet")
+            words = t.gettext("no assessment recorded yet")
         else:
             template = (
                 t.gettext(
-                    "DPIA record: version {version}, {decision}, decided on {decided_on}; "
+                    "version {version}, {decision}, decided on {decided_on}; "
                     "its review was due on {next_review}"
                 )
                 if status.state is ReviewState.REVIEW_DUE
                 else t.gettext(
-                    "DPIA record: version {version}, {decision}, decided on {decided_on}; "
+                    "version {version}, {decision}, decided on {decided_on}; "
                     "next review {next_review}"
                 )
             )
@@ -385,5 +386,6 @@ def register_entries(
                 next_review=latest.assessment.next_review.isoformat(),
             )
         url = f"{base_url.rstrip('/')}/console/dpia/{status.activity.id}"
-        entries[status.activity.id] = RegisterEntry(url, words, status.state)
+        sentence = t.gettext("DPIA record: {words}").format(words=words)
+        entries[status.activity.id] = RegisterEntry(url, words, status.state, sentence)
     return entries

@@ -8,13 +8,17 @@ filed then is due Monday 28 December (26 December is a Saturday and a holiday).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from tests.factories import customer
+from tests.integration.test_console_requests import console as console  # the fixture
+from tests.integration.test_console_roles import staff_session
 from tests.integration.test_external_stores import PERSON
 from tests.integration.test_external_stores import billing_url as billing_url  # the fixtures
 from tests.integration.test_external_stores import reach as reach
@@ -28,6 +32,7 @@ from privaat.bootstrap import Context, bootstrap
 from privaat.cli import app
 from privaat.demo.external_stores import Webmail
 from privaat.domain.clock import FixedClock
+from privaat.domain.principal import StaffRole
 from privaat.domain.request_dwell import Alert
 from privaat.domain.subject_requests import Action, RequestKind
 from privaat.services.connectors import StoreUnavailable
@@ -36,6 +41,7 @@ from privaat.services.subject_requests import RequestChannel
 from privaat.settings import Settings
 from privaat.store.tables_requests import subject_requests
 from privaat.store.tables_watchdog import request_alerts, request_store_failures
+from privaat.web.console.access import STAFF_COOKIE
 
 AMS = ZoneInfo("Europe/Amsterdam")
 PRIVACY_MAILBOX = "euprivacy@flexibelt.nl"
@@ -175,6 +181,29 @@ def test_issue15_7_an_erased_person_s_answered_request_not_closed_is_alerted_all
     assert _watch(context) == [(reference, "stuck")]
     [mail] = [m for _id, t, m in context.outbox.pending() if t == "request_stuck"]
     assert mail.to == PRIVACY_MAILBOX and reference in mail.subject
+
+
+def test_issue15_7_the_console_queue_says_since_when_a_request_is_stuck(
+    console: TestClient, context: Context, clock: FixedClock
+) -> None:
+    _email, stuck = _filed(context)
+    _email, fresh = _filed(context)
+    with context.unit_of_work() as uow:
+        context.requests.act(uow, OFFICER, fresh, Action.START)
+    clock.current = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    assert _watch(context) == [(stuck, "stuck")]
+    console.cookies.set(STAFF_COOKIE, staff_session(context, clock, StaffRole.PRIVACY_OFFICER))
+    page = console.get("/console/requests")
+    assert page.status_code == 200
+    row = re.search(rf'<tr id="request-row-{stuck}"[^>]*>(.*?)</tr>', page.text, re.S)
+    assert row and 'data-alert="stuck"' in row.group(1)
+    # the end of Monday 30 November in Amsterdam, in the console's UTC
+    assert "vastgelopen sinds 2026-11-30 23:00 UTC" in row.group(1)
+    other = re.search(rf'<tr id="request-row-{fresh}"[^>]*>(.*?)</tr>', page.text, re.S)
+    assert other and "data-alert" not in other.group(1)
+    with context.unit_of_work() as uow:  # a step ends the stay, and the mark with it
+        context.requests.act(uow, OFFICER, stuck, Action.START)
+    assert "data-alert" not in console.get("/console/requests").text
 
 
 def _failures(context: Context) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """Console pages: the queue of data-subject requests and each request (issue 11 item 11).
 
     GET  /console/requests?show=open|all&kind=…   the queue by due date, overdue first and
-                                                  marked; nothing personal in it
+                                                  marked, with the watchdog's alerts ("stuck
+                                                  since …"); nothing personal in it
     GET  /console/requests/new  POST …/new        file a request made by phone or letter
     GET  /console/requests/figures?weeks=&until=  requests per kind per week, days to answer
     GET  /console/requests/{reference}            the request, decrypted through the seam under
@@ -295,6 +296,9 @@ def queue(request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaff) -
         kind=kind,
         kinds=[k.value for k in RequestKind],
         overdue=sum(1 for row in ordered if row.overdue),
+        # the watchdog's alerts of each request's current stay (issue 15 item 7)
+        alerts=ctx.watchdog.open_alerts(uow),
+        utc=_utc_text,
         notice=notice(request, ACTION_NOTICES),
         **_words(request),
     )

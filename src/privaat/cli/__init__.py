@@ -23,6 +23,7 @@ from privaat.cli import policy_publish as _policy_publish  # noqa: F401
 from privaat.cli import policy_render as _policy_render  # noqa: F401
 from privaat.cli import processors as _processors  # noqa: F401
 from privaat.cli import request_rights as _request_rights  # noqa: F401
+from privaat.cli import request_tasks as _request_tasks  # noqa: F401
 from privaat.cli import requests as _requests  # noqa: F401
 from privaat.cli import retention as _retention  # noqa: F401
 from privaat.cli import scan as _scan  # noqa: F401

@@ -71,7 +71,12 @@ class ApprovalRule(StrEnum):
 
 
 class EvidenceMissing(ValueError):
-    """A task marked done without what its system asks for, or waived without a reason."""
+    """A task marked done without what its system asks for (``evidence`` names it), or
+    waived without a reason (``evidence`` is None)."""
+
+    def __init__(self, message: str, evidence: Evidence | None = None) -> None:
+        super().__init__(message)
+        self.evidence = evidence
 
 
 class SameOfficer(ValueError):
@@ -91,11 +96,15 @@ def check_evidence(required: Iterable[Evidence], done: TaskDone) -> None:
     """Raise EvidenceMissing naming the first piece of evidence that is not there."""
     for evidence in required:
         if evidence is Evidence.NOTE and not done.note.strip():
-            raise EvidenceMissing("this task needs a note of what was done")
+            raise EvidenceMissing("this task needs a note of what was done", evidence)
         if evidence is Evidence.FILE and not done.file_name:
-            raise EvidenceMissing("this task needs a file as evidence (a scan, a screenshot)")
+            raise EvidenceMissing(
+                "this task needs a file as evidence (a scan, a screenshot)", evidence
+            )
         if evidence is Evidence.CHECKBOX and not done.checked:
-            raise EvidenceMissing("this task needs the box ticked that it was done as instructed")
+            raise EvidenceMissing(
+                "this task needs the box ticked that it was done as instructed", evidence
+            )
 
 
 def waiver_reason(reason: str | None) -> str:

@@ -26,6 +26,7 @@ from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal, StaffMember, StaffRole, SystemJob
 from privaat.domain.request_tasks import (
+    Evidence,
     EvidenceMissing,
     FourEyes,
     SameOfficer,
@@ -58,6 +59,7 @@ __all__ = [
     "LinkSpent",
     "RequestTasks",
     "TaskView",
+    "TasksOpen",
 ]
 
 # an external processor's link: long enough for a few days' work, spent when used
@@ -83,6 +85,18 @@ class ApprovalPending(Conflict):
             "approval (four-eyes); nothing was done"
         )
         self.reference, self.step = reference, step
+
+
+class TasksOpen(Conflict):
+    """A request whose manual tasks are not all done or waived: it cannot complete, and its
+    erasure or answer does not start."""
+
+    def __init__(self, reference: str, systems: list[str]) -> None:
+        super().__init__(
+            f"request {reference} has open manual tasks ({', '.join(systems)}): "
+            "each must be done or waived with a reason first"
+        )
+        self.systems = tuple(systems)
 
 
 class LinkSpent(ServiceError):
@@ -322,7 +336,7 @@ class RequestTasks:
             try:
                 check_evidence(system.evidence if system else (), evidence)
             except EvidenceMissing as error:
-                raise InvalidField("evidence", str(error)) from None
+                raise InvalidField(_field(error), str(error)) from None
             document = {
                 "note": evidence.note.strip(),
                 "checked": evidence.checked,
@@ -335,15 +349,15 @@ class RequestTasks:
         self, uow: UnitOfWork, staff: Principal, reference: str, system_id: str, reason: str
     ) -> TaskView:
         """Waive a task that is not needed after all, with the reason (privacy officer)."""
-        try:
-            text = waiver_reason(reason)
-        except EvidenceMissing as error:
-            raise InvalidField("reason", str(error)) from None
         now = self._clock.now()
         with uow.writing() as connection:
             row = _request(connection, reference)
             task = self._open_task(connection, row, system_id)
             _may_do(staff, StaffRole.PRIVACY_OFFICER.value)
+            try:
+                text = waiver_reason(reason)
+            except EvidenceMissing as error:
+                raise InvalidField("reason", str(error)) from None
             document = {"waiver": text}
             self._finish(connection, staff, row, task, TaskStatus.WAIVED, document, None, now)
             return self._one(connection, staff, row, system_id)
@@ -452,7 +466,7 @@ class RequestTasks:
             try:
                 check_evidence(required, evidence)
             except EvidenceMissing as error:
-                raise InvalidField("evidence", str(error)) from None
+                raise InvalidField(_field(error), str(error)) from None
             document = {"note": evidence.note.strip(), "checked": evidence.checked}
             self._finish(connection, _PROCESSOR, row, task, TaskStatus.DONE, document, None, now)
 
@@ -491,10 +505,7 @@ class RequestTasks:
         ).scalars()
         names = list(open_)
         if names:
-            raise Conflict(
-                f"request {row.reference} has open manual tasks ({', '.join(names)}): "
-                "each must be done or waived with a reason first"
-            )
+            raise TasksOpen(row.reference, names)
 
     def before(self, uow: UnitOfWork, staff: Principal, reference: str, step: Step) -> None:
         """Before an erasure or an answer: its tasks done, and under four-eyes a second
@@ -510,6 +521,13 @@ class RequestTasks:
             if not self._four_eyes.applies(kind, step, with_recordings=calls):
                 return
             approval = self._approval(connection, row, step)
+            if approval is not None and approval.approved_by is not None:
+                return
+            if not isinstance(staff, StaffMember):
+                raise Conflict(
+                    f"request {reference}: the {step.value} step needs two privacy officers "
+                    "(four-eyes): one asks and another approves, in the console"
+                )
             if approval is None:
                 staff_id = _staff_id(staff)
                 connection.execute(
@@ -523,7 +541,7 @@ class RequestTasks:
                 )
                 self._audit(connection, staff, row, "request.approval_asked", step, now)
                 pending = True
-            elif approval.approved_by is None:
+            else:
                 pending = True
         if pending:
             raise ApprovalPending(reference, step)
@@ -549,6 +567,15 @@ class RequestTasks:
                 .values(approved_by=_staff_id(staff), approved_at=now)
             )
             self._audit(connection, staff, row, "request.approved", step, now)
+
+    def approvals(self, uow: UnitOfWork, reference: str) -> dict[str, Any]:
+        """The request's four-eyes asks by step (its console page shows who may approve)."""
+        with uow.reading() as connection:
+            row = _request(connection, reference)
+            rows = connection.execute(
+                select(request_approvals).where(request_approvals.c.request_id == row.id)
+            ).all()
+        return {approval.step: approval for approval in rows}
 
     def approval_of(self, uow: UnitOfWork, reference: str, step: Step) -> Any:
         with uow.reading() as connection:
@@ -593,6 +620,7 @@ class RequestTasks:
 # the two that act without a staff session: the listener that mails a processor its link,
 # and the processor using it (the holder of a link acts through it)
 _SYSTEM = SystemJob("request-tasks")
+OPERATOR = SystemJob("operator")  # as privaat.cli.requests names the command line
 _PROCESSOR = SystemJob("task-link")
 
 
@@ -607,7 +635,16 @@ def _request(connection: Connection, reference: str) -> Any:
     return row
 
 
+def _field(error: EvidenceMissing) -> str:
+    """The form field a missing piece of evidence is: note, file or checked."""
+    if error.evidence is None:
+        return "reason"
+    return "checked" if error.evidence is Evidence.CHECKBOX else error.evidence.value
+
+
 def _may_do(staff: Principal, role: str) -> None:
+    if staff == OPERATOR:  # the command line's operator acts as the privacy officer
+        return
     if not isinstance(staff, StaffMember):
         raise NotPermitted("only staff do a request's tasks")
     if staff.role.value not in (role, StaffRole.PRIVACY_OFFICER.value):

@@ -34,6 +34,7 @@ from privaat.web.console import marketing as console_marketing
 from privaat.web.console import orders as console_orders
 from privaat.web.console import processors as console_processors
 from privaat.web.console import request_steps as console_request_steps
+from privaat.web.console import request_tasks as console_request_tasks
 from privaat.web.console import requests as console_requests
 from privaat.web.console import router as console_router
 from privaat.web.console import scans as console_scans
@@ -96,6 +97,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     console_charts.router,
     console_requests.router,
     console_request_steps.router,
+    console_request_tasks.router,
     console_support.router,
     console_calls.router,
     console_support_access.router,

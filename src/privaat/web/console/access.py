@@ -110,6 +110,10 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
                 "POST /console/requests/{reference}/object",
                 "POST /console/requests/{reference}/grounds",
                 "POST /console/requests/{reference}/uphold",
+                # manual tasks and four-eyes approval (issue 15 items 3-4)
+                "POST /console/requests/{reference}/tasks/{system}/done",
+                "POST /console/requests/{reference}/tasks/{system}/waive",
+                "POST /console/requests/{reference}/approve",
             ),
             frozenset({_PO}),
         ),

@@ -33,10 +33,12 @@ from privaat.services.erasure import ErasureIncomplete, ErasureWaits
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
 from privaat.services.objections import ObjectionFinal
 from privaat.services.rectification import CORRECTABLE
+from privaat.services.request_tasks import ApprovalPending, TasksOpen
 from privaat.services.subject_requests import RequestNotFound
 from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.requests import FIELD_LABELS, _detail_page, _not_found
+from privaat.web.console.task_words import GATE_MESSAGES
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.forms import Form
@@ -65,6 +67,7 @@ _MESSAGES = {
         "still there. Nothing was erased; tell the administrator."
     ),
     "forbidden": N_("Only a privacy officer may take this step."),
+    **GATE_MESSAGES,  # the manual tasks and four-eyes approval (web.console.request_tasks)
     "field": N_("Not accepted: correct this value."),
     "fields": N_("Fill in at least one field to correct."),
     "confirm": N_("Tick the box to confirm: an erasure cannot be undone."),
@@ -155,6 +158,8 @@ _CONFLICTS: tuple[tuple[type[ServiceError], str], ...] = (
     (ErasureWaits, "waits"),
     (ErasureIncomplete, "incomplete"),
     (ObjectionFinal, "final"),
+    (TasksOpen, "tasks"),
+    (ApprovalPending, "approval"),
 )
 
 

@@ -45,6 +45,7 @@ from privaat.services.rectification import CORRECTABLE
 from privaat.services.request_commands import Details, RightAsked
 from privaat.services.request_erasure import ErasureDone
 from privaat.services.request_stats import RequestReport
+from privaat.services.request_tasks import ApprovalPending, TasksOpen
 from privaat.services.subject_requests import QueuedRequest, RequestNotFound
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.consent_charts import ChartText, value_chart, withdrawal_chart
@@ -57,6 +58,7 @@ from privaat.web.console.request_words import (
     STATUS_NAMES,
 )
 from privaat.web.console.routes import _page
+from privaat.web.console.task_words import GATE_MESSAGES
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.forms import Form
@@ -108,7 +110,31 @@ STEP_NOTICES = {
     ),
     "uphold": N_("The objection stands; the requester is told and the request completed."),
 }
-_NOTICES = {**ACTION_NOTICES, **STEP_NOTICES}
+_NOTICES = {
+    **ACTION_NOTICES,
+    **STEP_NOTICES,
+    "task-done": N_("The task is done; its evidence is kept with the request."),
+    "task-waived": N_("The task is waived; the reason is kept with the request."),
+    "approved": N_("Approved: the step may now be taken."),
+}
+_TASK_WORDS = {
+    "task_status_names": {
+        "open": N_("open"),
+        "done": N_("done"),
+        "waived": N_("waived"),
+    },
+    "role_names": {
+        "privacy_officer": N_("the privacy officer"),
+        "support": N_("support"),
+        "support_lead": N_("the support team leader"),
+        "fraud": N_("the fraud team"),
+        "marketing": N_("marketing"),
+    },
+    "approval_step_names": {
+        "erase": N_("Erase the person's data"),
+        "answer": N_("Answer with a copy of the data"),
+    },
+}
 # the audit entries of those steps, in the request's history
 _HISTORY_NAMES = {
     **HISTORY_NAMES,
@@ -235,6 +261,7 @@ _STEP_MESSAGES = {
     ),
     "kind": N_("Choose the right the request asks for."),
     "answer": N_("Only an access or portability request in progress is answered with a copy."),
+    **GATE_MESSAGES,  # the manual tasks and four-eyes approval (web.console.request_tasks)
 }
 _NEW_LABELS = {
     "email": N_("The person's e-mail address"),
@@ -522,6 +549,8 @@ def act(
         ctx.requests.act(uow, staff, reference, action, reason=reason, months=months)
     except RequestNotFound:
         return _not_found(request)
+    except TasksOpen:
+        return _refused(request, ctx, uow, staff, reference, action, "tasks", 409, fields)
     except Conflict:
         return _refused(request, ctx, uow, staff, reference, action, "conflict", 409, fields)
     except InvalidField as refused:
@@ -578,6 +607,10 @@ def answer(
         ctx.answers.answer(uow, staff, reference)
     except RequestNotFound:
         return _not_found(request)
+    except TasksOpen:
+        return _refused(request, ctx, uow, staff, reference, "answer", "tasks", 409, {})
+    except ApprovalPending:
+        return _refused(request, ctx, uow, staff, reference, "answer", "approval", 409, {})
     except Conflict:
         return _refused(request, ctx, uow, staff, reference, "answer", "answer", 409, {})
     return redirect(f"/console/requests/{reference}?notice=answer")
@@ -675,6 +708,10 @@ def _detail_page(
         extra_steps=EXTRA_STEP_TEMPLATES,
         rights=rights,
         erased=erased,
+        tasks=ctx.tasks.tasks(uow, staff, reference),
+        approvals=ctx.tasks.approvals(uow, reference),
+        staff_id=staff.staff_id,
+        **_TASK_WORDS,
         field_labels=FIELD_LABELS,
         notice=notice(request, _NOTICES),
         utc=_utc_text,

@@ -1,0 +1,146 @@
+"""Console: a request's manual tasks and its four-eyes approval, on the request's page (issue
+15 items 3-4). Each POST calls one method of ``ctx.tasks``::
+
+    POST /console/requests/{reference}/tasks/{system}/done    note, checked, file (multipart)
+    POST /console/requests/{reference}/tasks/{system}/waive   reason
+    POST /console/requests/{reference}/approve                step (erase | answer)
+
+CSRF-checked as every step; success is a 303 to the page with ``?notice=``; a refusal is the
+page again with the reason next to the task's form, and the status of the service's error
+(422 evidence missing or a wrong file, 409 a task no longer open or an approval by the one
+who asked, 403 another role); the service ran in one transaction, so nothing changed.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from privaat.domain.request_tasks import Step, TaskDone
+from privaat.i18n import N_, translations
+from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
+from privaat.services.request_tasks import MAX_FILE_BYTES
+from privaat.services.subject_requests import RequestNotFound
+from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
+from privaat.web.console.calls import CheckedUpload
+from privaat.web.console.requests import _detail_page, _not_found
+from privaat.web.deps import ContextDep, UowDep
+from privaat.web.pages.csrf import CheckedForm
+from privaat.web.pages.layout import page_language, redirect
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/console",
+    route_class=ConsoleRoute,
+    include_in_schema=False,
+    dependencies=[Depends(authorise)],  # the role table: the privacy officer only
+)
+
+# the words for each refused field (the service's InvalidField.field) and conflict
+_MESSAGES = {
+    "note": N_("Write down what was done: this task asks for a note."),
+    "file": N_("Add the evidence file: a PDF, PNG, JPEG or text file of at most 5 MB."),
+    "checked": N_("Tick the box: this task asks you to confirm it was done as instructed."),
+    "reason": N_("Give the reason why this task is not needed."),
+    "system": N_("This request has no such task."),
+    "conflict": N_("This task is no longer open."),
+    "forbidden": N_("This task is for another role or the privacy officer."),
+    "same": N_("The officer who asked for this step cannot approve it: another one must."),
+    "approve": N_("There is nothing to approve for this step now."),
+}
+
+
+def _refused(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    reference: str,
+    where: str,
+    error: ServiceError,
+) -> Response:
+    if isinstance(error, RequestNotFound):
+        return _not_found(request)
+    if isinstance(error, InvalidField):
+        key, status = (error.field if error.field in _MESSAGES else "note"), 422
+    elif isinstance(error, NotPermitted):
+        key, status = "forbidden", 403
+    elif where == "approve":
+        key, status = ("same" if "cannot approve" in str(error) else "approve"), 409
+    else:
+        key, status = "conflict", 409
+    message = translations(page_language(request)).gettext(_MESSAGES[key])
+    return _detail_page(
+        request, ctx, uow, staff, reference, step_errors={where: {"": message}}, status=status
+    )
+
+
+@router.post("/requests/{reference}/tasks/{system}/done")
+async def task_done(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    reference: str,
+    system: str,
+    sent: CheckedUpload,
+) -> Response:
+    """Mark a manual task done with its evidence: a note, the box, a file."""
+    fields, upload = sent
+    data = await upload.read(MAX_FILE_BYTES + 1) if upload is not None else b""
+    name = (upload.filename or "evidence") if upload is not None and data else None
+    if upload is not None:
+        await upload.close()
+    evidence = TaskDone(
+        note=fields.get("note", ""), checked=fields.get("checked") == "on", file_name=name
+    )
+    try:
+        await run_in_threadpool(
+            ctx.tasks.done, uow, staff, reference, system, evidence, data or None
+        )
+    except (InvalidField, NotPermitted, Conflict, RequestNotFound) as error:
+        return await run_in_threadpool(
+            _refused, request, ctx, uow, staff, reference, f"task-{system}", error
+        )
+    return redirect(f"/console/requests/{reference}?notice=task-done")
+
+
+@router.post("/requests/{reference}/tasks/{system}/waive")
+def task_waive(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    reference: str,
+    system: str,
+    fields: CheckedForm,
+) -> Response:
+    """Waive a manual task that is not needed, with the reason."""
+    try:
+        ctx.tasks.waive(uow, staff, reference, system, fields.get("reason", ""))
+    except (InvalidField, NotPermitted, Conflict, RequestNotFound) as error:
+        return _refused(request, ctx, uow, staff, reference, f"task-{system}", error)
+    return redirect(f"/console/requests/{reference}?notice=task-waived")
+
+
+@router.post("/requests/{reference}/approve")
+def approve(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    reference: str,
+    fields: CheckedForm,
+) -> Response:
+    """A second privacy officer approves the step another one asked for."""
+    try:
+        step = Step(fields.get("step", ""))
+    except ValueError:
+        error: ServiceError = Conflict("no such step")
+        return _refused(request, ctx, uow, staff, reference, "approve", error)
+    try:
+        ctx.tasks.approve(uow, staff, reference, step)
+    except (NotPermitted, Conflict, RequestNotFound) as refused:
+        return _refused(request, ctx, uow, staff, reference, "approve", refused)
+    return redirect(f"/console/requests/{reference}?notice=approved")

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import Customer, customer
+from tests.integration.test_console_roles import csrf_token
 from tests.integration.test_request_rights_rectification import OFFICER, started
 from tests.unit.test_call_rules import wav
 
@@ -32,6 +34,7 @@ from privaat.services.subject_requests import RequestChannel
 from privaat.settings import Settings
 from privaat.store.tables import subjects
 from privaat.store.tables_requests import subject_requests
+from privaat.web.app import create_app
 
 STORES = """\
 manual:
@@ -123,7 +126,7 @@ def _filed(context: Context, who: Customer, kind: RequestKind) -> Any:
 def _processor_link(context: Context) -> str:
     [mail] = [m for _id, t, m in context.outbox.pending() if t == "request_task_processor"]
     assert mail.to == "pbx@leverancier.example"
-    match = re.search(r"/tasks/([A-Za-z0-9_-]+)", mail.body)
+    match = re.search(r"/requests/task\?token=([A-Za-z0-9_-]+)", mail.body)
     assert match is not None, mail.body
     return match.group(1)
 
@@ -309,3 +312,32 @@ def test_item4_an_access_answer_with_call_recordings_waits_for_approval_one_with
 def test_item4_an_unknown_four_eyes_rule_refuses_the_settings() -> None:
     with pytest.raises(ValueError, match="'erasures' is not a four-eyes rule"):
         Settings(four_eyes="erasure,erasures")
+
+
+def test_item3_the_processor_s_page_shows_the_task_and_its_button_spends_the_link(
+    tasked: Context,
+) -> None:
+    other = customer(tasked, email="sanne@voorbeeld.nl")
+    _with_a_call(tasked, other.subject_id)
+    row = _filed(tasked, other, RequestKind.ERASURE)
+    token = _processor_link(tasked)
+    page = f"/requests/task?token={token}"
+    with TestClient(create_app(tasked)) as browser:
+        shown = browser.get(page)
+        assert shown.status_code == 200
+        assert row.reference in shown.text and "Verwijder het toestelaccount." in shown.text
+        assert "sanne@voorbeeld.nl" in shown.text
+        empty = browser.post(
+            "/requests/task", data={"csrf_token": csrf_token(browser, page), "token": token}
+        )
+        assert empty.status_code == 422 and 'id="request-task-error"' in empty.text
+        done = browser.post(
+            "/requests/task",
+            data={"csrf_token": csrf_token(browser, page), "token": token, "note": "weg"},
+        )
+        assert done.status_code == 200 and 'id="request-task-done"' in done.text
+        again = browser.get(page)
+        assert again.status_code == 410 and "sanne@voorbeeld.nl" not in again.text
+        guessed = browser.get("/requests/task?token=" + "x" * 43)
+        assert guessed.status_code == 410
+    assert _tasks(tasked, row.reference)["pbx"].note == "weg"  # type: ignore[attr-defined]

@@ -227,7 +227,7 @@ class RequestTasks:
         )
         lang = self._policy.policy.languages[0]
         controller = self._policy.controller.name
-        link = f"{self._base_url}/tasks/{token}"
+        link = f"{self._base_url}/requests/task?token={token}"
         body = (
             f"{controller} vraagt u als verwerker om het volgende te doen voor verzoek "
             f"{row.reference} (AVG art. 28(3)(e)), uiterlijk {due.isoformat()}:\n\n"

@@ -38,11 +38,11 @@ from privaat.services.subject_requests import RequestNotFound
 from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.requests import FIELD_LABELS, _detail_page, _not_found
-from privaat.web.console.task_words import GATE_MESSAGES
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.forms import Form
 from privaat.web.pages.layout import page_language, redirect
+from privaat.web.task_words import GATE_MESSAGES
 
 __all__ = ["router"]
 

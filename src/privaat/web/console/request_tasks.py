@@ -27,6 +27,7 @@ from privaat.web.console.requests import _detail_page, _not_found
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.layout import page_language, redirect
+from privaat.web.task_words import EVIDENCE_MESSAGES
 
 __all__ = ["router"]
 
@@ -39,10 +40,7 @@ router = APIRouter(
 
 # the words for each refused field (the service's InvalidField.field) and conflict
 _MESSAGES = {
-    "note": N_("Write down what was done: this task asks for a note."),
-    "file": N_("Add the evidence file: a PDF, PNG, JPEG or text file of at most 5 MB."),
-    "checked": N_("Tick the box: this task asks you to confirm it was done as instructed."),
-    "reason": N_("Give the reason why this task is not needed."),
+    **EVIDENCE_MESSAGES,
     "system": N_("This request has no such task."),
     "conflict": N_("This task is no longer open."),
     "forbidden": N_("This task is for another role or the privacy officer."),

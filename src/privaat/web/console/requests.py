@@ -58,12 +58,12 @@ from privaat.web.console.request_words import (
     STATUS_NAMES,
 )
 from privaat.web.console.routes import _page
-from privaat.web.console.task_words import GATE_MESSAGES
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
 from privaat.web.pages.forms import Form
 from privaat.web.pages.layout import notice, page_language, redirect
 from privaat.web.pages.page_errors import error_page
+from privaat.web.task_words import GATE_MESSAGES
 
 __all__ = ["EXTRA_STEP_TEMPLATES", "STEP_NOTICES", "RightsView", "router"]
 

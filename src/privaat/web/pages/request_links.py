@@ -1,5 +1,6 @@
-"""The links of a data-subject request: its confirmation (issue 11 item 2; LEGAL L57) and
-the download of its answer (item 4; L61).
+"""The links of a data-subject request: its confirmation (issue 11 item 2; LEGAL L57), the
+download of its answer (item 4; L61) and an external processor's manual task (issue 15 item
+3; art. 28(3)(e)).
 
 The acknowledgement of a request sent by e-mail carries a one-time link to the address the
 request came from (the account's, when it has one). Opening it shows one button; pressing it
@@ -10,11 +11,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from privaat.domain.request_tasks import TaskDone
+from privaat.i18n import translations
 from privaat.services.errors import InvalidField
+from privaat.services.request_tasks import LinkSpent
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
-from privaat.web.pages.layout import render
+from privaat.web.pages.layout import page_language, render
 from privaat.web.pages.page_errors import PageRoute
+from privaat.web.task_words import EVIDENCE_MESSAGES
 
 __all__ = ["router"]
 
@@ -60,3 +65,38 @@ def download(request: Request, ctx: ContextDep, uow: UowDep, fields: CheckedForm
             "Cache-Control": "no-store",  # personal data: never in a shared or browser cache
         },
     )
+
+
+@router.get("/requests/task")
+def task_page(request: Request, ctx: ContextDep, uow: UowDep, token: str = "") -> Response:
+    """The processor's task and its form: opening the link spends nothing."""
+    try:
+        task = ctx.tasks.link(uow, token[:128])
+    except LinkSpent:
+        return render(request, "request_task.html.j2", status_code=410, state="invalid")
+    return render(request, "request_task.html.j2", state="ask", task=task, token=token[:128])
+
+
+@router.post("/requests/task")
+def task_confirm(request: Request, ctx: ContextDep, uow: UowDep, fields: CheckedForm) -> Response:
+    """Confirm the task with its evidence: done, and the link spent."""
+    token = fields.get("token", "")[:128]
+    evidence = TaskDone(note=fields.get("note", ""), checked=fields.get("checked") == "on")
+    try:
+        ctx.tasks.confirm(uow, token, evidence)
+    except LinkSpent:
+        return render(request, "request_task.html.j2", status_code=410, state="invalid")
+    except InvalidField as refused:
+        task = ctx.tasks.link(uow, token)
+        words = translations(page_language(request)).gettext
+        error = words(EVIDENCE_MESSAGES.get(refused.field, EVIDENCE_MESSAGES["note"]))
+        return render(
+            request,
+            "request_task.html.j2",
+            status_code=422,
+            state="ask",
+            task=task,
+            token=token,
+            error=error,
+        )
+    return render(request, "request_task.html.j2", state="done")

@@ -82,14 +82,21 @@ class MailTransport(Protocol):
         ...
 
 
-def compose(mail: OutgoingMail, sender: str, at: datetime) -> EmailMessage:
-    """The message as sent: plain text, dated, marked auto-generated."""
+def compose(
+    mail: OutgoingMail, sender: str, at: datetime, *, message_id: str | None = None
+) -> EmailMessage:
+    """The message as sent: plain text, dated, marked auto-generated.
+
+    ``message_id`` (RFC 5322 §3.6.4) is the message's identity across attempts: the outbox
+    passes one that stays the same when a message is sent again, so a receiver that
+    deduplicates on Message-ID sees one message (see services/outbox.py); without one a
+    fresh id is made."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(at)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id or make_msgid(domain=sender.rpartition("@")[2] or None)
     # RFC 3834 §5: a notice the system sends by itself; auto-responders must not answer it
     message["Auto-Submitted"] = "auto-generated"
     for name, value in mail.headers:

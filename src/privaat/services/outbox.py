@@ -11,6 +11,14 @@ claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` in its own short transaction,
 marked sent in that same transaction, so a second worker skips it while it is in flight and
 no longer sees it afterwards. On SQLite (one writer at a time) run one worker.
 
+At-least-once, not exactly-once, and no outbox can do better over SMTP: if the process dies
+after the server answered 250 to DATA but before ``sent_at`` committed, the server has the
+message and the outbox does not know it, so the next pass sends it again (a process dying
+before the 250 loses nothing either: the server discards an unfinished DATA and the claim
+rolls back). What makes the second copy harmless is its Message-ID: the same at every
+attempt (``message_id``), so a receiver that deduplicates on it keeps one
+(tests/integration/test_crash_outbox.py).
+
 Retries follow RFC 5321 §4.5.4.1 (retry for days, not passes):
 
     accepted ───────────────────────────▶ sent
@@ -26,6 +34,7 @@ Retries follow RFC 5321 §4.5.4.1 (retry for days, not passes):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -61,6 +70,7 @@ __all__ = [
     "MailServerUnreachable",
     "Outbox",
     "back_off",
+    "message_id",
     "queue",
 ]
 
@@ -144,6 +154,17 @@ _PENDING = (
     .where(outbox.c.sent_at.is_(None), outbox.c.given_up_at.is_(None))
     .order_by(outbox.c.id)
 )
+
+
+def message_id(row_id: int, message_enc: bytes, sender: str) -> str:
+    """The Message-ID of an outbox message, the same at every attempt (RFC 5322 §3.6.4).
+
+    Made of the row's id and a digest of its sealed text (random per message, so two
+    installations or a restored database never reuse one for another message); it tells
+    nothing about the person. A message sent again after a crash between the server's 250
+    and the commit of ``sent_at`` carries the id it had the first time."""
+    digest = hashlib.sha256(message_enc).hexdigest()[:24]
+    return f"<outbox.{row_id}.{digest}@{sender.rpartition('@')[2] or 'privaat.invalid'}>"
 
 
 def back_off(attempts: int) -> timedelta:
@@ -280,7 +301,8 @@ class Outbox:
             )
             if stopped:
                 return _Unusable(stopped)
-            session.send(compose(mail, sender, self._clock.now()))
+            identity = message_id(row.id, row.message_enc, sender)
+            session.send(compose(mail, sender, self._clock.now(), message_id=identity))
         except (MailRefused, MailDisconnected) as error:
             return error
         except AccessDenied as error:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.factories import customer
 from tests.integration.test_console_roles import csrf_token, staff_session
 from tests.integration.test_request_rights_rectification import started
-from tests.integration.test_request_tasks import _context, _status
+from tests.integration.test_request_tasks import _context, _filed, _status, _with_a_call
 
 from privaat.bootstrap import Context
 from privaat.domain.clock import FixedClock
@@ -119,3 +120,32 @@ def test_item3_a_waiver_without_a_reason_is_refused_next_to_its_form(
     again = _post(officer, f"{page}/tasks/archive/waive", page, {"reason": "nog eens"})
     assert again.status_code == 409  # type: ignore[attr-defined]
     officer.close()
+
+
+def test_item3_the_support_team_leader_does_the_pbx_task_from_the_role_s_list(
+    four_eyes: Context, clock: FixedClock
+) -> None:
+    other = customer(four_eyes, email="sanne@voorbeeld.nl")
+    _with_a_call(four_eyes, other.subject_id)
+    row = _filed(four_eyes, other, RequestKind.ERASURE)
+    lead = TestClient(create_app(four_eyes), client=("145.97.0.1", 50000))
+    lead.cookies.set(STAFF_COOKIE, staff_session(four_eyes, clock, StaffRole.SUPPORT_LEAD))
+    agent = TestClient(create_app(four_eyes), client=("145.97.0.1", 50000))
+    agent.cookies.set(STAFF_COOKIE, staff_session(four_eyes, clock, StaffRole.SUPPORT))
+    where = f"{row.reference}-pbx"
+    html = lead.get("/console/tasks").text
+    assert f'id="task-{where}"' in html and f'id="task-{row.reference}-archive"' not in html
+    assert _text(html, f"task-{where}-email") == "sanne@voorbeeld.nl"
+    assert 'id="tasks-none"' in agent.get("/console/tasks").text  # not the agent's role
+    # the request page itself stays the privacy officer's
+    assert lead.get(f"/console/requests/{row.reference}").status_code == 403
+    path = f"/console/tasks/{row.reference}/pbx/done"
+    empty = _post(lead, path, "/console/tasks", {"note": ""})
+    assert empty.status_code == 422 and _text(empty.text, f"task-{where}-error")  # type: ignore[attr-defined]
+    refused = _post(agent, path, "/console/tasks", {"note": "weg"})
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    done = _post(lead, path, "/console/tasks", {"note": "toestel 204 verwijderd"})
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    assert f'id="task-{where}"' not in lead.get("/console/tasks").text
+    lead.close()
+    agent.close()

@@ -112,6 +112,8 @@ _CALLS: dict[str, tuple[dict[str, str] | None, int]] = {
     "POST /console/requests/{reference}/tasks/{system}/done": ({}, 404),
     "POST /console/requests/{reference}/tasks/{system}/waive": ({}, 404),
     "POST /console/requests/{reference}/approve": ({}, 404),
+    "GET /console/tasks": (None, 200),
+    "POST /console/tasks/{reference}/{system}/done": ({}, 404),
     # support cases (issue 12 item 2)
     "GET /console/support": (None, 200),
     "GET /console/support/new": (None, 200),

@@ -58,6 +58,7 @@ __all__ = [
     "ApprovalPending",
     "LinkSpent",
     "RequestTasks",
+    "RoleTask",
     "TaskView",
     "TasksOpen",
 ]
@@ -121,6 +122,15 @@ class TaskView:
     waiver: str | None
     evidence: tuple[str, ...]
     instructions: Text
+
+
+@dataclass(frozen=True, slots=True)
+class RoleTask:
+    """An open task on a role's list: its request, the task, whom it is about."""
+
+    reference: str
+    task: TaskView
+    email: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +268,42 @@ class RequestTasks:
             return []
         held = self._access.open_held(connection, staff, row.subject_id, RIGHTS)
         return [self._view(task, held.cipher) for task in rows]
+
+    def open_for(self, uow: UnitOfWork, staff: StaffMember) -> list[RoleTask]:
+        """The open tasks of open requests that ``staff``'s role does (the privacy officer:
+        all), soonest due first, each with the person's address to find them by."""
+        query = (
+            select(request_tasks, subject_requests.c.reference, subject_requests.c.details_enc)
+            .join(subject_requests, subject_requests.c.id == request_tasks.c.request_id)
+            .where(
+                request_tasks.c.status == TaskStatus.OPEN.value,
+                subject_requests.c.status.in_([s.value for s in RequestStatus if s.open]),
+            )
+            .order_by(request_tasks.c.due_on, request_tasks.c.id)
+        )
+        if staff.role is not StaffRole.PRIVACY_OFFICER:
+            query = query.where(request_tasks.c.role == staff.role.value)
+        listed = []
+        with uow.reading() as connection:
+            for task in connection.execute(query).all():
+                held = self._access.open_held(connection, staff, task.subject_id, RIGHTS)
+                details = json.loads(held.cipher.decrypt(_DETAILS, task.details_enc))
+                email = details.get("email") or self._email_of(connection, staff, task.subject_id)
+                listed.append(RoleTask(task.reference, self._view(task, held.cipher), email))
+        return listed
+
+    def _email_of(
+        self,
+        connection: Connection,
+        staff: Principal,
+        subject_id: int,
+        operation: Operation = Operation.READ,
+    ) -> str | None:
+        try:
+            opened = self._access.open(connection, staff, subject_id, RIGHTS, operation=operation)
+        except ServiceError:
+            return None
+        return opened.decrypt("accounts.email", opened.record.get("email_enc"))
 
     def evidence(self, connection: Connection, staff: Principal, row: Any) -> list[dict[str, Any]]:
         """The request's tasks as an erasure certificate lists them: per system what was
@@ -448,13 +494,7 @@ class RequestTasks:
         )
 
     def _account_email(self, connection: Connection, row: Any) -> str | None:
-        try:
-            opened = self._access.open(
-                connection, _PROCESSOR, row.subject_id, RIGHTS, operation=Operation.SEND
-            )
-        except ServiceError:
-            return None
-        return opened.decrypt("accounts.email", opened.record.get("email_enc"))
+        return self._email_of(connection, _PROCESSOR, row.subject_id, Operation.SEND)
 
     def confirm(self, uow: UnitOfWork, token: str, evidence: TaskDone) -> None:
         """The processor confirms the task: done with its evidence, the link spent."""

@@ -197,6 +197,13 @@ ROLE_TABLE: Mapping[str, frozenset[StaffRole] | None] = MappingProxyType(
         ),
         # the DPIA register (issue 15 item 9, art. 35, 36): read beside the register of
         # processing (no customer data in it); only the privacy officer records a version
+        # a role's own manual tasks of requests (issue 15 item 3): whom a task is for
+        **dict.fromkeys(
+            ("GET /console/tasks", "POST /console/tasks/{reference}/{system}/done"),
+            frozenset(
+                {_PO, _SUPPORT, StaffRole.SUPPORT_LEAD, StaffRole.FRAUD, StaffRole.MARKETING}
+            ),
+        ),
         "GET /console/dpia": frozenset({_PO, _ADMIN}),
         "GET /console/dpia/{activity_id}": frozenset({_PO, _ADMIN}),
         "POST /console/dpia/{activity_id}": frozenset({_PO}),
@@ -229,6 +236,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("/console/consents", "consents", N_("Consent figures")),
     ("/console/marketing", "marketing", N_("Audiences")),
     ("/console/requests", "requests", N_("Privacy requests")),
+    ("/console/tasks", "tasks", N_("Request tasks")),
     ("/console/support", "support", N_("Support cases")),
     ("/console/calls", "calls", N_("Calls")),
     ("/console/support-access", "support-access", N_("Support access")),

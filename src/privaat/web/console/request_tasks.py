@@ -4,6 +4,8 @@
     POST /console/requests/{reference}/tasks/{system}/done    note, checked, file (multipart)
     POST /console/requests/{reference}/tasks/{system}/waive   reason
     POST /console/requests/{reference}/approve                step (erase | answer)
+    GET  /console/tasks                                        a role's own open tasks
+    POST /console/tasks/{reference}/{system}/done             as above, from that list
 
 CSRF-checked as every step; success is a 303 to the page with ``?notice=``; a refusal is the
 page again with the reason next to the task's form, and the status of the service's error
@@ -24,9 +26,10 @@ from privaat.services.subject_requests import RequestNotFound
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.calls import CheckedUpload
 from privaat.web.console.requests import _detail_page, _not_found
+from privaat.web.console.routes import _page
 from privaat.web.deps import ContextDep, UowDep
 from privaat.web.pages.csrf import CheckedForm
-from privaat.web.pages.layout import page_language, redirect
+from privaat.web.pages.layout import notice, page_language, redirect
 from privaat.web.task_words import EVIDENCE_MESSAGES
 
 __all__ = ["router"]
@@ -60,14 +63,9 @@ def _refused(
 ) -> Response:
     if isinstance(error, RequestNotFound):
         return _not_found(request)
-    if isinstance(error, InvalidField):
-        key, status = (error.field if error.field in _MESSAGES else "note"), 422
-    elif isinstance(error, NotPermitted):
-        key, status = "forbidden", 403
-    elif where == "approve":
-        key, status = ("same" if "cannot approve" in str(error) else "approve"), 409
-    else:
-        key, status = "conflict", 409
+    key, status = _key(error)
+    if where == "approve" and status == 409:
+        key = "same" if "cannot approve" in str(error) else "approve"
     message = translations(page_language(request)).gettext(_MESSAGES[key])
     return _detail_page(
         request, ctx, uow, staff, reference, step_errors={where: {"": message}}, status=status
@@ -142,3 +140,78 @@ def approve(
     except (NotPermitted, Conflict, RequestNotFound) as refused:
         return _refused(request, ctx, uow, staff, reference, "approve", refused)
     return redirect(f"/console/requests/{reference}?notice=approved")
+
+
+# --- a role's own list: the tasks of every request its role does (the PBX for the support
+# team leader); the request pages stay the privacy officer's
+
+
+@router.get("/tasks")
+def tasks_page(request: Request, ctx: ContextDep, uow: UowDep, staff: CurrentStaff) -> Response:
+    """The open tasks this staff member's role does, soonest due first."""
+    return _tasks_page(request, ctx, uow, staff)
+
+
+def _tasks_page(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    response = _page(
+        request,
+        "console/tasks.html.j2",
+        staff,
+        listed=ctx.tasks.open_for(uow, staff),
+        errors=errors or {},
+        notice=notice(request, {"task-done": N_("The task is done; its evidence is kept.")}),
+        utc=lambda at: at.strftime("%Y-%m-%d %H:%M"),
+    )
+    response.status_code = status
+    return response
+
+
+@router.post("/tasks/{reference}/{system}/done")
+async def role_task_done(
+    request: Request,
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    reference: str,
+    system: str,
+    sent: CheckedUpload,
+) -> Response:
+    """Mark one's own role's task done with its evidence, from the list."""
+    fields, upload = sent
+    data = await upload.read(MAX_FILE_BYTES + 1) if upload is not None else b""
+    name = (upload.filename or "evidence") if upload is not None and data else None
+    if upload is not None:
+        await upload.close()
+    evidence = TaskDone(
+        note=fields.get("note", ""), checked=fields.get("checked") == "on", file_name=name
+    )
+    try:
+        await run_in_threadpool(
+            ctx.tasks.done, uow, staff, reference, system, evidence, data or None
+        )
+    except (InvalidField, NotPermitted, Conflict, RequestNotFound) as error:
+        key, status = _key(error)
+        words = translations(page_language(request)).gettext
+        errors = {f"{reference}-{system}": words(_MESSAGES[key])}
+        return await run_in_threadpool(
+            lambda: _tasks_page(request, ctx, uow, staff, errors=errors, status=status)
+        )
+    return redirect("/console/tasks?notice=task-done")
+
+
+def _key(error: ServiceError) -> tuple[str, int]:
+    if isinstance(error, InvalidField):
+        return (error.field if error.field in _MESSAGES else "note"), 422
+    if isinstance(error, NotPermitted):
+        return "forbidden", 403
+    if isinstance(error, RequestNotFound):
+        return "system", 404
+    return "conflict", 409

@@ -68,7 +68,7 @@ from privaat.services.request_answers import RequestAnswers
 from privaat.services.request_reminders import RequestReminders
 from privaat.services.request_rights import RightsHandling
 from privaat.services.request_stats import RequestStats
-from privaat.services.request_tasks import RequestTasks
+from privaat.services.request_tasks import PreApprovalWebhook, RequestTasks
 from privaat.services.request_watchdog import RequestWatchdog
 from privaat.services.retention import RetentionSweeps, retention_plan
 from privaat.services.sessions import ATTEMPT_WINDOW, Sessions
@@ -189,6 +189,18 @@ def mail_transport(settings: Settings) -> MailTransport | None:
         return None
     return SmtpTransport(
         host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from
+    )
+
+
+def _pre_approval(settings: Settings) -> PreApprovalWebhook | None:
+    """The optional pre-approval webhook of four-eyes steps (issue 15 item 4)."""
+    if not settings.approval_webhook_url:
+        return None
+    secret = settings.approval_webhook_secret
+    return PreApprovalWebhook(
+        settings.approval_webhook_url,
+        (secret.get_secret_value() if secret else "").encode("utf-8"),
+        mode=settings.mode,
     )
 
 
@@ -410,6 +422,7 @@ def _assemble(
         clock=clock,
         four_eyes=FourEyes(parse_four_eyes(settings.four_eyes)),
         base_url=settings.base_url,
+        webhook=_pre_approval(settings),
     )
     requests.on_change(tasks.request_changed)  # a started request gets its manual tasks
     requests.before_completion(tasks.gate)  # and completes only once they are done or waived

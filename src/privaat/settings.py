@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # four-eyes approval (issue 15 item 4): the steps that run only after a second privacy
     # officer approved, comma-separated: erasure, access, portability, access_with_recordings
     four_eyes: str = ""
+    # optional: an outside system asked before a four-eyes step is asked for; it answers
+    # {"decision": "allow"} or {"decision": "deny", "reason": ...}, signed requests with the
+    # secret (at least 16 bytes) as processor webhooks are
+    approval_webhook_url: str | None = None
+    approval_webhook_secret: SecretStr | None = None
     var_dir: Path = Path("var")
     # the master key wraps every per-subject data key: base64 of 32 bytes, or a file holding it
     master_key: SecretStr | None = None

@@ -9,13 +9,18 @@ second privacy officer approved it."""
 
 from __future__ import annotations
 
+import json
 import re
+import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 from tests.factories import Customer, customer
 from tests.integration.test_console_roles import csrf_token
@@ -23,13 +28,14 @@ from tests.integration.test_request_rights_rectification import OFFICER, started
 from tests.unit.test_call_rules import wav
 
 from privaat.bootstrap import Context, bootstrap
+from privaat.domain import processor_events
 from privaat.domain.clock import FixedClock
 from privaat.domain.principal import StaffMember, StaffRole
 from privaat.domain.request_tasks import Step, TaskDone, TaskStatus
 from privaat.domain.subject_requests import Action, RequestKind, RequestStatus
 from privaat.services.erasure_certificates import ErasureCertificates, verify
 from privaat.services.errors import Conflict, InvalidField, NotPermitted
-from privaat.services.request_tasks import ApprovalPending, LinkSpent
+from privaat.services.request_tasks import ApprovalDenied, ApprovalPending, LinkSpent
 from privaat.services.subject_requests import RequestChannel
 from privaat.settings import Settings
 from privaat.store.tables import subjects
@@ -341,3 +347,113 @@ def test_item3_the_processor_s_page_shows_the_task_and_its_button_spends_the_lin
         guessed = browser.get("/requests/task?token=" + "x" * 43)
         assert guessed.status_code == 410
     assert _tasks(tasked, row.reference)["pbx"].note == "weg"  # type: ignore[attr-defined]
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A pre-approval system on loopback: answers what the test sets, keeps what it got."""
+
+    answer: tuple[int, bytes] = (200, b'{"decision": "allow"}')
+    seen: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).seen.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        status, payload = type(self).answer
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+SECRET = "pre-approval-secret-of-32-bytes!"
+
+
+@pytest.fixture
+def webhooked(
+    settings: Settings, engine: object, clock: FixedClock, tmp_path: Path
+) -> Iterator[Context]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Receiver.seen = []
+    context = _context(
+        settings,
+        engine,
+        clock,
+        tmp_path,
+        four_eyes="erasure",
+        approval_webhook_url=f"http://127.0.0.1:{server.server_port}/pre-approval",
+        approval_webhook_secret=SecretStr(SECRET),
+    )
+    yield context
+    context.close()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ((200, b'{"decision": "deny", "reason": "legal hold in ticket LH-7"}'), "LH-7"),
+        ((200, b"yes"), "no decision"),
+        ((500, b'{"decision": "allow"}'), "no decision"),
+    ],
+    ids=["deny", "not-json", "server-error"],
+)
+def test_item4_the_pre_approval_webhook_must_allow_the_ask_or_nothing_is_asked(
+    webhooked: Context, answer: tuple[int, bytes], said: str
+) -> None:
+    _, reference = started(webhooked, RequestKind.ERASURE)
+    with webhooked.unit_of_work() as uow:
+        webhooked.tasks.waive(uow, OFFICER, reference, "archive", "geen papieren map")
+    _Receiver.answer = answer
+    with webhooked.unit_of_work() as uow, pytest.raises(ApprovalDenied, match=said):
+        webhooked.rights.erase(uow, OFFICER, reference)
+    with webhooked.unit_of_work() as uow:
+        assert webhooked.tasks.approval_of(uow, reference, Step.ERASE) is None
+    # what it was sent: signed, and no person in it
+    headers, body = _Receiver.seen[-1]
+    stamp = int(headers["x-privaat-signature"].split(",")[0].removeprefix("t="))
+    assert processor_events.verify(SECRET.encode(), headers["x-privaat-signature"], body, now=stamp)
+    assert json.loads(body) == {
+        "reference": reference,
+        "kind": "erasure",
+        "step": "erase",
+        "asked_by_role": "privacy_officer",
+        "asked_at": json.loads(body)["asked_at"],
+    }
+    # allowed: the ask is recorded and waits for the second officer
+    _Receiver.answer = (200, b'{"decision": "allow"}')
+    with webhooked.unit_of_work() as uow, pytest.raises(ApprovalPending):
+        webhooked.rights.erase(uow, OFFICER, reference)
+    with webhooked.unit_of_work() as uow:
+        assert webhooked.tasks.approval_of(uow, reference, Step.ERASE).asked_by == 1
+
+
+def test_item4_an_unreachable_pre_approval_webhook_refuses_the_ask(
+    settings: Settings, engine: object, clock: FixedClock, tmp_path: Path
+) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nobody listens there now
+    context = _context(
+        settings,
+        engine,
+        clock,
+        tmp_path,
+        four_eyes="erasure",
+        approval_webhook_url=f"http://127.0.0.1:{port}/",
+        approval_webhook_secret=SecretStr(SECRET),
+    )
+    try:
+        _, reference = started(context, RequestKind.ERASURE)
+        with context.unit_of_work() as uow:
+            context.tasks.waive(uow, OFFICER, reference, "archive", "geen papieren map")
+        with context.unit_of_work() as uow, pytest.raises(ApprovalDenied, match="did not answer"):
+            context.rights.erase(uow, OFFICER, reference)
+    finally:
+        context.close()

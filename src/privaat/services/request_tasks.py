@@ -21,10 +21,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.principal import Principal, StaffMember, StaffRole, SystemJob
+from privaat.domain.processor_events import SIGNATURE_HEADER, sign
 from privaat.domain.request_tasks import (
     Evidence,
     EvidenceMissing,
@@ -42,8 +45,11 @@ from privaat.mail.transport import OutgoingMail
 from privaat.policy.schema import Policy, Text
 from privaat.policy.stores import ManualSystem, StoresFile
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
+from privaat.services.opendsr_delivery import CallbackRefused, exchange
 from privaat.services.outbox import queue
+from privaat.services.processor_notices import MIN_SECRET_BYTES
 from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.settings import Mode
 from privaat.store.audit import AuditTrail
 from privaat.store.registry import personal_columns, subject_tables
 from privaat.store.tables import metadata, subjects
@@ -55,7 +61,9 @@ from privaat.store.unit_of_work import UnitOfWork
 _DETAILS = "subject_requests.details"  # as services.subject_requests binds them
 
 __all__ = [
+    "ApprovalDenied",
     "ApprovalPending",
+    "PreApprovalWebhook",
     "LinkSpent",
     "RequestTasks",
     "RoleTask",
@@ -98,6 +106,65 @@ class TasksOpen(Conflict):
             "each must be done or waived with a reason first"
         )
         self.systems = tuple(systems)
+
+
+class ApprovalDenied(Conflict):
+    """The pre-approval webhook said no, or gave no clear answer: nothing was asked."""
+
+
+class PreApprovalWebhook:
+    """An outside system asked before a four-eyes step is asked for (e.g. a ticketing or legal
+    hold system): privaat POSTs what is asked, signed as processor webhooks are
+    (``X-Privaat-Signature``, HMAC-SHA256), and only a 2xx JSON ``{"decision": "allow"}``
+    lets the ask go ahead; ``deny`` (with a ``reason``), any other answer, a timeout or an
+    unreachable URL refuses it (fail closed). The body names no person: the request's
+    reference, its kind, the step, the asking role and the time."""
+
+    def __init__(self, url: str, secret: bytes, *, mode: Mode, timeout: float = 5.0) -> None:
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"the pre-approval webhook secret needs at least {MIN_SECRET_BYTES} bytes"
+            )
+        self._url, self._secret, self._mode, self._timeout = url, secret, mode, timeout
+
+    def check(
+        self, row: Any, kind: RequestKind, step: Step, staff: StaffMember, now: datetime
+    ) -> None:
+        body = json.dumps(
+            {
+                "reference": row.reference,
+                "kind": kind.value,
+                "step": step.value,
+                "asked_by_role": staff.role.value,
+                "asked_at": now.isoformat(),
+            },
+            sort_keys=True,
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "privaat-pre-approval/1",
+            SIGNATURE_HEADER: sign(self._secret, int(now.timestamp()), body),
+        }
+        try:
+            answer = exchange(self._url, body, headers, mode=self._mode, timeout=self._timeout)
+        except CallbackRefused as refused:
+            raise ApprovalDenied(f"the pre-approval webhook may not be called: {refused}") from None
+        except (TimeoutError, OSError):
+            raise ApprovalDenied(
+                "the pre-approval webhook did not answer: nothing was asked; try again later"
+            ) from None
+        try:
+            decision = json.loads(answer.body) if 200 <= answer.status < 300 else {}
+        except ValueError:
+            decision = {}
+        if not isinstance(decision, dict) or decision.get("decision") not in ("allow", "deny"):
+            raise ApprovalDenied(
+                f"the pre-approval webhook gave no decision (HTTP {answer.status}): "
+                "nothing was asked"
+            )
+        if decision["decision"] == "deny":
+            reason = str(decision.get("reason") or "no reason given")[:300]
+            raise ApprovalDenied(f"the pre-approval webhook denied the {step.value} step: {reason}")
 
 
 class LinkSpent(ServiceError):
@@ -158,9 +225,11 @@ class RequestTasks:
         clock: Clock,
         four_eyes: FourEyes,
         base_url: str,
+        webhook: PreApprovalWebhook | None = None,
     ) -> None:
         self._access, self._systems, self._policy = access, stores.manual, policy
         self._clock, self._four_eyes, self._base_url = clock, four_eyes, base_url.rstrip("/")
+        self._webhook = webhook
 
     # --- tasks made when a request starts (a SubjectRequests listener) ----------------
 
@@ -549,11 +618,10 @@ class RequestTasks:
 
     def before(self, uow: UnitOfWork, staff: Principal, reference: str, step: Step) -> None:
         """Before an erasure or an answer: its tasks done, and under four-eyes a second
-        officer's approval. Without it the first attempt records the ask, and ApprovalPending
-        says it waits; nothing else is changed."""
-        now = self._clock.now()
-        pending = False
-        with uow.writing() as connection:
+        officer's approval. Without it the first attempt records the ask (after the
+        pre-approval webhook, if one is set, allowed it), and ApprovalPending says it waits;
+        nothing else is changed."""
+        with uow.reading() as connection:
             row = _request(connection, reference)
             self.gate(connection, row)
             kind = RequestKind(row.kind)
@@ -561,30 +629,33 @@ class RequestTasks:
             if not self._four_eyes.applies(kind, step, with_recordings=calls):
                 return
             approval = self._approval(connection, row, step)
-            if approval is not None and approval.approved_by is not None:
-                return
-            if not isinstance(staff, StaffMember):
-                raise Conflict(
-                    f"request {reference}: the {step.value} step needs two privacy officers "
-                    "(four-eyes): one asks and another approves, in the console"
-                )
-            if approval is None:
-                staff_id = _staff_id(staff)
-                connection.execute(
-                    insert(request_approvals).values(
+        if approval is not None and approval.approved_by is not None:
+            return
+        if not isinstance(staff, StaffMember):
+            raise Conflict(
+                f"request {reference}: the {step.value} step needs two privacy officers "
+                "(four-eyes): one asks and another approves, in the console"
+            )
+        if approval is None:
+            now = self._clock.now()
+            if self._webhook is not None:  # outside any transaction: an HTTP call may wait
+                self._webhook.check(row, kind, step, staff, now)
+            with uow.writing() as connection:
+                dialect = sqlite_insert if connection.dialect.name == "sqlite" else pg_insert
+                asked = connection.execute(
+                    dialect(request_approvals)
+                    .values(
                         request_id=row.id,
                         subject_id=row.subject_id,
                         step=step.value,
-                        asked_by=staff_id,
+                        asked_by=_staff_id(staff),
                         asked_at=now,
                     )
-                )
-                self._audit(connection, staff, row, "request.approval_asked", step, now)
-                pending = True
-            else:
-                pending = True
-        if pending:
-            raise ApprovalPending(reference, step)
+                    .on_conflict_do_nothing(index_elements=["request_id", "step"])
+                ).rowcount
+                if asked:  # another officer's ask at the same moment stands instead
+                    self._audit(connection, staff, row, "request.approval_asked", step, now)
+        raise ApprovalPending(reference, step)
 
     def approve(self, uow: UnitOfWork, staff: Principal, reference: str, step: Step) -> None:
         """A second privacy officer approves the step another one asked for."""

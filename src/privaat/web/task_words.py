@@ -17,6 +17,10 @@ GATE_MESSAGES = {
         "This step waits for a second privacy officer's approval (four-eyes). The request "
         "for it is recorded; nothing was done."
     ),
+    "denied": N_(
+        "The pre-approval check (the outside system that is asked first) refused this step "
+        "or did not answer: nothing was asked or done."
+    ),
 }
 
 # per refused field of ``RequestTasks.done``/``confirm``/``waive`` (InvalidField.field)

@@ -33,7 +33,7 @@ from privaat.services.erasure import ErasureIncomplete, ErasureWaits
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
 from privaat.services.objections import ObjectionFinal
 from privaat.services.rectification import CORRECTABLE
-from privaat.services.request_tasks import ApprovalPending, TasksOpen
+from privaat.services.request_tasks import ApprovalDenied, ApprovalPending, TasksOpen
 from privaat.services.subject_requests import RequestNotFound
 from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
@@ -160,6 +160,7 @@ _CONFLICTS: tuple[tuple[type[ServiceError], str], ...] = (
     (ObjectionFinal, "final"),
     (TasksOpen, "tasks"),
     (ApprovalPending, "approval"),
+    (ApprovalDenied, "denied"),
 )
 
 

@@ -45,7 +45,7 @@ from privaat.services.rectification import CORRECTABLE
 from privaat.services.request_commands import Details, RightAsked
 from privaat.services.request_erasure import ErasureDone
 from privaat.services.request_stats import RequestReport
-from privaat.services.request_tasks import ApprovalPending, TasksOpen
+from privaat.services.request_tasks import ApprovalDenied, ApprovalPending, TasksOpen
 from privaat.services.subject_requests import QueuedRequest, RequestNotFound
 from privaat.web.console.access import ConsoleRoute, CurrentStaff, authorise
 from privaat.web.console.consent_charts import ChartText, value_chart, withdrawal_chart
@@ -611,6 +611,8 @@ def answer(
         return _refused(request, ctx, uow, staff, reference, "answer", "tasks", 409, {})
     except ApprovalPending:
         return _refused(request, ctx, uow, staff, reference, "answer", "approval", 409, {})
+    except ApprovalDenied:
+        return _refused(request, ctx, uow, staff, reference, "answer", "denied", 409, {})
     except Conflict:
         return _refused(request, ctx, uow, staff, reference, "answer", "answer", 409, {})
     return redirect(f"/console/requests/{reference}?notice=answer")

@@ -500,7 +500,10 @@ def test_item10_a_dead_endpoint_is_called_once_a_pass_and_a_newer_status_superse
     key = _customer(context, "Klant A")
     down = [f"{receiver.url}/down"]
     assert _file(api, key, status_callback_urls=down).status_code == 201
-    assert _file(api, key, OTHER_SRID, status_callback_urls=down).status_code == 201
+    other = [{"identity_type": "email", "identity_value": "ander@klant.example"}]
+    other[0]["identity_format"] = "raw"  # another user (the same one's would be a duplicate)
+    filed = _file(api, key, OTHER_SRID, status_callback_urls=down, subject_identities=other)
+    assert filed.status_code == 201
     with context.unit_of_work() as uow:
         for srid in (SRID, OTHER_SRID):
             context.requests.act(uow, OFFICER, _reference(context, srid), Action.START)

@@ -7,17 +7,21 @@ LEGAL L54, L57).
         │ verified and closed (expired, withdrawn before the check, L57) is not counted:
         │ nobody knows it came from this person
         ▼
-    judge(...) ── DUPLICATE  a request of the same kind is still open (any channel: the
-                             same person by the web form and then by mail): the new one
-                             joins it, no second request is opened; an UNCLEAR follow-up
-                             joins the newest open request of any kind. An open request
-                             that waits for its confirmation counts too (the mail path
-                             always linked to it)
+    judge(...) ── DUPLICATE  a request of the same kind is still open and was received
+                             within LINK_DAYS (any channel: the same person by the web
+                             form and then by mail): the new one joins it, no second
+                             request is opened; an UNCLEAR follow-up joins the newest such
+                             open request of any kind. An open request that waits for its
+                             confirmation counts too (the mail path always linked to it)
                   EXCESSIVE  with the new one, EXCESSIVE_COUNT or more counted requests of
                              any kind received within EXCESSIVE_MONTHS
                   REPEAT     the same kind was answered (completed) within the kind's
                              window (REPEAT_MONTHS) before this request was received: e.g.
-                             access again within 3 months of the last copy
+                             access again within 3 months of the last copy; or a request
+                             of the same kind is open but older than LINK_DAYS (the person
+                             asks again while it runs: perhaps chasing it, perhaps with a
+                             new scope, e.g. a restriction of something else; the officer
+                             judges, so it is filed, not joined)
                   NEW        none of these
 
 A REPEAT or EXCESSIVE request is filed as any other and flagged with its evidence (the
@@ -28,6 +32,9 @@ nothing, it shows the privacy officer the history to judge by.
 
 The numbers, and why (``RepeatRules``; the defaults are ``RULES``):
 
+* ``LINK_DAYS`` 14: a second request of the same kind within two weeks of one still open is
+  the same request (a reminder, a double submit, the same wish by another channel), as the
+  privacy mailbox always linked follow-ups (issue 11 item 1).
 * ``REPEAT_MONTHS``: access and portability 3 months. The EDPB's guidelines 01/2022 on the
   right of access (§§ 187-190) judge repetition by how often the data change; a provider's
   customer data (invoices, call records, tickets) change monthly, so a copy of every month
@@ -48,7 +55,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -57,6 +64,7 @@ from privaat.domain.subject_requests import RequestKind, RequestStatus
 __all__ = [
     "EXCESSIVE_COUNT",
     "EXCESSIVE_MONTHS",
+    "LINK_DAYS",
     "REPEAT_MONTHS",
     "RULES",
     "EarlierRequest",
@@ -70,6 +78,7 @@ __all__ = [
 REPEAT_MONTHS: Mapping[RequestKind, int] = MappingProxyType(
     {RequestKind.ACCESS: 3, RequestKind.PORTABILITY: 3}
 )
+LINK_DAYS = 14  # an open request of the kind received this recently is joined
 EXCESSIVE_COUNT = 6  # counted requests of any kind, the new one included ...
 EXCESSIVE_MONTHS = 12  # ... received within this many months
 
@@ -90,8 +99,11 @@ class RepeatRules:
     repeat_months: Mapping[RequestKind, int] = field(default_factory=lambda: REPEAT_MONTHS)
     excessive_count: int = EXCESSIVE_COUNT
     excessive_months: int = EXCESSIVE_MONTHS
+    link_days: int = LINK_DAYS
 
     def __post_init__(self) -> None:
+        if self.link_days < 0:
+            raise ValueError("link_days must not be negative")
         if any(months < 0 for months in self.repeat_months.values()):
             raise ValueError("a repeat window must not be negative")
         if self.excessive_count < 2:
@@ -163,17 +175,22 @@ def judge(
         key=lambda request: (request.received_on, request.reference),
     )
     open_ = [request for request in counted if request.status.open]
+    recently = received_on - timedelta(days=rules.link_days)
+    joinable = [request for request in open_ if request.received_on >= recently]
     if kind is RequestKind.UNCLEAR:
-        if open_:
-            return Verdict(Repetition.DUPLICATE, (open_[-1].reference,))
+        if joinable:
+            return Verdict(Repetition.DUPLICATE, (joinable[-1].reference,))
     else:
-        same = [request for request in open_ if request.kind is kind]
+        same = [request for request in joinable if request.kind is kind]
         if same:
             return Verdict(Repetition.DUPLICATE, (same[-1].reference,))
     since = months_before(received_on, rules.excessive_months)
     recent = [request for request in counted if since <= request.received_on <= received_on]
     if len(recent) + 1 >= rules.excessive_count:
         return Verdict(Repetition.EXCESSIVE, tuple(request.reference for request in recent))
+    running = [request for request in open_ if request.kind is kind]
+    if running:
+        return Verdict(Repetition.REPEAT, tuple(request.reference for request in running))
     window = rules.repeat_months.get(kind, 0)
     if window:
         start = months_before(received_on, window)

@@ -5,6 +5,10 @@ their own users' data; as their processor it assists with their users' requests.
 (its API key) files them here, into the one queue of data-subject requests:
 
     POST  ──▶ create(customer, body)      one transaction:
+                ├── SubjectRequests.file_in: an open request of the same type for the same
+                │   identity of this customer is a duplicate (issue 15 item 8): 409 naming
+                │   the controller's own id for it, nothing filed; a repeat or an excessive
+                │   one is filed flagged for the privacy officer (art. 12(5))
                 ├── SubjectRequests.file_in: a request-only subject, the request VERIFIED (the
                 │   controller verified its user, OpenDSR §3.2 step 2), due in one month; the
                 │   identities in its details, under the subject's hold key; the requester a
@@ -58,7 +62,7 @@ from privaat.policy.schema import Policy
 from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.opendsr_delivery import CallbackRefused, Signer, check_callback_url, post
 from privaat.services.subject_access import Operation, SubjectAccess
-from privaat.services.subject_requests import RequestChannel, SubjectRequests
+from privaat.services.subject_requests import DuplicateRequest, RequestChannel, SubjectRequests
 from privaat.settings import Mode
 from privaat.store.audit import AuditTrail
 from privaat.store.key_store import KeyStore
@@ -89,6 +93,7 @@ FIRST_RETRY, LAST_RETRY, GIVE_UP_AFTER = (
 )
 SUPERSEDED = "superseded by a newer status"
 _DUPLICATE = "a request with this subject_request_id exists already"
+_OPEN_ALREADY = "a request of this type for this identity is open already"
 _INDEX_KIND = "opendsr_identity"  # the blind index's kind for a requester of a customer
 
 
@@ -358,15 +363,28 @@ class OpenDsr:
                 ],
                 "candidates": [kind.value],
             }
-            request_id, reference, due_on = self._requests.file_in(
-                connection,
-                customer,
-                kind=kind,
-                requester=requester,
-                details=details,
-                channel=RequestChannel.OPENDSR,
-                now=now,
-            )
+            try:
+                request_id, reference, due_on = self._requests.file_in(
+                    connection,
+                    customer,
+                    kind=kind,
+                    requester=requester,
+                    details=details,
+                    channel=RequestChannel.OPENDSR,
+                    now=now,
+                )
+            except DuplicateRequest as duplicate:
+                # issue 15 item 8: the same identity's request of this kind is open; the
+                # controller is told its own id for it (nothing is filed)
+                open_id = connection.execute(
+                    select(opendsr_requests.c.subject_request_id)
+                    .join(subject_requests, subject_requests.c.id == opendsr_requests.c.request_id)
+                    .where(
+                        subject_requests.c.reference == duplicate.reference,
+                        opendsr_requests.c.customer_id == customer_id,
+                    )
+                ).scalar()
+                raise Conflict(f"{_OPEN_ALREADY}: {open_id or duplicate.reference}") from None
             subject_id = connection.execute(
                 select(subject_requests.c.subject_id).where(subject_requests.c.id == request_id)
             ).scalar_one()

@@ -5,9 +5,12 @@
         ├── read it (mail.intake): sender, own words, the right it asks for (or UNCLEAR)
         ├── whose: the account with that address, an earlier request-only subject of that
         │          address, or a new subject known only from this request
-        ├── an open request of the same kind (or an unclear follow-up) from the same
-        │   address within LINK_WINDOW: the mail joins it, nothing is doubled
-        │   otherwise: a new request, RECEIVED, due one month after receipt (domain.deadlines)
+        ├── the person's earlier requests, by any channel (their subject, or the keyed hash
+        │   of their address), judged by domain.request_repeats (issue 15 item 8):
+        │   an open request of the same kind (or an unclear follow-up): the mail joins it,
+        │   nothing is doubled, the arrival recorded (request_duplicates)
+        │   otherwise: a new request, RECEIVED, due one month after receipt (domain.deadlines),
+        │   flagged with the earlier references when it repeats or is excessive (art. 12(5))
         ├── the mail's bytes stored encrypted (request_mails), the audit trail told
         └── an acknowledgement with the reference and the due date queued to the sender,
             worded the same whether or not the address has an account (L57)
@@ -28,13 +31,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from privaat.domain.activities import RIGHTS
 from privaat.domain.clock import Clock
 from privaat.domain.deadlines import Deadline
 from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import DataSubject, Principal, SystemJob
+from privaat.domain.request_repeats import EarlierRequest, Repetition, Verdict, judge
 from privaat.domain.subject import SubjectState
 from privaat.domain.subject_requests import (
     TRANSITIONS,
@@ -61,12 +65,11 @@ from privaat.store.audit import AuditTrail
 from privaat.store.key_errors import SubjectKeyMissing
 from privaat.store.key_store import KeyStore
 from privaat.store.tables import accounts, audit_log, subject_tokens, subjects
-from privaat.store.tables_requests import request_mails, subject_requests
+from privaat.store.tables_requests import request_duplicates, request_mails, subject_requests
 from privaat.store.unit_of_work import UnitOfWork
 
 __all__ = [
     "CONFIRMATION_LIFETIME",
-    "LINK_WINDOW",
     "MAILBOX",
     "STAFF_ACTIONS",
     "HistoryEntry",
@@ -77,6 +80,8 @@ __all__ = [
     "RequestChannel",
     "RequestNotFound",
     "CompletionGate",
+    "DuplicateRequest",
+    "EarlierEntry",
     "StatusListener",
     "SubjectRequests",
     "staff_actions",
@@ -86,8 +91,6 @@ MAILBOX = SystemJob("privacy_mailbox")  # the principal of mail arriving at the 
 WEB_FORM = SystemJob("request-form")  # the principal of the public request form
 # the attempt limiter of issue 5, per window: a few requests per address and per network
 FORM_PER_ADDRESS, FORM_PER_IP = 3, 10
-# a second request of the same kind from the same address this soon is the same request
-LINK_WINDOW = timedelta(days=14)
 _DETAILS = "subject_requests.details"  # the fields the ciphertexts are bound to
 _RAW = "request_mails.raw"
 _ACK_TEMPLATE = "request_received"
@@ -104,6 +107,15 @@ class RequestNotFound(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("no request has this reference")
+
+
+class DuplicateRequest(Conflict):
+    """A request of the same kind is open for this person (issue 15 item 8): a channel that
+    cannot join it (OpenDSR: each controller's id is a request of its own) refuses it."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"a request of this kind is open already: {reference}")
+        self.reference = reference
 
 
 class RequestChannel:
@@ -137,6 +149,18 @@ class QueuedRequest:
     received_at: datetime
     due_on: date
     overdue: bool
+    repetition: str | None = None  # Repetition.REPEAT or EXCESSIVE when filed flagged
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierEntry:
+    """Another request of the same person, as the officer's page lists it (issue 15 item 8)."""
+
+    reference: str
+    kind: RequestKind
+    channel: str
+    status: RequestStatus
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +203,11 @@ class RequestDetail:
     mails: tuple[RequestMail, ...]
     history: tuple[HistoryEntry, ...]
     actions: tuple[Action, ...]  # the steps the table allows staff from its status
+    # issue 15 item 8: the person's other requests by any channel, newest first; the
+    # references the flag rests on; the later arrivals that joined this one (channel, when)
+    earlier: tuple[EarlierEntry, ...] = ()
+    repeat_of: tuple[str, ...] = ()
+    duplicates: tuple[tuple[str, datetime], ...] = ()
 
 
 # the steps a person on staff takes (VERIFY is the requester's, EXPIRE the clock's), in the
@@ -338,11 +367,19 @@ class SubjectRequests:
             opened = self._access.open_held(
                 connection, actor, subject_id, RIGHTS, operation=Operation.WRITE
             )
-            joined = self._open_request(connection, requester, kind, now)
+            verdict = self._judge(connection, subject_id, requester, kind, channel, now)
+            joined = self._joined(connection, opened, verdict, actor, channel, now)
             if joined is None:
                 request = SubjectRequest.received(kind, self.local_date(now))
                 request_id, reference = self._insert(
-                    connection, opened, request, requester, details, now, channel=channel
+                    connection,
+                    opened,
+                    request,
+                    requester,
+                    details,
+                    now,
+                    channel=channel,
+                    verdict=verdict,
                 )
                 due_on = request.deadline.due(holidays=self._holidays)
             else:
@@ -365,6 +402,8 @@ class SubjectRequests:
                 subject_pseudonym=opened.pseudonym,
                 detail={"reference": reference, "kind": kind.value, "channel": channel},
             )
+            if joined is None:
+                self._flag(connection, opened, actor, reference, verdict, now)
             # the outbox seals the message under the data key: opened for sending, not held
             sending = self._access.open(
                 connection, actor, subject_id, RIGHTS, operation=Operation.SEND
@@ -374,7 +413,8 @@ class SubjectRequests:
                 if joined is None:
                     row = self.row_in(connection, reference)
                     self.apply_in(connection, opened, row, Action.VERIFY, actor, now)
-            else:
+            elif joined is None or self.row_in(connection, reference).status == _WAITING:
+                # a request that joined a verified one needs no confirmation of its own
                 link = self._confirmation_link(connection, sending, reference, now)
             self._acknowledge(
                 connection, sending, sender, lang, reference, kind, due_on, now, link=link
@@ -437,13 +477,18 @@ class SubjectRequests:
         request of one controller links to no one else's. Returns (id, reference, due date)."""
         if kind is RequestKind.UNCLEAR:
             raise InvalidField("type", "name the right asked for")
+        # the same controller's earlier requests for the same identity (issue 15 item 8): an
+        # open one of the kind is refused as a duplicate, naming it, before anything is written
+        verdict = self._judge(connection, None, requester, kind, channel, now)
+        if verdict.repetition is Repetition.DUPLICATE:
+            raise DuplicateRequest(verdict.evidence[0])
         created = self._access.create(connection, actor, RIGHTS, state=SubjectState.visitor())
         opened = self._access.open_held(
             connection, actor, created.subject_id, RIGHTS, operation=Operation.WRITE
         )
         request = SubjectRequest.received(kind, self.local_date(now))
         request_id, reference = self._insert(
-            connection, opened, request, requester, details, now, channel=channel
+            connection, opened, request, requester, details, now, channel=channel, verdict=verdict
         )
         AuditTrail.append(
             connection,
@@ -453,6 +498,7 @@ class SubjectRequests:
             subject_pseudonym=opened.pseudonym,
             detail={"reference": reference, "kind": kind.value, "channel": channel},
         )
+        self._flag(connection, opened, actor, reference, verdict, now)
         after = self.apply_in(
             connection, opened, self.row_in(connection, reference), Action.VERIFY, actor, now
         )
@@ -482,12 +528,20 @@ class SubjectRequests:
             ).scalar()
             if requester is None:
                 raise InvalidField("subject", "only an account holder files requests here")
-            joined = self._open_request(connection, requester, kind, now)
+            verdict = self._judge(connection, principal.subject_id, requester, kind, channel, now)
+            joined = self._joined(connection, opened, verdict, principal, channel, now)
             if joined is None:
                 request = SubjectRequest.received(kind, self.local_date(now))
                 details = {"text": text, "message_id": None, "candidates": [kind.value]}
                 request_id, reference = self._insert(
-                    connection, opened, request, requester, details, now, channel=channel
+                    connection,
+                    opened,
+                    request,
+                    requester,
+                    details,
+                    now,
+                    channel=channel,
+                    verdict=verdict,
                 )
                 row = connection.execute(
                     select(subject_requests).where(subject_requests.c.id == request_id)
@@ -500,9 +554,18 @@ class SubjectRequests:
                     subject_pseudonym=opened.pseudonym,
                     detail={"reference": reference, "kind": kind.value, "channel": channel},
                 )
+                self._flag(connection, opened, principal, reference, verdict, now)
                 self.apply_in(connection, opened, row, Action.VERIFY, principal, now)
             else:
                 reference = joined[1]
+                AuditTrail.append(
+                    connection,
+                    at=now,
+                    actor=principal.actor,
+                    action="request.linked",
+                    subject_pseudonym=opened.pseudonym,
+                    detail={"reference": reference, "kind": kind.value, "channel": channel},
+                )
             stored = connection.execute(
                 select(subject_requests).where(subject_requests.c.reference == reference)
             ).one()
@@ -763,6 +826,7 @@ class SubjectRequests:
             subject_requests.c.status,
             subject_requests.c.received_at,
             subject_requests.c.due_on,
+            subject_requests.c.repetition,
         ).order_by(subject_requests.c.due_on, subject_requests.c.id)
         if open_only:
             query = query.where(subject_requests.c.status.in_(_OPEN))
@@ -781,6 +845,7 @@ class SubjectRequests:
             received_at=row.received_at,
             due_on=row.due_on,
             overdue=status.open and row.due_on < today,
+            repetition=row.repetition,
         )
 
     # --- the privacy officer's view of one request (issue 11 item 11) -------------------
@@ -804,6 +869,7 @@ class SubjectRequests:
                 )
             )
             history = self._history(connection, reference)
+            earlier, duplicates = self._others(connection, row)
         queued = self._queued(row, today)
         return RequestDetail(
             request=queued,
@@ -823,6 +889,49 @@ class SubjectRequests:
             mails=mails,
             history=history,
             actions=staff_actions(queued.status, queued.kind),
+            earlier=earlier,
+            repeat_of=tuple(json.loads(row.repeat_of or "[]")),
+            duplicates=duplicates,
+        )
+
+    @staticmethod
+    def _others(
+        connection: Connection, row: Any
+    ) -> tuple[tuple[EarlierEntry, ...], tuple[tuple[str, datetime], ...]]:
+        """The person's other requests by any channel, newest first (their subject, or the
+        keyed hash of their address), and the arrivals that joined this one (issue 15 item 8)."""
+        others = connection.execute(
+            select(
+                subject_requests.c.reference,
+                subject_requests.c.kind,
+                subject_requests.c.channel,
+                subject_requests.c.status,
+                subject_requests.c.received_at,
+            )
+            .where(
+                (subject_requests.c.subject_id == row.subject_id)
+                | (subject_requests.c.requester_bidx == row.requester_bidx),
+                subject_requests.c.id != row.id,
+            )
+            .order_by(subject_requests.c.received_at.desc(), subject_requests.c.id.desc())
+        ).all()
+        arrivals = connection.execute(
+            select(request_duplicates.c.channel, request_duplicates.c.at)
+            .where(request_duplicates.c.request_id == row.id)
+            .order_by(request_duplicates.c.id)
+        ).all()
+        return (
+            tuple(
+                EarlierEntry(
+                    reference=other.reference,
+                    kind=RequestKind(other.kind),
+                    channel=other.channel,
+                    status=RequestStatus(other.status),
+                    received_at=_aware(other.received_at),
+                )
+                for other in others
+            ),
+            tuple((arrival.channel, _aware(arrival.at)) for arrival in arrivals),
         )
 
     def mail_of(self, uow: UnitOfWork, staff: Principal, reference: str, mail_id: int) -> bytes:
@@ -936,33 +1045,142 @@ class SubjectRequests:
         created = self._access.create(connection, actor, RIGHTS, state=SubjectState.visitor())
         return created.subject_id, language
 
-    def _open_request(
-        self, connection: Connection, requester: bytes, kind: RequestKind, now: datetime
-    ) -> tuple[int, str, RequestKind, date] | None:
-        """An open request from the same address that this mail belongs to, if any."""
-        query = (
+    def _judge(
+        self,
+        connection: Connection,
+        subject_id: int | None,
+        requester: bytes,
+        kind: RequestKind,
+        channel: str,
+        now: datetime,
+    ) -> Verdict:
+        """The new request judged against the person's earlier ones (issue 15 item 8): the
+        person is their subject (an account's requests by any channel) or, for requests
+        without one, the keyed hash of the address (the same person's mails and forms). An
+        erased person's open request is joined by nothing (their tombstone takes no new one)."""
+        return judge(
+            kind, channel, self.local_date(now), self._earlier(connection, subject_id, requester)
+        )
+
+    def _earlier(
+        self, connection: Connection, subject_id: int | None, requester: bytes
+    ) -> list[EarlierRequest]:
+        person = subject_requests.c.requester_bidx == requester
+        if subject_id is not None:
+            person = person | (subject_requests.c.subject_id == subject_id)
+        rows = connection.execute(
             select(
-                subject_requests.c.id,
                 subject_requests.c.reference,
                 subject_requests.c.kind,
-                subject_requests.c.due_on,
+                subject_requests.c.channel,
+                subject_requests.c.status,
+                subject_requests.c.received_at,
+                subject_requests.c.status_since,
+                subjects.c.erased_at,
             )
-            .where(
-                subject_requests.c.requester_bidx == requester,
-                subject_requests.c.status.in_(_OPEN),
-                subject_requests.c.received_at >= now - LINK_WINDOW,
-            )
-            .order_by(subject_requests.c.id.desc())
-            .limit(1)
+            .join(subjects, subjects.c.id == subject_requests.c.subject_id)
+            .where(person)
+        ).all()
+        # how a closed request ended is in its trail only: verified? completed, when?
+        steps = self._steps(
+            connection, [row.reference for row in rows if row.status == _CLOSED_STATUS]
         )
-        if kind is not RequestKind.UNCLEAR:
-            # a follow-up that names no right belongs to their newest open request; one
-            # that names a right joins only a request for that right
-            query = query.where(subject_requests.c.kind == kind.value)
-        row = connection.execute(query).first()
-        if row is None:
+        earlier = []
+        for row in rows:
+            status = RequestStatus(row.status)
+            if status.open and row.erased_at is not None:
+                status = RequestStatus.CLOSED  # held as proof, never joined (see _subject_of)
+            answered = None
+            if status is RequestStatus.COMPLETED:
+                answered = self.local_date(_aware(row.status_since or row.received_at))
+            elif row.reference in steps:
+                completed = steps[row.reference].get("request.complete")
+                answered = self.local_date(completed) if completed else None
+            verified = status not in (RequestStatus.RECEIVED, RequestStatus.CLOSED) or (
+                "request.verify" in steps.get(row.reference, {})
+            )
+            earlier.append(
+                EarlierRequest(
+                    reference=row.reference,
+                    kind=RequestKind(row.kind),
+                    channel=row.channel,
+                    status=status,
+                    received_on=self.local_date(_aware(row.received_at)),
+                    verified=verified,
+                    answered_on=answered,
+                )
+            )
+        return earlier
+
+    @staticmethod
+    def _steps(connection: Connection, references: list[str]) -> dict[str, dict[str, datetime]]:
+        """For each reference, when it was verified and completed (the trail's entries)."""
+        if not references:
+            return {}
+        needles = [
+            audit_log.c.detail.contains(
+                json.dumps({"reference": reference}, separators=(",", ":"))[1:-1],
+                autoescape=True,
+            )
+            for reference in references
+        ]
+        rows = connection.execute(
+            select(audit_log.c.at, audit_log.c.action, audit_log.c.detail).where(
+                audit_log.c.action.in_(("request.verify", "request.complete")), or_(*needles)
+            )
+        ).all()
+        wanted = set(references)
+        steps: dict[str, dict[str, datetime]] = {}
+        for at, action, detail in rows:
+            reference = json.loads(detail).get("reference")
+            if reference in wanted:
+                steps.setdefault(reference, {})[action] = _aware(at)
+        return steps
+
+    def _joined(
+        self,
+        connection: Connection,
+        opened: Opened,
+        verdict: Verdict,
+        actor: Principal,
+        channel: str,
+        now: datetime,
+    ) -> tuple[int, str, RequestKind, date] | None:
+        """The open request a DUPLICATE joins, its later arrival recorded; None otherwise."""
+        if verdict.repetition is not Repetition.DUPLICATE:
             return None
+        row = self.row_in(connection, verdict.evidence[0])
+        connection.execute(
+            insert(request_duplicates).values(
+                request_id=row.id, subject_id=row.subject_id, channel=channel, at=now
+            )
+        )
         return row.id, row.reference, RequestKind(row.kind), row.due_on
+
+    @staticmethod
+    def _flag(
+        connection: Connection,
+        opened: Opened,
+        actor: Principal,
+        reference: str,
+        verdict: Verdict,
+        now: datetime,
+    ) -> None:
+        """Audit a flagged request: the judgement and the earlier references, nothing else."""
+        if not verdict.flagged:
+            return
+        AuditTrail.append(
+            connection,
+            at=now,
+            actor=actor.actor,
+            action="request.flagged",
+            subject_pseudonym=opened.pseudonym,
+            detail={
+                "reference": reference,
+                "repetition": verdict.repetition.value,
+                "evidence": " ".join(verdict.evidence),  # the earlier references
+            },
+        )
 
     def _insert(
         self,
@@ -974,8 +1192,10 @@ class SubjectRequests:
         now: datetime,
         *,
         channel: str,
+        verdict: Verdict | None = None,
     ) -> tuple[int, str]:
         reference = _new_reference()
+        flagged = verdict is not None and verdict.flagged
         request_id: int = connection.execute(
             insert(subject_requests)
             .values(
@@ -991,6 +1211,8 @@ class SubjectRequests:
                 extended_months=request.deadline.extended_months,
                 requester_bidx=requester,
                 details_enc=opened.cipher.encrypt(_DETAILS, json.dumps(details)),
+                repetition=verdict.repetition.value if verdict and flagged else None,
+                repeat_of=json.dumps(list(verdict.evidence)) if verdict and flagged else None,
             )
             .returning(subject_requests.c.id)
         ).scalar_one()
@@ -1050,6 +1272,13 @@ class SubjectRequests:
 
 
 _OPEN = tuple(status.value for status in RequestStatus if status.open)
+_WAITING = RequestStatus.RECEIVED.value
+_CLOSED_STATUS = RequestStatus.CLOSED.value
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
 
 # the words for each right in an answer (msgids: privaat.i18n)
 KIND_WORDS = {

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "held",
     "of_a_request",
     "request_answers",
+    "request_duplicates",
     "request_mails",
     "request_reminders",
     "subject_requests",
@@ -102,6 +104,11 @@ subject_requests = Table(
             # when it entered its status or took its last step (NULL: received_at; issue
             # 15 item 7): the request watchdog counts each status's dwell from it
             ("status_since", UTC_TIME, True, None),
+            # issue 15 item 8 (art. 12(5)): domain.request_repeats.Repetition when the
+            # request was filed flagged (repeat, excessive; NULL: new), and the JSON list of
+            # the earlier references the flag rests on
+            ("repetition", String(16), True, "rights_requests"),
+            ("repeat_of", Text(), True, "rights_requests"),
         )
     ),
     Index("ix_subject_requests_queue", "status", "due_on"),
@@ -159,4 +166,17 @@ request_reminders = Table(
     UniqueConstraint("request_id", "reminder", "due_on", name="uq_request_reminders_once"),
     Index("ix_request_reminders_subject", "subject_id"),
     info={"subject": SubjectTable("subject_id", clock="sent_at", hold=RIGHTS)},
+)
+
+# Every later arrival that joined an open request of the same kind instead of opening a
+# second one (issue 15 item 8): by which channel, when; the officer sees them on the page
+request_duplicates = Table(
+    "request_duplicates",
+    metadata,
+    *of_a_request(),
+    held("channel", String(16), nullable=False, category="rights_requests"),
+    held("at", UTC_TIME, nullable=False, category=None),
+    Index("ix_request_duplicates_request", "request_id"),
+    Index("ix_request_duplicates_subject", "subject_id"),
+    info={"subject": SubjectTable("subject_id", clock="at", hold=RIGHTS)},
 )

@@ -47,6 +47,21 @@ def test_issue15_item8_an_open_access_by_web_makes_a_mail_for_access_a_duplicate
     assert not verdict.flagged
 
 
+def test_issue15_item8_an_open_one_older_than_two_weeks_is_not_joined_but_flagged() -> None:
+    """15 days on, the same right again while the first still runs: filed, flagged with it
+    (perhaps a new scope, perhaps chasing it: the officer judges)."""
+    assert RULES.link_days == 14
+    first = _earlier("PR-1ST", K.RESTRICTION, S.IN_PROGRESS, date(2026, 3, 1))
+    assert judge(K.RESTRICTION, "web", date(2026, 3, 15), [first]).repetition is (
+        Repetition.DUPLICATE
+    )
+    assert judge(K.RESTRICTION, "web", date(2026, 3, 16), [first]) == Verdict(
+        Repetition.REPEAT, ("PR-1ST",)
+    )
+    # an unclear follow-up joins nothing that old
+    assert judge(K.UNCLEAR, "email", date(2026, 3, 16), [first]) == Verdict(Repetition.NEW)
+
+
 def test_issue15_item8_an_unconfirmed_open_mail_request_is_joined_too() -> None:
     mail = _earlier("PR-MAIL", K.ERASURE, S.RECEIVED, date(2026, 3, 2), verified=False)
     assert judge(K.ERASURE, "api", date(2026, 3, 3), [mail]).evidence == ("PR-MAIL",)
@@ -155,3 +170,5 @@ def test_issue15_item8_the_windows_are_configurable_and_checked() -> None:
         RepeatRules(excessive_count=1)
     with pytest.raises(ValueError, match="at least 1"):
         RepeatRules(excessive_months=0)
+    with pytest.raises(ValueError, match="link_days"):
+        RepeatRules(link_days=-1)

@@ -146,7 +146,17 @@ _HISTORY_NAMES = {
     "request.objection_recorded": N_("objection recorded"),
     "request.objection_upheld": N_("objection upheld"),
     "request.objection_overridden": N_("objection overridden on compelling grounds"),
+    # issue 15 item 8: the same request by any channel joins the open one; a repeat is flagged
+    "request.linked": N_("the same request came in again and joined it"),
+    "request.flagged": N_("flagged: it repeats earlier requests (GDPR art. 12(5))"),
 }
+# a flagged request's refusal starts from these words (issue 15 item 8); the officer finishes them
+_ART_12_5_GROUNDS = N_(
+    "You made this request before ({references}). Under GDPR art. 12(5) we may refuse a "
+    "request that is manifestly unfounded or excessive, in particular because of its "
+    "repetitive character. [Say why this request is excessive: what was answered when, and "
+    "why nothing has changed since.]"
+)
 # the account fields a rectification corrects (services.rectification.CORRECTABLE)
 FIELD_LABELS = {
     "name": N_("Name"),
@@ -693,6 +703,10 @@ def _detail_page(
     shown |= {"answer"} if answerable else set()
     shown |= {"classify"} if classifiable else set()
     shown |= rights.steps
+    typed = dict(typed or {})
+    if queued.repetition and "refuse" not in typed:
+        words = translations(page_language(request)).gettext(_ART_12_5_GROUNDS)
+        typed["refuse"] = {"reason": words.format(references=", ".join(found.repeat_of))}
     response = _page(
         request,
         "console/request.html.j2",
@@ -705,7 +719,7 @@ def _detail_page(
         shown_steps=shown,
         classes=[k.value for k in RequestKind if k is not RequestKind.UNCLEAR],
         step_errors=step_errors or {},
-        typed=typed or {},
+        typed=typed,
         history_names=_HISTORY_NAMES,
         extra_steps=EXTRA_STEP_TEMPLATES,
         rights=rights,

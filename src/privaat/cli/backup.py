@@ -18,7 +18,7 @@ import typer
 from privaat.cli._apps import app
 from privaat.cli.requests import _context, _fail
 from privaat.services.backups import Replayed
-from privaat.services.errors import Conflict, InvalidField
+from privaat.services.errors import Conflict, InvalidField, StorageFull
 
 backup_app = typer.Typer(
     help="Backups of the data, and restores that replay the list of erasures.",
@@ -35,7 +35,7 @@ def create_command(
     context = _context()
     try:
         done = context.backups.create(directory)
-    except (InvalidField, Conflict) as error:
+    except (InvalidField, Conflict, StorageFull) as error:
         raise _fail(str(error), 1) from None
     finally:
         context.close()

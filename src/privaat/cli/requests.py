@@ -18,7 +18,7 @@ from privaat.mail.privacy_mailbox import MAX_MAIL_BYTES, PrivacyMailbox, mailbox
 from privaat.policy.loader import PolicyError
 from privaat.services.activities import PolicyIncomplete
 from privaat.services.contact_fields import normalise_email
-from privaat.services.errors import Conflict, InvalidField
+from privaat.services.errors import Conflict, InvalidField, StorageFull
 from privaat.services.subject_requests import RequestNotFound
 from privaat.settings import Settings
 from privaat.store.key_errors import KeyStoreError
@@ -160,7 +160,7 @@ def answer_command(
     try:
         with context.unit_of_work() as uow:
             answer = context.answers.answer(uow, OPERATOR, reference)
-    except (Conflict, RequestNotFound) as error:
+    except (Conflict, RequestNotFound, StorageFull) as error:
         raise _fail(str(error), 1) from None
     finally:
         context.close()

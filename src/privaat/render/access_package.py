@@ -215,28 +215,38 @@ class AccessZip:
         names = [f.name for f in part.fields]
         types: dict[str, set[str]] = {name: {"null"} for name in names}
         csv_spool, files = self._spool(), []
-        csv_out = _CsvSink(csv_spool, names)
-        count = 0
-        name = f"data/{part.table}.json"
-        with _Member(self._archive, name, self._digests) as member:
-            put = member.write
-            put(b"[\n")
-            seen = [types[name].add for name in names]
-            for values, held_files in itertools.chain([first], rows):
-                put((b",\n" if count else b"") + _row_json(values))
-                count += 1
-                for add, value in zip(seen, values.values(), strict=True):
-                    add(_TYPE_NAMES.get(type(value), "string"))
-                csv_out.row(values)
-                for path, content in held_files:
-                    spool = self._spool()
-                    spool.write(content)
-                    files.append((f"files/{path}", spool))
-            put(b"\n]\n")
-        csv_out.close()
-        self._from_spool(f"data/{part.table}.csv", csv_spool)
-        for path, spool in files:
-            self._from_spool(path, spool)
+        try:
+            csv_out = _CsvSink(csv_spool, names)
+            count = 0
+            name = f"data/{part.table}.json"
+            with _Member(self._archive, name, self._digests) as member:
+                put = member.write
+                put(b"[\n")
+                seen = [types[name].add for name in names]
+                for values, held_files in itertools.chain([first], rows):
+                    put((b",\n" if count else b"") + _row_json(values))
+                    count += 1
+                    for add, value in zip(seen, values.values(), strict=True):
+                        add(_TYPE_NAMES.get(type(value), "string"))
+                    csv_out.row(values)
+                    for path, content in held_files:
+                        spool = self._spool()
+                        files.append((f"files/{path}", spool))
+                        spool.write(content)
+                put(b"\n]\n")
+            csv_out.close()
+            self._from_spool(f"data/{part.table}.csv", csv_spool)
+            for path, spool in files:
+                self._from_spool(path, spool)
+        except BaseException:
+            # a write that fails (a full disk under the spool, issue 16 item 4): the spools'
+            # temporary files closed now, the rows' cursor while its connection is open
+            for open_spool in (csv_spool, *(held for _path, held in files)):
+                open_spool.close()
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+            raise
         schema = _schema(part.table, part.fields, types, self._policy)
         self._member(f"schemas/{part.table}.schema.json", [_json(schema)])
         self._tables.append((part.table, count))

@@ -3,8 +3,9 @@
     privaat backup create DIR     the data database, consistent, to DIR: SQLite through the
                                   online backup API, PostgreSQL through pg_dump (custom
                                   format); a manifest beside it (its SHA-256, the schema
-                                  revision, how many erasures the list held then). Written
-                                  under a temporary name and renamed: never half a file
+                                  revision, how many erasures the list held then). Both written
+                                  under temporary names and renamed: never half a file; a full
+                                  disk is StorageFull, with nothing left behind
     privaat backup restore FILE   the file's SHA-256 checked first (a damaged backup changes
                                   nothing), the data restored (SQLite: the backup API into
                                   the live file; PostgreSQL: the dump replayed by psql, one
@@ -31,6 +32,7 @@ import sqlite3
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ from sqlalchemy.engine import make_url
 from privaat.domain.clock import Clock
 from privaat.domain.principal import SystemJob
 from privaat.services.erasure import Erasure, ErasureWaits
-from privaat.services.errors import Conflict, InvalidField
+from privaat.services.errors import Conflict, InvalidField, StorageFull, no_space
 from privaat.store.erasure_ledger import ErasureLedger
 from privaat.store.tables import subjects
 from privaat.store.unit_of_work import UnitOfWork
@@ -92,21 +94,39 @@ class Backups:
         stamp = now.strftime("%Y%m%dT%H%M%SZ")
         suffix = "sqlite" if self._backend == "sqlite" else "dump"
         target = directory / f"privaat-data-{stamp}.{suffix}"
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".privaat-data-")
-        os.close(handle)
+        manifest = target.with_suffix(target.suffix + ".json")
+        written: list[Path] = []
         try:
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".privaat-data-")
+            os.close(handle)
+            written.append(Path(temporary))
             if self._backend == "sqlite":
                 self._sqlite_copy(Path(temporary))
             else:
                 _run(["pg_dump", "--format=custom", f"--file={temporary}", self._libpq()])
             os.chmod(temporary, 0o600)
             digest, size = _sha256(Path(temporary))
+            # the manifest under a temporary name too: both complete before either is renamed
+            handle, draft = tempfile.mkstemp(dir=directory, prefix=".privaat-manifest-")
+            os.close(handle)
+            written.append(Path(draft))
+            Path(draft).write_text(self._manifest_text(now, digest, size), encoding="utf-8")
+            os.chmod(draft, 0o644)
             os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            written[0] = target
+            os.replace(draft, manifest)
+        except BaseException as error:
+            for path in written:
+                path.unlink(missing_ok=True)
+            if no_space(error) or (isinstance(error, Conflict) and _NO_SPACE_WORDS in str(error)):
+                raise StorageFull(f"the backup in {directory}") from None
+            if isinstance(error, OSError | sqlite3.Error):
+                raise Conflict(f"cannot write the backup in {directory}: {error}") from None
             raise
-        manifest = target.with_suffix(target.suffix + ".json")
-        manifest.write_text(
+        return BackupFile(target, digest, size, manifest)
+
+    def _manifest_text(self, now: datetime, digest: str, size: int) -> str:
+        return (
             json.dumps(
                 {
                     "kind": "privaat data backup",
@@ -121,10 +141,8 @@ class Backups:
                 },
                 indent=2,
             )
-            + "\n",
-            encoding="utf-8",
+            + "\n"
         )
-        return BackupFile(target, digest, size, manifest)
 
     def restore(self, uow: UnitOfWork, file: Path) -> Replayed:
         """The data as in ``file``, then every erasure since replayed; a file that does not
@@ -245,6 +263,10 @@ class Backups:
         except Exception:  # noqa: BLE001  (a database made without migrations: no revision)
             return None
         return None if value is None else str(value)
+
+
+# what pg_dump says when its output file cannot grow (strerror of ENOSPC)
+_NO_SPACE_WORDS = "No space left on device"
 
 
 def _run(command: list[str]) -> None:

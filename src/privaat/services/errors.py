@@ -8,10 +8,14 @@ ServiceError
 ├── NotPermitted        the principal may not act for this subject at all (403)
 ├── SubjectNotFound     no such data subject (404)
 ├── DataWithheld        the data's category is restricted for this use (art. 18, 403)
+├── StorageFull         no space left where a file was being written; none of it kept (503)
 └── Conflict            the change collides with existing data (409)
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
 
 
 class ServiceError(Exception):
@@ -60,3 +64,29 @@ class DataWithheld(ServiceError):
 
 class Conflict(ServiceError):
     pass
+
+
+# a write refused for want of space: the device full, or the user's quota (EDQUOT)
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class StorageFull(ServiceError):
+    """No space left on the device a file was being written to (issue 16 item 4): whatever
+    was written of it is removed, nothing refers to it; free space and run it again."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"no space left on the device while writing {what}: nothing of it was kept; "
+            "free some space and try again"
+        )
+        self.what = what
+
+
+def no_space(error: BaseException) -> bool:
+    """Whether ``error`` is a write refused for want of space (an OSError's ENOSPC or EDQUOT,
+    SQLite's SQLITE_FULL when it writes a file of its own)."""
+    if isinstance(error, OSError):
+        return error.errno in _NO_SPACE
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return False

@@ -12,7 +12,8 @@
         └── the requester is mailed the link (the account's address, or the one they wrote from)
     download(token)     ── the ZIP, while the link lives; a forged or expired link: LinkInvalid
 
-An erasure destroys the data key, and with it every answer still waiting (art. 17).
+An erasure destroys the data key, and with it every answer still waiting (art. 17). A full
+disk while the ZIP is written is StorageFull, nothing kept (issue 16 item 4).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from privaat.render.redaction import ibans_in
 from privaat.services.answer_files import SealedSpool, SealedWriter, read_sealed, store_sealed
 from privaat.services.connectors import StoreError
 from privaat.services.email_address import LinkInvalid
-from privaat.services.errors import Conflict
+from privaat.services.errors import Conflict, StorageFull, no_space
 from privaat.services.external_stores import ExternalStores, identity_of
 from privaat.services.outbox import queue
 from privaat.services.request_tasks import RequestTasks
@@ -101,9 +102,15 @@ class RequestAnswers:
 
     def answer(self, uow: UnitOfWork, staff: Principal, reference: str) -> Answer:
         """Answer an access or portability request in progress, and mail its link; a store
-        outside privaat that fails it is recorded for the watchdog (issue 15 item 7)."""
+        outside privaat that fails it is recorded for the watchdog (issue 15 item 7). No space
+        left for the ZIP's temporary files (TMPDIR) is StorageFull: the request stays as it
+        was, no answer, link or letter is stored, the temporary files are gone."""
         try:
             return self._answer(uow, staff, reference)
+        except OSError as error:
+            if no_space(error):
+                raise StorageFull(f"the answer to {reference}") from None
+            raise
         except StoreError as error:
             now = self._clock.now()
             record_store_failure(

@@ -33,6 +33,7 @@ from privaat.services.errors import (
     NotAuthenticated,
     NotPermitted,
     ServiceError,
+    StorageFull,
     SubjectNotFound,
     TooManyAttempts,
 )
@@ -221,6 +222,15 @@ async def _on_service_error(request: Request, error: Exception) -> JSONResponse:
             503,
             "store-unavailable",
             "A connected store is unavailable",
+            str(error),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(error, StorageFull):  # the disk full while a file was written: none kept
+        return problem_response(
+            request,
+            503,
+            "storage-full",
+            "No space left",
             str(error),
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )

@@ -39,7 +39,13 @@ from privaat.domain.subject import DIRECT_MARKETING
 from privaat.domain.subject_requests import ARTICLES, Action, RequestKind, RequestStatus
 from privaat.i18n import N_, translations
 from privaat.services.account_commands import Email, Language
-from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
+from privaat.services.errors import (
+    Conflict,
+    InvalidField,
+    NotPermitted,
+    ServiceError,
+    StorageFull,
+)
 from privaat.services.recipient_notices import Told
 from privaat.services.rectification import CORRECTABLE
 from privaat.services.request_commands import Details, RightAsked
@@ -271,6 +277,10 @@ _STEP_MESSAGES = {
     ),
     "kind": N_("Choose the right the request asks for."),
     "answer": N_("Only an access or portability request in progress is answered with a copy."),
+    "storage": N_(
+        "There is no space left on the server's disk for the answer's file. Nothing was kept "
+        "and the request is as it was: ask the operator to free space, then answer again."
+    ),
     **GATE_MESSAGES,  # the manual tasks and four-eyes approval (web.console.request_tasks)
 }
 _NEW_LABELS = {
@@ -625,6 +635,8 @@ def answer(
         return _refused(request, ctx, uow, staff, reference, "answer", "denied", 409, {})
     except Conflict:
         return _refused(request, ctx, uow, staff, reference, "answer", "answer", 409, {})
+    except StorageFull:  # the disk full under the ZIP (issue 16 item 4): nothing was kept
+        return _refused(request, ctx, uow, staff, reference, "answer", "storage", 503, {})
     return redirect(f"/console/requests/{reference}?notice=answer")
 
 

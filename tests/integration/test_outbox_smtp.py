@@ -378,6 +378,34 @@ def test_a_stopped_server_is_a_clear_error_and_nothing_is_marked_sent(
     assert collector.received == []
 
 
+def test_a_server_slower_than_the_timeout_leaves_the_mail_waiting_and_it_goes_later(
+    context: Context, smtp: tuple[Collector, int], clock: FixedClock
+) -> None:
+    """Issue 16 item 4: a slow server (its DATA answer later than our timeout) is a dropped
+    connection: the attempt is counted, the mail waits its back-off and goes on the next
+    pass, once. (This server drops a message whose client left before its answer; one that
+    kept it would hold a second copy with the same Message-ID: test_crash_outbox.py.)"""
+    collector, port = smtp
+    change_password(context, create_account(context, "jan@example.nl", "nl"))
+    collector.data_delay_seconds = 0.8
+    impatient = SmtpTransport(host="127.0.0.1", port=port, sender=SENDER, timeout_seconds=0.3)
+
+    with pytest.raises(MailServerUnreachable) as raised:
+        context.outbox.deliver(impatient)
+
+    assert "dropped the connection" in str(raised.value)
+    assert [(r.sent_at, r.attempts) for r in outbox_rows(context)] == [(None, 1)]
+    threading.Event().wait(0.7)  # past the slow answer: the server kept nothing
+    assert collector.received == []
+    collector.data_delay_seconds = 0.0
+    assert run_pass(context, port).sent == 0  # not before its back-off
+    clock.advance(back_off(1))
+    assert run_pass(context, port).sent == 1
+    [row] = outbox_rows(context)
+    assert row.sent_at is not None and row.attempts == 2
+    assert [r.rcpt_tos for r in collector.received] == [["jan@example.nl"]]
+
+
 def test_a_server_closing_mid_pass_stops_it_and_spares_the_untried_messages(
     context: Context, smtp: tuple[Collector, int], clock: FixedClock
 ) -> None:

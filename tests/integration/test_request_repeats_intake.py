@@ -11,11 +11,13 @@ import json
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import customer
+from tests.integration.test_consents_api import logged_in
 from tests.integration.test_console_roles import staff_session
 
 from privaat.bootstrap import Context
@@ -241,7 +243,7 @@ def _opendsr(context: Context, srid: str, value: str = "gebruiker@klant.example"
 
 
 _KEYS: dict[int, str] = {}
-SRID_1 = "7d444840-9dc0-11d1-b245-5ffdce74fad2"
+SRID_1 = "a7551968-d5d6-44b2-9831-815ac9017798"
 SRID_2 = "0f8fad5b-d9cb-469f-a165-70867728950e"
 SRID_3 = "3d0ca315-aff9-4fc2-be61-3b76b9a2d798"
 
@@ -327,3 +329,58 @@ def test_issue15_item8_the_page_shows_the_persons_history_the_flag_and_the_art_1
     plain = queue.split(f'id="request-row-{first.reference}"')[1].split("</tr>")[0]
     assert "repeat-flag" not in plain
     assert RequestStatus(_rows(context)[0].status) is RequestStatus.COMPLETED
+
+
+# --- over HTTP: what each channel answers -----------------------------------------------
+
+
+@pytest.fixture
+def http(context: Context) -> Iterator[TestClient]:
+    with TestClient(create_app(context), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_issue15_item8_opendsr_over_http_a_duplicate_is_a_409_problem_naming_the_open_id(
+    context: Context, http: TestClient
+) -> None:
+    with context.unit_of_work() as uow:
+        _info, key = context.opendsr.add_customer(uow, "Klant B")
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def post(srid: str) -> Any:
+        body = {
+            "subject_request_id": srid,
+            "subject_request_type": "access",
+            "submitted_time": "2026-11-25T15:00:00Z",
+            "subject_identities": [
+                {
+                    "identity_type": "email",
+                    "identity_value": "u@klant.example",
+                    "identity_format": "raw",
+                }
+            ],
+            "api_version": "1.0",
+            "status_callback_urls": [],
+        }  # fmt: skip
+        return http.post("/opendsr/v1/opendsr_requests", json=body, headers=headers)
+
+    assert post(SRID_1).status_code == 201
+    again = post(SRID_2)
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert SRID_1 in again.json()["detail"]
+    assert len(_rows(context)) == 1
+
+
+def test_issue15_item8_the_requests_api_returns_the_request_a_mail_opened(
+    context: Context, http: TestClient
+) -> None:
+    """Mail first, then the API: the API answers 200 with the running reference."""
+    email = "mail.dan.api@example.nl"
+    logged_in(http, email)
+    with context.unit_of_work() as uow:
+        mailed = context.requests.receive_mail(uow, _mail(email, "Inzage graag."))
+    response = http.post("/api/v1/requests", json={"type": "access"})
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == mailed.reference
+    assert len(_rows(context)) == 1

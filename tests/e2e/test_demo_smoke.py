@@ -68,8 +68,8 @@ def test_readme_main_command_serves_privacy_policy_and_api_docs(tmp_path: Path) 
 
 @pytest.mark.e2e
 def test_the_demo_s_person_is_answered_and_erased_across_three_stores(tmp_path: Path) -> None:
-    """Issue 15 item 1: ``make demo`` ships the billing database and the webmail API; an
-    operator's commands beside the running demo reach both."""
+    """Issue 15 items 1, 3: ``make demo`` ships the billing database, the webmail API and a
+    PBX done by hand; an operator's commands beside the running demo reach all."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRIVAAT_")}
     log = tmp_path / "demo.log"
@@ -123,6 +123,9 @@ def test_the_demo_s_person_is_answered_and_erased_across_three_stores(tmp_path: 
         )
         reference = filed.split()[0]
         privaat("requests", "act", reference, "start")
+        # the PBX has no API: she bought a phone, so its task is done by hand first (item 3)
+        assert privaat("requests", "tasks", reference).startswith("pbx\topen\tsupport_lead\t")
+        privaat("requests", "task-done", reference, "pbx", "--note", "toestel 201 verwijderd")
         erased = privaat("requests", "erase", reference)
         assert "billing/customers: 1 rows, 0 deleted, 1 masked" in erased
         assert "billing/invoices: 3 rows, 1 deleted, 2 masked, held until" in erased
@@ -132,6 +135,7 @@ def test_the_demo_s_person_is_answered_and_erased_across_three_stores(tmp_path: 
         privaat("requests", "certificate", reference, "--output", str(certificate))
         checked = privaat("requests", "verify-certificate", str(certificate))
         assert "privaat + billing + webmail" in checked
+        assert '"system": "pbx"' in certificate.read_text()
     finally:
         server.send_signal(signal.SIGINT)
         try:

@@ -155,6 +155,12 @@ _HISTORY_NAMES = {
     # issue 15 item 8: the same request by any channel joins the open one; a repeat is flagged
     "request.linked": N_("the same request came in again and joined it"),
     "request.flagged": N_("flagged: it repeats earlier requests (GDPR art. 12(5))"),
+    # issue 15 items 3-4: manual tasks and four-eyes approval
+    "request.task_made": N_("manual task made"),
+    "request.task_done": N_("manual task done"),
+    "request.task_waived": N_("manual task waived"),
+    "request.approval_asked": N_("second officer's approval asked"),
+    "request.approved": N_("approved by a second officer"),
 }
 # a flagged request's refusal starts from these words (issue 15 item 8); the officer finishes them
 _ART_12_5_GROUNDS = N_(

@@ -384,3 +384,23 @@ def test_issue15_item8_the_requests_api_returns_the_request_a_mail_opened(
     assert response.status_code == 200, response.text
     assert response.json()["id"] == mailed.reference
     assert len(_rows(context)) == 1
+
+
+def test_issue15_item8_the_privacy_centre_says_a_second_ask_joined_the_open_request(
+    context: Context, http: TestClient
+) -> None:
+    """Mail first, then the privacy centre's form, logged in: one request, and the page says
+    it joined the open one (listed below)."""
+    from tests.integration.test_pages_support import log_in, submit
+
+    person = customer(context)
+    with context.unit_of_work() as uow:
+        mailed = context.requests.receive_mail(uow, _mail(person.email, "Inzage graag."))
+    log_in(http, person.email, person.password)
+    response = submit(http, "/requests/new", {"type": "access"}, page="/requests/new")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/requests?notice=request_joined"
+    listing = http.get(response.headers["location"])
+    assert 'id="requests-joined"' in listing.text and 'id="requests-filed"' not in listing.text
+    assert mailed.reference in listing.text
+    assert len(_rows(context)) == 1 and mailed.linked is False

@@ -87,14 +87,15 @@ def file_request(
         command = form.model(SignedInRequest, data)
         if command is None:
             return _page(request, form, signed_in=True, status_code=422)
-        ctx.requests.file_for(
+        _row, created = ctx.requests.file_for(
             uow,
             subject,
             command.type.kind,
             channel=RequestChannel.WEB,
             text=command.details,
         )
-        return redirect("/account/requests?notice=request_filed")
+        # issue 15 item 8: the same right asked again while it runs joins the open request
+        return redirect(f"/account/requests?notice=request_{'filed' if created else 'joined'}")
     web = form.model(WebRequest, {**data, "email": form.text("email"), "language": form.lang})
     if web is None:
         return _page(request, form, signed_in=False, status_code=422)
@@ -132,7 +133,10 @@ def my_requests(
         for row in ctx.requests.requests_of(uow, subject, subject.subject_id)
     ]
     filed = request.query_params.get("notice") == "request_filed"
-    return render(request, "account_requests.html.j2", signed_in=True, rows=rows, filed=filed)
+    joined = request.query_params.get("notice") == "request_joined"
+    return render(
+        request, "account_requests.html.j2", signed_in=True, rows=rows, filed=filed, joined=joined
+    )
 
 
 def _form(request: Request, typed: dict[str, str] | None = None) -> Form:

@@ -36,6 +36,7 @@ from privaat.domain.principal import StaffRole
 from privaat.domain.request_dwell import Alert
 from privaat.domain.subject_requests import Action, RequestKind
 from privaat.services.connectors import StoreUnavailable
+from privaat.services.erasure import Erasure, ErasureReport
 from privaat.services.request_reminders import Reminder
 from privaat.services.subject_requests import RequestChannel
 from privaat.settings import Settings
@@ -204,6 +205,39 @@ def test_issue15_7_the_console_queue_says_since_when_a_request_is_stuck(
     with context.unit_of_work() as uow:  # a step ends the stay, and the mark with it
         context.requests.act(uow, OFFICER, stuck, Action.START)
     assert "data-alert" not in console.get("/console/requests").text
+
+
+class _Crash(BaseException):
+    """The process dying: not an error anything catches."""
+
+
+def test_issue15_7_a_request_erased_before_a_crash_can_still_be_extended_and_is_watched(
+    context: Context, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the stateful test: the person erased and the process dead before the request
+    was completed (issue 16 item 3), an extension told the requester through the erased data
+    key and failed (SubjectKeyMissing, a 500). The letter now goes to the address kept with
+    the request, and the request, still open, is watched as any other."""
+    person, reference = started(context, RequestKind.ERASURE)
+    erase = Erasure.erase
+
+    def erase_then_die(self: Erasure, *args: object, **kwargs: object) -> ErasureReport:
+        erase(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise _Crash
+
+    monkeypatch.setattr(Erasure, "erase", erase_then_die)
+    with context.unit_of_work() as uow, pytest.raises(_Crash):
+        context.rights.erase(uow, OFFICER, reference)
+    monkeypatch.undo()
+    with context.unit_of_work() as uow:
+        context.requests.act(uow, OFFICER, reference, Action.EXTEND, reason="Back-ups", months=1)
+    [letter] = [m for _id, t, m in context.outbox.pending() if t == "request_extended"]
+    assert letter.to == person.email and reference in letter.subject
+    clock.advance(timedelta(days=21))  # three weeks extended without a step
+    assert _watch(context) == [(reference, "stuck")]
+    with context.unit_of_work() as uow:  # the next attempt completes it, erasing nothing again
+        context.rights.erase(uow, OFFICER, reference)
+    assert _open_alerts(context, reference) == []
 
 
 def _failures(context: Context) -> list[tuple[str, str]]:

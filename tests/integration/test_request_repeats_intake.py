@@ -404,3 +404,34 @@ def test_issue15_item8_the_privacy_centre_says_a_second_ask_joined_the_open_requ
     assert 'id="requests-joined"' in listing.text and 'id="requests-filed"' not in listing.text
     assert mailed.reference in listing.text
     assert len(_rows(context)) == 1 and mailed.linked is False
+
+
+def test_issue15_item8_how_a_closed_request_ended_is_read_from_its_trail(
+    context: Context,
+) -> None:
+    """A closed request's row no longer says whether it was verified or answered: the audit
+    trail does. Five mails that expired unconfirmed count for nothing (L57); an access that
+    was completed and then closed makes the next one a repeat."""
+    person = customer(context)
+    for n in range(5):
+        with context.unit_of_work() as uow:
+            context.requests.receive_mail(uow, _mail(person.email, "Inzage graag."))
+        context.clock.advance(8 * DAY)  # type: ignore[attr-defined]
+        with context.unit_of_work() as uow:
+            assert context.requests.expire_unconfirmed(uow) == 1, n
+    assert {r.status for r in _rows(context)} == {"closed"}
+    with context.unit_of_work() as uow:
+        sixth, created = context.requests.file_for(
+            uow, person.principal, RequestKind.ACCESS, channel=RequestChannel.API
+        )
+    assert created and sixth.repetition is None  # not excessive, not a repeat
+    _answer(context, sixth.reference)
+    with context.unit_of_work() as uow:
+        context.requests.act(uow, OFFICER, sixth.reference, Action.CLOSE)
+    context.clock.advance(30 * DAY)  # type: ignore[attr-defined]
+    with context.unit_of_work() as uow:
+        seventh, created = context.requests.file_for(
+            uow, person.principal, RequestKind.ACCESS, channel=RequestChannel.WEB
+        )
+    assert created and seventh.repetition == "repeat"
+    assert json.loads(_rows(context)[-1].repeat_of) == [sixth.reference]

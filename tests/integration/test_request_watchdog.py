@@ -26,6 +26,7 @@ from tests.integration.test_external_stores import webmail as webmail
 from tests.integration.test_outbox_smtp import Collector, body_of, run_pass
 from tests.integration.test_outbox_smtp import smtp as smtp  # the fixture: a real SMTP server
 from tests.integration.test_request_rights_rectification import OFFICER, started
+from tests.integration.test_request_tasks import tasked as tasked  # the fixture
 from typer.testing import CliRunner
 
 from privaat.bootstrap import Context, bootstrap
@@ -41,6 +42,7 @@ from privaat.services.request_reminders import Reminder
 from privaat.services.subject_requests import RequestChannel
 from privaat.settings import Settings
 from privaat.store.tables_requests import subject_requests
+from privaat.store.tables_tasks import request_tasks
 from privaat.store.tables_watchdog import request_alerts, request_store_failures
 from privaat.web.console.access import STAFF_COOKIE
 
@@ -238,6 +240,33 @@ def test_issue15_7_a_request_erased_before_a_crash_can_still_be_extended_and_is_
     with context.unit_of_work() as uow:  # the next attempt completes it, erasing nothing again
         context.rights.erase(uow, OFFICER, reference)
     assert _open_alerts(context, reference) == []
+
+
+def test_issue15_7_a_manual_task_nobody_took_up_is_alerted_once_and_marked(
+    tasked: Context, clock: FixedClock
+) -> None:
+    _person, reference = started(tasked, RequestKind.ERASURE)  # the archive's task: 10 days
+    [task] = [t for t in _task_rows(tasked) if t[0] == "archive"]
+    assert task[1].isoformat() == "2026-12-06"  # Thursday 26 November + 10 days
+    clock.current = datetime(2026, 12, 6, 22, 59, tzinfo=UTC)  # the end of its due date
+    assert _watch(tasked) == [(reference, "stuck")]  # ten days in progress without a step
+    clock.current = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # 7 December in Amsterdam
+    assert _watch(tasked) == [(reference, "task_overdue")]
+    assert _watch(tasked) == []
+    with tasked.unit_of_work() as uow:
+        alerts = {a.alert: a for a in tasked.watchdog.open_alerts(uow)[reference]}
+    assert alerts[Alert.TASK_OVERDUE].store == "archive"
+    [mail] = [m for _id, t, m in tasked.outbox.pending() if t == "request_task_overdue"]
+    assert "archive" in mail.body and "6 december 2026" in mail.body
+    assert reference in mail.subject and mail.to == PRIVACY_MAILBOX
+
+
+def _task_rows(context: Context) -> list[tuple[str, object]]:
+    with context.engine.connect() as connection:
+        return [
+            (r.system, r.due_on)
+            for r in connection.execute(select(request_tasks.c.system, request_tasks.c.due_on))
+        ]
 
 
 def _failures(context: Context) -> list[tuple[str, str]]:

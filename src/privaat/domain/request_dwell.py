@@ -11,6 +11,8 @@ GDPR art. 12(3); LEGAL L55, L57).
                        DUE_SOON       7 days or fewer before the due date
                        DUE_IN_2       2 days or fewer before it
                        OVERDUE        past the due date: the deadline of art. 12(3) is missed
+                       TASK_OVERDUE   a manual task (a system without an API) still open
+                                      past its own due date: nobody took it up
 
 Each alert carries a key: the watchdog records an alert once per (request, alert, key), so
 a request is alerted once per stay in a status (STUCK, STORE_FAILING) and once per due date
@@ -69,6 +71,7 @@ class Alert(StrEnum):
     DUE_SOON = "due_soon"
     DUE_IN_2 = "due_in_2"
     OVERDUE = "overdue"
+    TASK_OVERDUE = "task_overdue"  # a manual task (issue 15 item 3) open past its due date
 
     @property
     def reminder(self) -> bool:
@@ -208,9 +211,11 @@ def alerts_due(
     now: datetime,
     zone: tzinfo,
     holidays: Container[date] = (),
+    task_due: date | None = None,
 ) -> tuple[DueAlert, ...]:
     """The alerts due at ``now`` for a request in ``status`` since ``entered_at``, due on
-    ``due_on`` (local date), whose last recorded store failure was at ``last_failure``."""
+    ``due_on`` (local date), whose last recorded store failure was at ``last_failure`` and
+    whose earliest open manual task is due on ``task_due``."""
     due: list[DueAlert] = []
     stay = stay_key(status, entered_at)
     limit = stuck_after(status, entered_at=entered_at, due_on=due_on, zone=zone, holidays=holidays)
@@ -219,6 +224,10 @@ def alerts_due(
     if status.open and last_failure is not None and last_failure >= entered_at:
         due.append(DueAlert(Alert.STORE_FAILING, last_failure, stay))
     today = now.astimezone(zone).date()
+    if status.open and task_due is not None and today > task_due:
+        # once per task due date: a task done and another still open later alerts again
+        late = _start_of(task_due + timedelta(days=1), zone)
+        due.append(DueAlert(Alert.TASK_OVERDUE, late, f"task@{task_due.isoformat()}"))
     reminder = reminder_due(status, due_on=due_on, today=today)
     if reminder is not None:
         first_day = {

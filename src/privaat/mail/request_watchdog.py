@@ -9,7 +9,7 @@ the person, so it can go to a shared privacy mailbox.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from babel.dates import format_date, format_datetime
 
@@ -62,6 +62,16 @@ def watchdog_letter(
             "The store {store} failed the request {reference} on {at}; the request stays "
             "{status} until the step is taken again and the store answers."
         ).format(store=store or "?", reference=reference, at=at(since), status=words)
+    elif alert is Alert.TASK_OVERDUE:
+        subject = _("Task overdue: privacy request {reference}").format(reference=reference)
+        what = _(
+            "The manual task {system} of the request {reference} was due on {due} and is "
+            "still open: nobody did it or waived it."
+        ).format(
+            system=store or "?",
+            reference=reference,
+            due=format_date(since.astimezone(zone).date() - timedelta(days=1), "long", lang),
+        )
     else:
         subject = _("Stuck: privacy request {reference}").format(reference=reference)
         what = _(

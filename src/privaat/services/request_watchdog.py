@@ -9,6 +9,7 @@ L55, L57).
         │   privaat at its last ``request_store_failures`` row
         │     STUCK          past its status's maximum dwell
         │     STORE_FAILING  a store failed it since it entered its status
+        │     TASK_OVERDUE   a manual task (issue 15 item 3) still open past its due date
         ├── each alert once (request_alerts, unique by request, alert and the stay's key),
         │   queued through the outbox to the policy's privacy contact (mail.request_watchdog:
         │   the reference, kind, status and dates, never the person), and audited
@@ -39,6 +40,7 @@ from privaat.domain.clock import Clock
 from privaat.domain.errors import AccessDenied
 from privaat.domain.principal import Principal, SystemJob
 from privaat.domain.request_dwell import Alert, alerts_due, stay_key
+from privaat.domain.request_tasks import TaskStatus
 from privaat.domain.subject import SubjectState
 from privaat.domain.subject_requests import RequestKind, RequestStatus
 from privaat.mail.request_watchdog import watchdog_letter
@@ -52,6 +54,7 @@ from privaat.store.audit import AuditTrail
 from privaat.store.key_errors import KeyStoreError
 from privaat.store.tables import subjects
 from privaat.store.tables_requests import subject_requests
+from privaat.store.tables_tasks import request_tasks
 from privaat.store.tables_watchdog import request_alerts, request_store_failures
 from privaat.store.unit_of_work import UnitOfWork
 
@@ -132,6 +135,7 @@ class RequestWatchdog:
                 _WATCHED.order_by(subject_requests.c.due_on, subject_requests.c.id)
             ).all()
             failures = _last_failures(connection)
+            tasks = _late_tasks(connection, self._requests.local_date(now))
             done = {
                 (request_id, alert, key)
                 for request_id, alert, key in connection.execute(
@@ -153,10 +157,17 @@ class RequestWatchdog:
                     now=now,
                     zone=self._zone,
                     holidays=self._holidays,
+                    task_due=tasks[row.id][0] if row.id in tasks else None,
                 ):
                     if due.alert.reminder or (row.id, due.alert.value, due.key) in done:
                         continue  # the reminders are RequestReminders'; each alert once
-                    store = failure[1] if due.alert is Alert.STORE_FAILING and failure else None
+                    store = (  # the failing store, or the late task's system
+                        failure[1]
+                        if due.alert is Alert.STORE_FAILING and failure
+                        else tasks[row.id][1]
+                        if due.alert is Alert.TASK_OVERDUE
+                        else None
+                    )
                     letter = watchdog_letter(
                         self._policy,
                         lang=lang,
@@ -215,10 +226,12 @@ class RequestWatchdog:
 
     def open_alerts(self, uow: UnitOfWork) -> dict[str, tuple[OpenAlert, ...]]:
         """Per reference, the alerts of each request's current stay in its status (a step
-        since ends them): what the console's queue marks. Nothing personal is read."""
+        since ends them) and of a manual task still late: what the console's queue marks.
+        Nothing personal is read."""
         with uow.reading() as connection:
             rows = connection.execute(
                 select(
+                    subject_requests.c.id,
                     subject_requests.c.reference,
                     subject_requests.c.status,
                     _SINCE,
@@ -231,9 +244,15 @@ class RequestWatchdog:
                 .where(subject_requests.c.status != RequestStatus.CLOSED.value)
                 .order_by(request_alerts.c.id)
             ).all()
+            tasks = _late_tasks(connection, self._requests.local_date(self._clock.now()))
         found: dict[str, list[OpenAlert]] = {}
         for row in rows:
-            if row.key != stay_key(RequestStatus(row.status), row.status_since):
+            status = RequestStatus(row.status)
+            if row.alert == Alert.TASK_OVERDUE.value:
+                late = tasks.get(row.id)  # still that task's date, and the request still open
+                if late is None or not status.open or row.key != f"task@{late[0].isoformat()}":
+                    continue
+            elif row.key != stay_key(status, row.status_since):
                 continue  # an alert of an earlier stay: the request moved on since
             found.setdefault(row.reference, []).append(
                 OpenAlert(Alert(row.alert), row.since, row.store)
@@ -305,6 +324,19 @@ _WATCHED = (
     .join(subjects, subjects.c.id == subject_requests.c.subject_id)
     .where(subject_requests.c.status != RequestStatus.CLOSED.value)
 )
+
+
+def _late_tasks(connection: Connection, today: date) -> dict[int, tuple[date, str]]:
+    """Per request, its earliest manual task still open past its due date (issue 15 item 3):
+    the due date and the system."""
+    found: dict[int, tuple[date, str]] = {}
+    for request_id, due_on, system in connection.execute(
+        select(request_tasks.c.request_id, request_tasks.c.due_on, request_tasks.c.system)
+        .where(request_tasks.c.status == TaskStatus.OPEN.value, request_tasks.c.due_on < today)
+        .order_by(request_tasks.c.due_on.desc(), request_tasks.c.system.desc())
+    ):
+        found[request_id] = (due_on, system)  # the earliest is the last one written
+    return found
 
 
 def _last_failures(connection: Connection) -> dict[int, tuple[datetime, str]]:

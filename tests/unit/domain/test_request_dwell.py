@@ -212,3 +212,45 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert add_working_days(date(2026, 12, 24), 1) == date(2026, 12, 25)  # no calendar
     with pytest.raises(ValueError, match="forward"):
         add_working_days(date(2026, 12, 24), -1)
+
+
+def test_issue15_7_a_manual_task_open_past_its_due_date_alerts_once_per_date() -> None:
+    entered = _utc(2026, 12, 1, 9)
+    due = date(2026, 12, 28)
+
+    def task_alerts(now: datetime, task_due: date | None) -> list[tuple[datetime, str]]:
+        return [
+            (a.since, a.key)
+            for a in alerts_due(
+                S.IN_PROGRESS,
+                entered_at=entered,
+                due_on=due,
+                last_failure=None,
+                now=now,
+                zone=AMS,
+                holidays=NL,
+                task_due=task_due,
+            )
+            if a.alert is Alert.TASK_OVERDUE
+        ]
+
+    # the archive's task is due Friday 4 December: overdue from Saturday 00:00 in Amsterdam
+    assert task_alerts(_utc(2026, 12, 4, 22, 59), date(2026, 12, 4)) == []
+    assert task_alerts(_utc(2026, 12, 4, 23, 0), date(2026, 12, 4)) == [
+        (_utc(2026, 12, 4, 23, 0), "task@2026-12-04")
+    ]
+    assert task_alerts(_utc(2026, 12, 9), None) == []  # every task done or waived
+    for status in (S.COMPLETED, S.CLOSED):  # nothing waits on a task of an answered request
+        assert not [
+            a
+            for a in alerts_due(
+                status,
+                entered_at=entered,
+                due_on=due,
+                last_failure=None,
+                now=_utc(2026, 12, 9),
+                zone=AMS,
+                task_due=date(2026, 12, 4),
+            )
+            if a.alert is Alert.TASK_OVERDUE
+        ]

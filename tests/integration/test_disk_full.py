@@ -19,6 +19,7 @@ import gc
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -27,18 +28,22 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
+from tests.factories import customer
 from tests.integration.test_console_roles import csrf_token, staff_session
 from tests.integration.test_request_rights_rectification import started
 from typer.testing import CliRunner
 
-from privaat.bootstrap import Context
+from privaat.bootstrap import Context, bootstrap
 from privaat.cli import app
 from privaat.domain.clock import FixedClock
 from privaat.domain.principal import StaffRole
 from privaat.domain.subject_requests import RequestKind
+from privaat.settings import Mode, Settings
+from privaat.store.db import make_engine
 from privaat.store.tables import audit_log, outbox, subjects
 from privaat.store.tables_requests import request_answers, subject_requests
+from privaat.store.tables_telemetry import voip_sync_events
 from privaat.web.app import create_app
 from privaat.web.console.access import STAFF_COOKIE
 
@@ -193,3 +198,75 @@ def test_L61_the_console_says_the_disk_is_full_and_the_request_is_as_it_was(
     assert "Traceback" not in refused.text
     assert _answer_traces(context, reference) == ("in_progress", 0, 0, 0)
     assert list(full.iterdir()) == []
+
+
+@pytest.mark.database("sqlite")  # PostgreSQL's own disk is the server's, not privaat's
+def test_P10_a_full_disk_under_the_database_is_a_503_problem_and_the_batch_is_whole_or_none(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The SQLite database on a filesystem with room for the file and a little more: a
+    telemetry batch that does not fit is answered with the 503 problem (Retry-After), never a
+    500 or a trace, and none of its events is stored; with room again the same batch is
+    stored whole, and the app was not restarted."""
+    source = Path(settings.database_url.removeprefix("sqlite:///"))
+    where = tmp_path / "small"
+    room = source.stat().st_size + 512 * 1024
+    _mount_full_filesystem(where, f"{room // 1024 + 1}k")
+    try:
+        database = where / "privaat.db"
+        shutil.copyfile(source, database)
+        url = f"sqlite:///{database}"
+        engine = make_engine(url)
+        context = bootstrap(
+            Settings(mode=Mode.TEST, database_url=url, var_dir=tmp_path / "var"),
+            engine=engine,
+            run_migrations=False,
+        )
+        pseudonym = _pseudonym_of(context, customer(context).subject_id)
+        with context.unit_of_work() as uow:
+            _service, key = context.telemetry.add_service(uow, "device-sync", ["voip_sync"])
+        event = {
+            "subject": pseudonym,
+            "at": "2026-11-25T12:00:00Z",
+            "ip": "145.97.12.34",
+            "device": {"model": "Snom D785"},
+            "network": "wifi",
+        }
+        batch = b"".join(
+            json.dumps({**event, "event_id": str(uuid.uuid4()), "crash_log": noise() * 3}).encode()
+            + b"\n"
+            for _ in range(4_000)
+        )
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}
+        with TestClient(create_app(context), client=("145.97.0.1", 50000)) as client:
+            full_answer = client.post("/api/v1/telemetry/voip_sync", content=batch, headers=headers)
+            assert full_answer.status_code == 503, full_answer.text[:300]
+            assert full_answer.headers["content-type"] == "application/problem+json"
+            assert "Retry-After" in full_answer.headers
+            assert "Traceback" not in full_answer.text
+            assert _events(engine) == 0  # the batch is one transaction: none of it
+            subprocess.run(  # noqa: S603 - room again, the app still running
+                ["mount", "-o", "remount,size=64m", str(where)],  # noqa: S607
+                check=True,
+            )
+            stored = client.post("/api/v1/telemetry/voip_sync", content=batch, headers=headers)
+            assert stored.status_code == 200, stored.text[:300]
+        assert _events(engine) == 4_000
+        context.close()
+        engine.dispose()
+    finally:
+        gc.collect()
+        subprocess.run(["umount", "-l", str(where)], check=False)  # noqa: S603, S607
+
+
+def _pseudonym_of(context: Context, subject_id: int) -> str:
+    with context.unit_of_work() as uow, uow.reading() as connection:
+        value: str = connection.execute(
+            select(subjects.c.pseudonym).where(subjects.c.id == subject_id)
+        ).scalar_one()
+    return value
+
+
+def _events(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(voip_sync_events)).scalar())

@@ -61,7 +61,7 @@ from privaat.services.errors import Conflict, InvalidField, ServiceError
 from privaat.services.geo import GeoLocator, Location
 from privaat.services.subject_access import Opened, Operation, SubjectAccess
 from privaat.store.crypto import SubjectCipher
-from privaat.store.fastpath import BulkInsert
+from privaat.store.fastpath import BulkInsert, driver_errors
 from privaat.store.key_store import KeyStore
 from privaat.store.tables import UTC_TIME, subjects
 from privaat.store.tables_telemetry import (
@@ -211,7 +211,9 @@ class _EventInsert(BulkInsert):
             processed.append(values if order is None else tuple(values[n] for n in order))
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(compiled.sql, processed)
+            # a full disk or a lost server: SQLAlchemy's OperationalError, a 503 problem
+            with driver_errors(connection, compiled.sql):
+                cursor.executemany(compiled.sql, processed)
         finally:
             cursor.close()
 

@@ -5,18 +5,34 @@ indexed point read (BENCHMARKS.md). For the few statements on hot paths (log-in 
 profile read, access-log batches) we compile the Core statement once, keep SQLAlchemy's own
 bind and result processors for its column types, and execute on the DB-API cursor of the
 caller's SQLAlchemy ``Connection`` — same pool, same transaction, no hand-written SQL.
+
+A driver error on that cursor is raised as SQLAlchemy would have raised it (``driver_errors``):
+a full disk or a lost server is its ``OperationalError``, which the app answers with a 503
+problem like any other (web/problems.py), never a 500 (issue 16 item 4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
+
+
+@contextmanager
+def driver_errors(connection: Connection, sql: str) -> Iterator[None]:
+    """The DB-API driver's errors inside, raised as SQLAlchemy's (OperationalError, ...)."""
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except driver_error as error:
+        raise DBAPIError.instance(sql, None, error, driver_error) from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +101,9 @@ class PointQuery(_Prepared):
         compiled = self.compiled(connection)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, self._parameters(compiled, values))
-            row = cursor.fetchone()
+            with driver_errors(connection, compiled.sql):
+                cursor.execute(compiled.sql, self._parameters(compiled, values))
+                row = cursor.fetchone()
         finally:
             cursor.close()
         if row is None:
@@ -110,6 +127,7 @@ class BulkInsert(_Prepared):
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             parameters: list[Any] = [self._parameters(compiled, row) for row in rows]
-            cursor.executemany(compiled.sql, parameters)
+            with driver_errors(connection, compiled.sql):
+                cursor.executemany(compiled.sql, parameters)
         finally:
             cursor.close()

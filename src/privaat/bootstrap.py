@@ -423,6 +423,7 @@ def _assemble(
         four_eyes=FourEyes(parse_four_eyes(settings.four_eyes)),
         base_url=settings.base_url,
         webhook=_pre_approval(settings),
+        time_zone=ZoneInfo(settings.time_zone),
     )
     requests.on_change(tasks.request_changed)  # a started request gets its manual tasks
     requests.before_completion(tasks.gate)  # and completes only once they are done or waived

@@ -132,6 +132,7 @@ def _filed(context: Context, who: Customer, kind: RequestKind) -> Any:
 def _processor_link(context: Context) -> str:
     [mail] = [m for _id, t, m in context.outbox.pending() if t == "request_task_processor"]
     assert mail.to == "pbx@leverancier.example"
+    assert "Voor privacyverzoek PR-" in mail.body and "Verwijder het toestelaccount." in mail.body
     match = re.search(r"/requests/task\?token=([A-Za-z0-9_-]+)", mail.body)
     assert match is not None, mail.body
     return match.group(1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from privaat.domain.processor_events import Change
 from privaat.i18n import translations
@@ -61,3 +61,34 @@ def processor_letter(
         activity=name, reference=reference[:8]
     )
     return OutgoingMail(to=to, subject=subject, body=body)
+
+
+def task_letter(
+    policy: Policy,
+    *,
+    lang: str,
+    reference: str,
+    system: str,
+    instructions: str,
+    due_on: date,
+    link: str,
+    to: str,
+) -> OutgoingMail:
+    """To a processor that keeps a system privaat cannot reach (issue 15 item 3; art.
+    28(3)(e): it assists with the data subject's rights): what to do for which request, by
+    when, and the single-use link that confirms it without an account."""
+    _ = translations(lang).gettext
+    body = "\n\n".join(
+        (
+            _(
+                "For privacy request {reference} we ask you, as our processor, to do the "
+                "following in {system} by {due} (art. 28(3)(e) GDPR):"
+            ).format(reference=reference, system=system, due=due_on.isoformat()),
+            instructions,
+            _("Confirm it here, without an account (the link works once):"),
+            link,
+            policy.controller.name,
+        )
+    )
+    subject = _("Privacy request {reference}: {system}").format(reference=reference, system=system)
+    return OutgoingMail(to=to, subject=subject, body=body + "\n")

@@ -17,7 +17,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, exists, insert, select, update
@@ -41,7 +41,7 @@ from privaat.domain.request_tasks import (
     waiver_reason,
 )
 from privaat.domain.subject_requests import RequestKind, RequestStatus, SubjectRequest
-from privaat.mail.transport import OutgoingMail
+from privaat.mail.processor_letters import task_letter
 from privaat.policy.schema import Policy, Text
 from privaat.policy.stores import ManualSystem, StoresFile
 from privaat.services.errors import Conflict, InvalidField, NotPermitted, ServiceError
@@ -49,6 +49,7 @@ from privaat.services.opendsr_delivery import CallbackRefused, exchange
 from privaat.services.outbox import queue
 from privaat.services.processor_notices import MIN_SECRET_BYTES
 from privaat.services.subject_access import Operation, SubjectAccess
+from privaat.services.subject_requests import RequestNotFound
 from privaat.settings import Mode
 from privaat.store.audit import AuditTrail
 from privaat.store.registry import personal_columns, subject_tables
@@ -182,7 +183,7 @@ class TaskView:
     status: TaskStatus
     due_on: date
     done_at: datetime | None
-    done_by: str | None  # staff:<role> or processor: who, by role, never which employee
+    done_by: str | None  # staff:<role>, system:operator or system:task-link: never who
     note: str
     checked: bool
     file_name: str | None
@@ -226,8 +227,10 @@ class RequestTasks:
         four_eyes: FourEyes,
         base_url: str,
         webhook: PreApprovalWebhook | None = None,
+        time_zone: tzinfo = UTC,
     ) -> None:
         self._access, self._systems, self._policy = access, stores.manual, policy
+        self._zone = time_zone
         self._clock, self._four_eyes, self._base_url = clock, four_eyes, base_url.rstrip("/")
         self._webhook = webhook
 
@@ -237,7 +240,7 @@ class RequestTasks:
         self, connection: Connection, row: Any, after: SubjectRequest, now: datetime
     ) -> None:
         """On a request's start: one task per manual system of its kind whose condition
-        holds for the person (P-id free: the stores file declares them)."""
+        holds for the person (the stores file declares them)."""
         if after.status is not RequestStatus.IN_PROGRESS or row.status == after.status.value:
             return
         for system in self._systems:
@@ -251,7 +254,7 @@ class RequestTasks:
             if made is not None:
                 continue
             token = secrets.token_urlsafe(32) if system.processor_email else None
-            started = after.deadline.received_on if now is None else now.date()
+            started = now.astimezone(self._zone).date()  # the controller's calendar date
             due = task_due(started, system.due_days, row.due_on)
             connection.execute(
                 insert(request_tasks).values(
@@ -304,19 +307,16 @@ class RequestTasks:
         sending = self._access.open(
             connection, _SYSTEM, row.subject_id, RIGHTS, operation=Operation.SEND
         )
-        lang = self._policy.policy.languages[0]
-        controller = self._policy.controller.name
-        link = f"{self._base_url}/requests/task?token={token}"
-        body = (
-            f"{controller} vraagt u als verwerker om het volgende te doen voor verzoek "
-            f"{row.reference} (AVG art. 28(3)(e)), uiterlijk {due.isoformat()}:\n\n"
-            f"{system.instructions.in_language(lang)}\n\n"
-            f"Bevestig het hier, zonder account (de link werkt een keer):\n{link}\n"
-        )
-        mail = OutgoingMail(
+        lang = self._policy.policy.languages[0]  # the controller's own language
+        mail = task_letter(
+            self._policy,
+            lang=lang,
+            reference=row.reference,
+            system=system.name.in_language(lang),
+            instructions=system.instructions.in_language(lang),
+            due_on=due,
+            link=f"{self._base_url}/requests/task?token={token}",
             to=system.processor_email or "",
-            subject=f"Verzoek {row.reference}: {system.name.in_language(lang)}",
-            body=body,
         )
         queue(connection, sending, template="request_task_processor", mail=mail, at=now)
 
@@ -740,8 +740,6 @@ def _request(connection: Connection, reference: str) -> Any:
         select(subject_requests).where(subject_requests.c.reference == reference)
     ).first()
     if row is None:
-        from privaat.services.subject_requests import RequestNotFound
-
         raise RequestNotFound()
     return row
 
@@ -802,6 +800,4 @@ def _hash(token: str) -> bytes:
 
 
 def _aware(at: datetime) -> datetime:
-    from datetime import UTC
-
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -27,7 +27,9 @@
     audit    ── (PostgreSQL) ``--audit-threads`` threads appending to the audit trail, each
                 append its own transaction (the advisory lock held to commit), beside the
                 same threads doing a raw single-row INSERT + COMMIT into a table of the same
-                shape without the lock
+                shape without the lock; then the same threads running audited writing
+                transactions (``UnitOfWork.writing``: the append, then ``--audit-work``
+                single-row INSERTs) beside the same transactions without the append
 
 Each figure is a request's wall time seen by the client (queueing in the client included
 once ``--concurrency`` exceeds what the servers take), p50/p99, and requests/s over the
@@ -55,7 +57,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.engine import make_url
 
 from bench.accounts_bench import machine
@@ -67,6 +69,7 @@ from privaat.services.account_commands import AccountCreate
 from privaat.settings import Mode, Settings
 from privaat.store.audit import AuditTrail
 from privaat.store.tables import subjects
+from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.deps import SESSION_COOKIE
 
 PASSWORD = "load bench wachtwoord"  # noqa: S105  (the bench's own people)
@@ -395,8 +398,13 @@ async def hello(requests: int, concurrency: int) -> Figures:
 # --- the audit trail under concurrency ----------------------------------------------------------
 
 
-def audit_appends(ctx: Context, threads: int, seconds: float) -> tuple[float, float]:
-    """Appends/s with ``threads`` appenders (each its own transaction), and the raw baseline."""
+def audit_appends(
+    ctx: Context, threads: int, seconds: float, work: int
+) -> tuple[float, float, float, float]:
+    """Appends/s with ``threads`` appenders, each append its own transaction, and the raw
+    baseline; then audited writing transactions/s (``UnitOfWork.writing``: the append, then
+    ``work`` more single-row INSERTs, as a consent change's ledger row and listeners follow
+    its append) against the same transactions without the append."""
     with ctx.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS bench_raw_audit"))
         connection.execute(
@@ -406,41 +414,57 @@ def audit_appends(ctx: Context, threads: int, seconds: float) -> tuple[float, fl
                 " prev_hash bytea, hash bytea)"
             )
         )
-
-    def ours() -> None:
-        with ctx.engine.begin() as connection:
-            AuditTrail.append(
-                connection,
-                at=datetime.now(UTC),
-                actor="job:load_bench",
-                action="bench.append",
-                subject_pseudonym=None,
-                detail={"n": 1},
-            )
-
     raw_sql = text(
         "INSERT INTO bench_raw_audit (at, actor, action, subject_pseudonym, detail, prev_hash,"
         " hash) VALUES (now(), 'job:load_bench', 'bench.append', NULL, :d,"
         " :h, :h)"
     )
 
+    def append(connection: Connection) -> None:
+        AuditTrail.append(
+            connection,
+            at=datetime.now(UTC),
+            actor="job:load_bench",
+            action="bench.append",
+            subject_pseudonym=None,
+            detail={"n": 1},
+        )
+
+    def raw_insert(connection: Connection) -> None:
+        connection.execute(raw_sql, {"h": os.urandom(32), "d": '{"n":1}'})
+
+    def ours() -> None:
+        with ctx.engine.begin() as connection:
+            append(connection)
+
     def raw() -> None:
         with ctx.engine.begin() as connection:
-            connection.execute(raw_sql, {"h": os.urandom(32), "d": '{"n":1}'})
+            raw_insert(connection)
+
+    def audited() -> None:
+        with UnitOfWork(ctx.engine) as uow, uow.writing() as connection:
+            append(connection)
+            for _ in range(work):
+                raw_insert(connection)
+
+    def unaudited() -> None:
+        with UnitOfWork(ctx.engine) as uow, uow.writing() as connection:
+            for _ in range(work + 1):
+                raw_insert(connection)
 
     rates = []
-    for work in (ours, raw):
+    for job in (ours, raw, audited, unaudited):
         done = [0] * threads
         stop = time.perf_counter() + seconds
 
         def run(
             n: int,
-            work: Callable[[], None] = work,
+            job: Callable[[], None] = job,
             done: list[int] = done,
             stop: float = stop,
         ) -> None:
             while time.perf_counter() < stop:
-                work()
+                job()
                 done[n] += 1
 
         workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
@@ -452,7 +476,10 @@ def audit_appends(ctx: Context, threads: int, seconds: float) -> tuple[float, fl
         rates.append(sum(done) / (time.perf_counter() - began))
     with ctx.engine.begin() as connection:
         connection.execute(text("DROP TABLE bench_raw_audit"))
-    return rates[0], rates[1]
+        verdict = AuditTrail.verify(connection)
+    if not verdict.ok:
+        raise SystemExit(f"the audit trail does not verify after the run: {verdict.reason}")
+    return rates[0], rates[1], rates[2], rates[3]
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -488,7 +515,7 @@ def run(args: argparse.Namespace) -> list[str]:
             people = make_people(ctx, args.people)
             key = service_key(ctx)
             base = asyncio.run(hello(args.requests, args.concurrency))
-            counts = args.processes if postgres else [1]
+            counts = [] if args.skip_http else args.processes if postgres else [1]
             for count in counts:
                 workers = args.job_workers if postgres else 0
                 with servers(settings, count) as bases, job_workers(settings, workers):
@@ -519,11 +546,18 @@ def run(args: argparse.Namespace) -> list[str]:
                 errors = [e for figures in results for e in figures.errors]
                 say(f"errors: {len(errors)}" + (f" — first: {errors[0]}" if errors else ""))
             if postgres and args.audit_threads:
-                ours, raw = audit_appends(ctx, args.audit_threads, args.audit_seconds)
+                ours, raw, audited, unaudited = audit_appends(
+                    ctx, args.audit_threads, args.audit_seconds, args.audit_work
+                )
                 say(
                     f"audit trail appends, {args.audit_threads} threads, one transaction each: "
                     f"{ours:,.0f}/s | raw INSERT+COMMIT without the lock {raw:,.0f}/s | "
                     f"ratio {raw / ours:.1f}x"
+                )
+                say(
+                    f"audited writing transactions (the append + {args.audit_work} INSERTs), "
+                    f"{args.audit_threads} threads: {audited:,.0f}/s | the same without the "
+                    f"append {unaudited:,.0f}/s | ratio {unaudited / audited:.1f}x"
                 )
         finally:
             ctx.close()
@@ -545,6 +579,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--job-workers", type=int, default=2, help="workers (PostgreSQL)")
     parser.add_argument("--audit-threads", type=int, default=8, help="0: no audit figure")
     parser.add_argument("--audit-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--audit-work", type=int, default=5, help="INSERTs after the append in a transaction"
+    )
+    parser.add_argument(
+        "--skip-http", action="store_true", help="PostgreSQL: only the audit figures"
+    )
     args = parser.parse_args(argv)
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}", flush=True)
     run(args)

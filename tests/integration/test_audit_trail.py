@@ -11,7 +11,11 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from privaat.store import audit
 from privaat.store.audit import GENESIS_HASH, AuditTrail, DetailValue, entry_hash
+from privaat.store.audit_checkpoints import AuditCheckpoints
+from privaat.store.crypto import MasterKey
+from privaat.store.key_store import KeyStore
 from privaat.store.tables import audit_log
+from privaat.store.unit_of_work import UnitOfWork
 
 T0 = datetime(2026, 11, 26, 9, 30, 0, 123456, tzinfo=UTC)
 PSEUDONYM = "3f2a9c0e5b7d41e6a8c2f0b9d3e7a1c4"
@@ -329,3 +333,195 @@ def test_l53_concurrent_appenders_never_fork_the_chain(engine: Engine) -> None:
     with engine.connect() as conn:
         verdict = AuditTrail.verify(conn)
     assert (verdict.ok, verdict.entries_checked) == (True, writers * per_writer)
+
+
+# --- issue 16 item 5: the chain written at the end of the transaction ---------------------------
+
+
+def _seqs_by_writer(engine: Engine) -> dict[int, list[int]]:
+    with engine.connect() as conn:
+        found: dict[int, list[int]] = {}
+        for entry in AuditTrail.entries(conn):
+            writer = entry.detail.get("writer")
+            if isinstance(writer, int):
+                found.setdefault(writer, []).append(entry.seq)
+    return found
+
+
+def test_issue16_5_an_append_in_a_writing_unit_of_work_is_written_just_before_commit(
+    engine: Engine,
+) -> None:
+    """Inside UnitOfWork.writing the entry is checked at once, written as the transaction's
+    last statements and committed with it: not visible to others before the commit, in the
+    chain in the order appended after it (L53)."""
+    with UnitOfWork(engine) as uow, uow.writing() as conn:
+        assert AuditTrail.append(
+            conn, at=T0, actor="self", action="test.first", subject_pseudonym=PSEUDONYM,
+            detail={"n": 1},
+        ) is None  # fmt: skip
+        _append(conn, 2)
+        assert _count(engine) == 0  # nothing written yet, not even uncommitted
+    with engine.connect() as conn:
+        entries = list(AuditTrail.entries(conn))
+        verdict = AuditTrail.verify(conn)
+    assert [(e.seq, e.action) for e in entries] == [(1, "test.first"), (2, "test.action2")]
+    assert entries[1].prev_hash == entries[0].hash and verdict.ok
+
+
+def test_issue16_5_a_bad_entry_is_refused_at_the_call_not_at_the_commit(engine: Engine) -> None:
+    with (
+        pytest.raises(ValueError, match="names personal data"),
+        UnitOfWork(engine) as uow,
+        uow.writing() as conn,
+    ):
+        _append(conn, 1)
+        _append(conn, 2, email="x")
+    assert _count(engine) == 0  # the whole transaction rolled back, the first entry with it
+
+
+def test_issue16_5_a_rolled_back_writing_unit_of_work_writes_nothing_and_leaves_no_gap(
+    engine: Engine,
+) -> None:
+    _trail(engine, 2)
+    with pytest.raises(RuntimeError), UnitOfWork(engine) as uow, uow.writing() as conn:
+        _append(conn, 3)
+        raise RuntimeError("the use case failed after its append")
+    with UnitOfWork(engine) as uow:
+        with uow.writing() as conn:
+            _append(conn, 4)
+        with uow.reading() as conn:
+            verdict = AuditTrail.verify(conn)
+            actions = [entry.action for entry in AuditTrail.entries(conn)]
+    assert verdict.ok and actions == ["test.action1", "test.action2", "test.action4"]
+
+
+def test_issue16_5_a_transaction_reading_the_trail_sees_its_own_entries(engine: Engine) -> None:
+    """head, entries and verify on the writing connection write its buffer first, so code
+    that reads the head after appending in the same transaction sees what it appended."""
+    _trail(engine, 1)
+    with UnitOfWork(engine) as uow, uow.writing() as conn:
+        _append(conn, 2)
+        assert AuditTrail.head(conn) is not None
+        assert AuditTrail.head(conn)[0] == 2  # type: ignore[index]
+        _append(conn, 3)
+        assert [entry.seq for entry in AuditTrail.entries(conn)] == [1, 2, 3]
+        _append(conn, 4)
+        assert AuditTrail.verify(conn).entries_checked == 4
+    with engine.connect() as conn:
+        assert (AuditTrail.verify(conn).ok, AuditTrail.head(conn)[0]) == (True, 4)  # type: ignore[index]
+
+
+def test_issue16_5_an_append_inside_a_rolled_back_savepoint_is_taken_back_with_it(
+    engine: Engine,
+) -> None:
+    with UnitOfWork(engine) as uow, uow.writing() as conn:
+        _append(conn, 1)
+        savepoint = conn.begin_nested()
+        _append(conn, 2)
+        savepoint.rollback()
+        _append(conn, 3)
+    with engine.connect() as conn:
+        verdict = AuditTrail.verify(conn)
+        actions = [entry.action for entry in AuditTrail.entries(conn)]
+    assert verdict.ok and actions == ["test.action1", "test.action3"]
+
+
+def test_issue16_5_a_checkpoint_in_the_appending_transaction_signs_the_newest_entry(
+    engine: Engine,
+) -> None:
+    checkpoints = AuditCheckpoints(KeyStore(MasterKey.generate()))
+    with UnitOfWork(engine) as uow, uow.writing() as conn:
+        _append(conn, 1)
+        _append(conn, 2)
+        made = checkpoints.make(conn, at=T0)
+    assert made.seq == 2
+    with engine.connect() as conn:
+        assert checkpoints.verify(conn).ok
+
+
+@pytest.mark.database("postgresql")
+def test_issue16_5_writing_transactions_do_not_wait_for_each_others_audit_lock(
+    engine: Engine,
+) -> None:
+    """W8: a writing transaction that has appended and is still working holds no audit lock,
+    so another one appends and commits meanwhile; both entries end up in one intact chain,
+    numbered in commit order. Before, the second waited for the first's commit (here it would
+    time out: the first waits for the second)."""
+    appended, second_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with UnitOfWork(engine) as uow, uow.writing() as conn:
+                _append(conn, 1, writer=1)
+                appended.set()
+                if not second_done.wait(timeout=20):
+                    raise AssertionError("the second transaction waited for the first's lock")
+                _append(conn, 2, writer=1)
+        except BaseException as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert appended.wait(timeout=20)
+    with UnitOfWork(engine) as uow, uow.writing() as conn:
+        _append(conn, 3, writer=2)
+    second_done.set()
+    thread.join()
+    assert errors == []
+    assert _seqs_by_writer(engine) == {2: [1], 1: [2, 3]}
+    with engine.connect() as conn:
+        assert AuditTrail.verify(conn).ok
+
+
+def test_issue16_5_concurrent_writing_units_of_work_never_fork_or_interleave_the_chain(
+    engine: Engine,
+) -> None:
+    """Many writers, several entries per transaction and work between them: one chain, no
+    fork, no gap, every transaction's entries side by side in the order appended (L53)."""
+    writers, transactions, per_transaction = 4, 6, 3
+    errors: list[BaseException] = []
+    start = threading.Barrier(writers)
+
+    def write(writer: int) -> None:
+        try:
+            start.wait()
+            for t in range(transactions):
+                with UnitOfWork(engine) as uow, uow.writing() as conn:
+                    for n in range(per_transaction):
+                        _append(conn, writer * 1000 + t * 10 + n, writer=writer)
+                        conn.execute(select(func.count()).select_from(audit_log))
+        except BaseException as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        verdict = AuditTrail.verify(conn)
+        entries = list(AuditTrail.entries(conn))
+    assert (verdict.ok, verdict.entries_checked) == (True, writers * transactions * per_transaction)
+    for first in range(0, len(entries), per_transaction):
+        group = entries[first : first + per_transaction]
+        numbers = [int(entry.action.removeprefix("test.action")) for entry in group]
+        assert numbers == list(range(numbers[0], numbers[0] + per_transaction)), numbers
+
+
+def test_issue16_5_a_buffer_left_by_an_ended_transaction_never_swallows_a_later_append(
+    engine: Engine,
+) -> None:
+    """The buffer belongs to the transaction that began it: on a connection back from the
+    pool a later bare transaction writes its append at once, as outside a unit of work."""
+    with engine.connect() as conn:
+        with conn.begin():
+            AuditTrail.defer(conn)  # and never flushed nor discarded
+        with conn.begin():
+            entry = AuditTrail.append(
+                conn, at=T0, actor="self", action="test.later", subject_pseudonym=None,
+                detail={},
+            )  # fmt: skip
+    assert entry is not None and entry.seq == 1
+    assert _count(engine) == 1

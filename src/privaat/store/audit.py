@@ -21,12 +21,41 @@ The trail holds no personal data in clear (art. 5(1)(c)): subjects appear by pse
 ``append`` refuses detail keys named after personal data and values shaped like an e-mail
 or IP address.
 
-Concurrency: ``append`` runs in the caller's transaction and takes a lock before it reads
-the head, so appenders from any number of processes queue instead of forking the chain:
-on PostgreSQL ``pg_advisory_xact_lock`` (held to commit; the head is read by a later
-statement, which READ COMMITTED, PostgreSQL's default, lets see the previous appender's
-commit); on SQLite the database write lock, which a no-op UPDATE takes. The ``seq``
-primary key is the backstop: a fork can never be stored, only refused.
+Concurrency: the chain is written under one lock, taken before the head is read, so
+appenders from any number of processes queue instead of forking the chain: on PostgreSQL
+``pg_advisory_xact_lock`` (held to commit; the head is read by a later statement, which
+READ COMMITTED, PostgreSQL's default, lets see the previous appender's commit); on SQLite
+the database write lock, which a no-op UPDATE takes. The ``seq`` primary key is the
+backstop: a fork can never be stored, only refused.
+
+The lock is held from the write of the entries to the commit, so *when* a transaction
+writes them decides how long others wait. Inside ``UnitOfWork.writing()`` (every service's
+writing transaction) ``append`` checks its arguments at once — a bad entry raises at the
+call, nothing is written — and keeps the entry in the transaction's own buffer
+(``Connection.info``); the unit of work writes the buffer (``flush``: lock, head, every
+entry in the order appended, numbered and linked) as the transaction's last statements,
+just before COMMIT. The lock is then held for those few statements and the commit, not for
+the rest of the transaction (the consent listeners, the ledger, the access log), so writing
+transactions run their work side by side and queue only for the flush and commit. A
+transaction that rolls back drops its buffer: nothing was written, so nothing leaves a gap.
+Reading the trail (``head``, ``entries``, ``verify``) on a connection whose buffer holds
+entries writes them first, so a transaction sees its own entries; so does an append inside
+a savepoint (``begin_nested``), which is written at once, so the savepoint's rollback takes
+it back with it. Outside a unit of work (a bare ``engine.begin()``) ``append`` writes at
+once and returns the stored entry, as it always did.
+
+What this changes and what it does not: every entry is still in one chain, numbered without
+a gap and linked to the one before, written in the same transaction as the change it
+records (both commit or neither does), so ``verify`` finds an edited, deleted, inserted or
+reordered entry exactly as before, on SQLite and PostgreSQL alike. What moved is the order:
+entries are numbered in the order their transactions *commit* (reach the flush), not in the
+order ``append`` was called across transactions; an entry's ``at`` is its caller's clock,
+as before, and within one transaction the entries keep their order. What is still one
+point of serialisation, and has to be for one chain: the flush and the commit (its WAL
+flush) of every audited transaction, one after another — entry n + 1 links to entry n's
+hash, so n must have committed before n + 1 is written, or a rollback of n would leave
+n + 1 linked to nothing. Audited writes therefore top out near one connection's commit
+rate; ``docs/scaling.md`` gives the figures and the next step (several chains).
 """
 
 from __future__ import annotations
@@ -39,9 +68,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select, text, update
 
 from privaat.store.tables import audit_log
 
@@ -60,6 +89,8 @@ GENESIS_HASH = "0" * 64
 VERIFY_CHUNK = 5_000
 # pg_advisory_xact_lock takes a bigint: the ASCII of "privaudt", fixed for all releases
 _POSTGRES_LOCK_ID = int.from_bytes(b"privaudt", "big")
+# Connection.info key: the entries of the open transaction not yet written (see the docstring)
+_PENDING = "privaat_audit_pending"
 
 # detail keys that name personal data; a key is split into words ("customerEmail",
 # "ip_address" -> customer/email, ip/address) and refused if any word is on this list
@@ -104,6 +135,17 @@ class AuditEntry:
     detail: Mapping[str, DetailValue]
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An entry checked and waiting for its transaction's flush: no seq or hash yet."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject_pseudonym: str | None
+    detail: Mapping[str, DetailValue]
 
 
 @dataclass(frozen=True)
@@ -207,8 +249,13 @@ class AuditTrail:
         action: str,
         subject_pseudonym: str | None,
         detail: Mapping[str, DetailValue],
-    ) -> AuditEntry:
-        """Add an entry after the current head; concurrent appenders queue, never fork."""
+    ) -> AuditEntry | None:
+        """Add an entry after the current head; concurrent appenders queue, never fork.
+
+        Inside ``UnitOfWork.writing()`` the entry is checked now and written just before the
+        commit (None is returned: its seq and hash exist only then; ``flush`` writes the
+        buffer earlier and returns the stored entries). Elsewhere it is written now and the
+        stored entry returned."""
         if at.tzinfo is None:
             raise ValueError("audit time must be timezone-aware (UTC)")
         _check_text("actor", actor, 64)
@@ -216,34 +263,81 @@ class AuditTrail:
         if subject_pseudonym is not None:
             _check_text("subject pseudonym", subject_pseudonym, 32)
         _check_detail(detail)
-        at = _utc(at)
+        entry = _Pending(_utc(at), actor, action, subject_pseudonym, MappingProxyType(dict(detail)))
+        pending = _buffer(conn)
+        if pending is not None and not conn.in_nested_transaction():
+            pending.append(entry)
+            return None
+        # inside a savepoint the entry is written now, so the savepoint's rollback takes it
+        # back; what the transaction appended before it was written when it began (below)
+        return cls._write(conn, [entry])[0]
+
+    @classmethod
+    def defer(cls, conn: Connection) -> None:
+        """Keep this transaction's appends until ``flush`` (``UnitOfWork.writing`` calls it
+        when the transaction begins)."""
+        conn.info[_PENDING] = (conn.get_transaction(), [])
+
+    @classmethod
+    def flush(cls, conn: Connection) -> list[AuditEntry]:
+        """Write the buffered entries now (lock, head, in the order appended); the unit of work
+        calls it just before COMMIT. Later appends of the transaction are buffered again."""
+        pending = _buffer(conn)
+        if not pending:
+            return []
+        written = cls._write(conn, pending)
+        pending.clear()  # only once written: a failed write rolls the transaction back
+        return written
+
+    @staticmethod
+    def discard(info: dict[Any, Any]) -> None:
+        """Forget the buffer of the connection whose ``info`` this is: its transaction ended
+        (committed after its flush, or rolled back, which takes its entries with it)."""
+        info.pop(_PENDING, None)
+
+    @classmethod
+    def _write(cls, conn: Connection, entries: list[_Pending]) -> list[AuditEntry]:
         cls._lock_head(conn)
         head = conn.execute(_SELECT_HEAD).first()
         seq, prev_hash = (1, GENESIS_HASH) if head is None else (head.seq + 1, head.hash)
-        frozen = MappingProxyType(dict(detail))
-        digest = entry_hash(
-            prev_hash=prev_hash,
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject_pseudonym=subject_pseudonym,
-            detail=frozen,
-        )
-        conn.execute(
-            _INSERT,
-            {
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject_pseudonym": subject_pseudonym,
-                "detail": _canonical_detail(frozen),
-                "prev_hash": prev_hash,
-                "hash": digest,
-            },
-        )
-        return AuditEntry(seq, at, actor, action, subject_pseudonym, frozen, prev_hash, digest)
+        rows, written = [], []
+        for entry in entries:
+            digest = entry_hash(
+                prev_hash=prev_hash,
+                seq=seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                subject_pseudonym=entry.subject_pseudonym,
+                detail=entry.detail,
+            )
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": entry.at,
+                    "actor": entry.actor,
+                    "action": entry.action,
+                    "subject_pseudonym": entry.subject_pseudonym,
+                    "detail": _canonical_detail(entry.detail),
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+            written.append(
+                AuditEntry(
+                    seq,
+                    entry.at,
+                    entry.actor,
+                    entry.action,
+                    entry.subject_pseudonym,
+                    entry.detail,
+                    prev_hash,
+                    digest,
+                )
+            )
+            seq, prev_hash = seq + 1, digest
+        conn.execute(_INSERT, rows)
+        return written
 
     @staticmethod
     def _lock_head(conn: Connection) -> None:
@@ -261,6 +355,7 @@ class AuditTrail:
     @classmethod
     def head(cls, conn: Connection) -> tuple[int, str] | None:
         """The newest entry's seq and hash, to record outside the database; None when empty."""
+        cls.flush(conn)
         row = conn.execute(_SELECT_HEAD).first()
         return None if row is None else (row.seq, row.hash)
 
@@ -271,6 +366,7 @@ class AuditTrail:
         """Every entry after ``after_seq`` in order, read ``chunk`` rows at a time."""
         if chunk < 1:
             raise ValueError("chunk must be at least 1")
+        cls.flush(conn)
         while rows := conn.execute(_SELECT_PAGE, {"after": after_seq, "chunk": chunk}).all():
             for row in rows:
                 yield AuditEntry(
@@ -348,6 +444,22 @@ def _break_in(
             return "the first entry does not start from the genesis hash: its head was cut off"
         return f"it does not link to entry {expected_seq - 1} (an entry was replaced or removed)"
     return None
+
+
+def _buffer(conn: Connection) -> list[_Pending] | None:
+    # the buffer of the transaction open on ``conn``, if ``defer`` began one for it: a buffer
+    # left behind by an earlier transaction (a connection back from the pool) is not used
+    state = conn.info.get(_PENDING)
+    if state is None or state[0] is not conn.get_transaction():
+        return None
+    return state[1]  # type: ignore[no-any-return]
+
+
+@event.listens_for(Engine, "savepoint")
+def _flush_before_savepoint(conn: Connection, _name: str | None) -> None:
+    # a savepoint's rollback must take back only what was appended inside it: entries
+    # buffered before it are written before the SAVEPOINT statement (this event runs first)
+    AuditTrail.flush(conn)
 
 
 _INSERT = insert(audit_log)

@@ -157,6 +157,7 @@ class AuditCheckpoints:
 
     def make(self, conn: Connection, *, at: datetime) -> Checkpoint:
         """Sign the current head of the trail; ValueError on an empty trail."""
+        AuditTrail.flush(conn)  # this transaction's own entries first: the head is the newest
         AuditTrail._lock_head(conn)  # no append slips in between reading and signing the head
         row = conn.execute(
             select(audit_log.c.seq, audit_log.c.hash, audit_log.c.at)

@@ -12,6 +12,9 @@ Use cases open transactions on it::
     with uow.writing() as connection:    # BEGIN IMMEDIATE on SQLite: reads and writes, atomic
         ...                              # leaving the block commits; an exception rolls back
 
+A writing transaction's audit entries (``store.audit``) are written as its last statements,
+just before COMMIT, so the audit trail's lock is held for those and the commit only.
+
 A transaction never nests inside another of the same unit of work: a use case is one
 transaction, and the collaborators it calls inside it take its ``Connection``. Slow work
 that needs no database (argon2 hashing) runs between transactions, never inside one, so no
@@ -20,10 +23,12 @@ lock is held while it runs.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from privaat.store.audit import AuditTrail
 from privaat.store.db import WRITER
 
 __all__ = ["TransactionOpen", "UnitOfWork", "is_writing"]
@@ -86,9 +91,11 @@ class UnitOfWork:
         if write is not self._writer:  # setting options costs ~20 µs: only on a change
             connection.execution_options(**{WRITER: write})
             self._writer = write
+        transaction = connection.begin()
         if write:
             connection.info[_WRITING] = True
-        return connection, connection.begin()
+            AuditTrail.defer(connection)  # its audit entries are written just before COMMIT
+        return connection, transaction
 
     def close(self) -> None:
         """Return the connection to the pool (rolling back anything left open)."""
@@ -132,9 +139,23 @@ class _Transaction:
     ) -> None:
         try:
             if exc_type is None:
+                if self._write:
+                    self._flush_audit()
                 self._transaction.commit()
             else:
                 self._transaction.rollback()
         finally:
             if self._write:
                 self._info[_WRITING] = False
+                AuditTrail.discard(self._info)
+
+    def _flush_audit(self) -> None:
+        # the audit entries last, so the chain's lock is held only for them and the commit
+        try:
+            AuditTrail.flush(self._connection)
+        except BaseException:
+            # the flush's own error is the one to report (a lost server: OperationalError, a
+            # 503), not one of the rollback on a connection that may be gone with it
+            with suppress(Exception):
+                self._transaction.rollback()
+            raise

@@ -190,6 +190,15 @@ _Loader.add_implicit_resolver(
 _MERGE = "tag:yaml.org,2002:merge"
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
+    """libyaml's composer, where PyYAML was built with it: ~4x faster on the shipped policy
+    (a third of a second of every start-up). It composes every node (at most
+    MAX_POLICY_BYTES of text) and ``_Document._build`` stops at MAX_POLICY_NODES; a text it
+    cannot read is read again by ``_Loader``, for PyYAML's own words about the error."""
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 class _Document:
     """One policy text being loaded: its plain data, the line of every path, its problems."""
 
@@ -205,10 +214,15 @@ class _Document:
     def parse(self, text: str) -> dict[str, object] | None:
         if len(text) > MAX_POLICY_BYTES:  # at least as many bytes as characters
             raise PolicyTooLarge(self.source, f"the policy is {_TOO_LARGE}")
-        loader: _Loader | None = None
+        loader: yaml.SafeLoader | None = None
         try:
-            loader = _Loader(text)
-            root = loader.get_single_node()
+            loader = _FastLoader(text)
+            try:
+                root = loader.get_single_node()
+            except yaml.YAMLError:  # the same problem in PyYAML's words, at the same line
+                loader.dispose()
+                loader = _Loader(text)
+                root = loader.get_single_node()
             if root is None:
                 self._add(1, "the policy file is empty")
                 return None
@@ -245,7 +259,7 @@ class _Document:
         return data if isinstance(data, dict) else None
 
     def _build(
-        self, node: yaml.Node, loader: _Loader, location: Location, open_nodes: set[int]
+        self, node: yaml.Node, loader: yaml.SafeLoader, location: Location, open_nodes: set[int]
     ) -> object:
         self.built += 1
         if self.built > MAX_POLICY_NODES:
@@ -277,7 +291,11 @@ class _Document:
             open_nodes.discard(id(node))
 
     def _mapping(
-        self, node: yaml.MappingNode, loader: _Loader, location: Location, open_nodes: set[int]
+        self,
+        node: yaml.MappingNode,
+        loader: yaml.SafeLoader,
+        location: Location,
+        open_nodes: set[int],
     ) -> dict[str, object]:
         result: dict[str, object] = {}
         first_line: dict[str, int] = {}

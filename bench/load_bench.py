@@ -42,6 +42,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -65,12 +66,19 @@ from bench.footprint_bench import HELLO, spawned
 from bench.rights_bench import _free_port
 from privaat.bootstrap import Context, bootstrap
 from privaat.domain.clock import SystemClock
+from privaat.domain.principal import DataSubject, StaffMember, StaffRole
+from privaat.domain.subject_requests import Action, RequestKind
 from privaat.services.account_commands import AccountCreate
+from privaat.services.subject_requests import RequestChannel
 from privaat.settings import Mode, Settings
 from privaat.store.audit import AuditTrail
 from privaat.store.tables import subjects
 from privaat.store.unit_of_work import UnitOfWork
 from privaat.web.deps import SESSION_COOKIE
+from privaat.web.pages.csrf import COOKIE as CSRF_COOKIE
+
+OFFICER = StaffMember(1, StaffRole.PRIVACY_OFFICER)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 PASSWORD = "load bench wachtwoord"  # noqa: S105  (the bench's own people)
 ACTIVITY = "email_engagement"
@@ -83,6 +91,17 @@ class Person:
     email: str
     pseudonym: str
     session: str
+    subject_id: int = 0
+
+
+@dataclass(frozen=True)
+class DownloadForm:
+    """One person's answer link as the page gives it: the token, and the CSRF cookie and
+    field its form carries (one GET each, before the load)."""
+
+    token: str
+    cookie: str
+    csrf: str
 
 
 @dataclass
@@ -140,8 +159,40 @@ def make_people(ctx: Context, count: int) -> list[Person]:
             pseudonym = connection.execute(
                 select(subjects.c.pseudonym).where(subjects.c.id == outcome.subject_id)
             ).scalar_one()
-        people.append(Person(email, pseudonym, session.token))
+        people.append(Person(email, pseudonym, session.token, outcome.subject_id or 0))
     return people
+
+
+def answered(ctx: Context, people: list[Person]) -> list[str]:
+    """Each person's access request answered as the privacy officer answers it (the ZIP
+    sealed and stored), and the download token its mail carries."""
+    for person in people:
+        with ctx.unit_of_work() as uow:
+            row, _new = ctx.requests.file_for(
+                uow, DataSubject(person.subject_id), RequestKind.ACCESS, channel=RequestChannel.API
+            )
+            ctx.requests.act(uow, OFFICER, row.reference, Action.START)
+            ctx.answers.answer(uow, OFFICER, row.reference)
+    marker = "/requests/download?token="
+    return [
+        mail.body.split(marker, 1)[1].split()[0]
+        for _id, _template, mail in ctx.outbox.pending()
+        if marker in mail.body
+    ]
+
+
+async def download_forms(base: str, tokens: list[str]) -> list[DownloadForm]:
+    forms = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        for token in tokens:
+            page = await client.get("/requests/download", params={"token": token})
+            found = _CSRF.search(page.text)
+            nonce = page.cookies.get(CSRF_COOKIE) or client.cookies.get(CSRF_COOKIE)
+            if found is None or nonce is None:
+                raise RuntimeError(f"no download form: {page.status_code} {page.text[:200]}")
+            forms.append(DownloadForm(token, f"{CSRF_COOKIE}={nonce}", found.group(1)))
+            client.cookies.clear()
+    return forms
 
 
 def service_key(ctx: Context) -> str:
@@ -210,7 +261,9 @@ async def drive(
     return figures
 
 
-def calls(people: list[Person], key: str) -> list[tuple[str, Call, set[int]]]:
+def calls(
+    people: list[Person], key: str, downloads: list[DownloadForm]
+) -> list[tuple[str, Call, set[int]]]:
     def cookie(n: int) -> dict[str, str]:
         return {"cookie": f"{SESSION_COOKIE}={people[n % len(people)].session}"}
 
@@ -238,6 +291,14 @@ def calls(people: list[Person], key: str) -> list[tuple[str, Call, set[int]]]:
     async def account(client: httpx.AsyncClient, n: int) -> httpx.Response:
         return await client.get("/api/v1/account", headers=cookie(n))
 
+    async def download(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        form = downloads[n % len(downloads)]
+        return await client.post(
+            "/requests/download",
+            data={"csrf_token": form.csrf, "token": form.token},
+            headers={"cookie": form.cookie},
+        )
+
     return [
         ("log-in (POST /api/v1/session)", log_in, {204}),
         (f"consent change (POST/DELETE /api/v1/consents/{ACTIVITY})", consent, {200}),
@@ -248,6 +309,7 @@ def calls(people: list[Person], key: str) -> list[tuple[str, Call, set[int]]]:
         ),  # fmt: skip
         ("banner script (GET /consent/banner.js)", banner, {200}),
         ("account read (GET /api/v1/account)", account, {200}),
+        ("export download (POST /requests/download, the access answer's ZIP)", download, {200}),
     ]
 
 
@@ -357,19 +419,21 @@ async def load(
     bases: list[str],
     people: list[Person],
     key: str,
+    tokens: list[str],
     requests: int,
     concurrency: int,
     postgres_url: str | None,
 ) -> list[Figures]:
     results = []
-    for label, call, ok in calls(people, key):
+    downloads = await download_forms(bases[0], tokens)
+    for label, call, ok in calls(people, key, downloads):
         await drive(label, bases, call, min(requests, 20), concurrency, ok)  # warm
         with LockSampler(postgres_url) as sampler:
             figures = await drive(label, bases, call, requests, concurrency, ok)
         figures.lock_wait = sampler.share
         results.append(figures)
     # W8's latency target is the consent change's own p50, not one queued behind 7 others
-    label, call, ok = calls(people, key)[1]
+    label, call, ok = calls(people, key, downloads)[1]
     alone = await drive(label + ", one in flight", bases, call, requests, 1, ok)
     alone.label += f" (target p50 ≤ {P50_CONSENT_TARGET_MS:g} ms)"
     results.append(alone)
@@ -514,6 +578,7 @@ def run(args: argparse.Namespace) -> list[str]:
         try:
             people = make_people(ctx, args.people)
             key = service_key(ctx)
+            tokens = answered(ctx, people)
             base = asyncio.run(hello(args.requests, args.concurrency))
             counts = [] if args.skip_http else args.processes if postgres else [1]
             for count in counts:
@@ -524,6 +589,7 @@ def run(args: argparse.Namespace) -> list[str]:
                             bases,
                             people,
                             key,
+                            tokens,
                             args.requests,
                             args.concurrency,
                             url if postgres else None,

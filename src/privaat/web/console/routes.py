@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from fastapi import APIRouter, Depends, Request, Response
 from markupsafe import Markup
 
@@ -214,6 +213,8 @@ def _enrol_page(request: Request, pending: PendingEnrolment, form: Form) -> Resp
 
 def _qr_code(uri: str, lang: str) -> Markup:
     """The otpauth URI as an inline SVG drawn here (segno): no image service sees the secret."""
+    import segno  # noqa: PLC0415 - its tables cost ~90 ms of every start-up; only enrolment draws
+
     title = translations(lang).gettext("QR code with the secret of your console account")
     svg = segno.make(uri, error="m").svg_inline(
         scale=4, title=title, svgclass="qr-code", dark="#000", light="#fff"

@@ -458,3 +458,19 @@ def test_item4_an_unreachable_pre_approval_webhook_refuses_the_ask(
             context.rights.erase(uow, OFFICER, reference)
     finally:
         context.close()
+
+
+def test_item4_a_request_withdrawn_while_its_step_waits_has_nothing_left_to_approve(
+    four_eyes: Context,
+) -> None:
+    _, reference = started(four_eyes, RequestKind.ERASURE)
+    with four_eyes.unit_of_work() as uow:
+        four_eyes.tasks.waive(uow, OFFICER, reference, "archive", "geen papieren map")
+    with four_eyes.unit_of_work() as uow, pytest.raises(ApprovalPending):
+        four_eyes.rights.erase(uow, OFFICER, reference)
+    with four_eyes.unit_of_work() as uow:
+        four_eyes.requests.act(uow, OFFICER, reference, Action.CANCEL)
+    with four_eyes.unit_of_work() as uow, pytest.raises(Conflict, match="nothing is left"):
+        four_eyes.tasks.approve(uow, SECOND, reference, Step.ERASE)
+    with four_eyes.unit_of_work() as uow:
+        assert four_eyes.tasks.approval_of(uow, reference, Step.ERASE).approved_by is None

@@ -668,6 +668,8 @@ class RequestTasks:
                 raise Conflict(f"request {reference}: nobody asked for the {step.value} step yet")
             if approval.approved_by is not None:
                 raise Conflict(f"request {reference}: the {step.value} step is approved already")
+            if not RequestStatus(row.status).open:
+                raise Conflict(f"request {reference} is {row.status}: nothing is left to approve")
             try:
                 FourEyes.check_approver(approval.asked_by, _staff_id(staff))
             except SameOfficer as error:

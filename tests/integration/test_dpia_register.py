@@ -228,13 +228,12 @@ def test_item9_dates_are_stored_as_days(context: Context) -> None:
     assert row.residual == "medium"
 
 
+@pytest.mark.database("postgresql")  # SQLite's writer holds the lock from its first read
 def test_item9_two_officers_at_once_the_second_is_a_conflict_and_nothing_overwritten(
-    context: Context, database_url: str
+    context: Context,
 ) -> None:
     """PostgreSQL: both read "no version yet"; the one that commits first is version 1, the
     other's insert meets the unique pair and is a Conflict, rolled back with its audit entry."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite's writer holds the lock from its first read: the race cannot happen")
     other_officer = StaffMember(9, StaffRole.PRIVACY_OFFICER)
     fired: list[bool] = []
 

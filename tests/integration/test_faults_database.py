@@ -121,8 +121,6 @@ class _Pair:
 def proxied(
     database_url: str, tmp_path: Path, clock: FixedClock
 ) -> Iterator[tuple[TestClient, Proxy, object]]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL restart: the SQLite file has no server to lose")
     url = make_url(database_url)
     proxy = Proxy((url.host or "127.0.0.1", url.port or 5432))
     proxy.mend()
@@ -137,6 +135,7 @@ def proxied(
     proxy.cut()
 
 
+@pytest.mark.database("postgresql")  # the SQLite file has no server to lose
 def test_item4_a_database_restart_under_load_is_503s_then_service_again(
     proxied: tuple[TestClient, Proxy, object],
 ) -> None:

@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from privaat.domain.clock import Clock
@@ -257,11 +257,10 @@ class Backups:
         return url.render_as_string(hide_password=False)
 
     def _revision(self) -> str | None:
-        try:
-            with self._engine.connect() as connection:
-                value = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception:  # noqa: BLE001  (a database made without migrations: no revision)
-            return None
+        with self._engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None  # a database made without migrations: no revision
+            value = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         return None if value is None else str(value)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from privaat.domain.request_tasks import Step, TaskDone
 from privaat.i18n import N_, translations
@@ -72,6 +73,26 @@ def _refused(
     )
 
 
+async def _hand_in(
+    ctx: ContextDep,
+    uow: UowDep,
+    staff: CurrentStaff,
+    reference: str,
+    system: str,
+    sent: tuple[dict[str, str], UploadFile | None],
+) -> None:
+    """The posted evidence (a note, the box, at most one file) handed to ``ctx.tasks.done``."""
+    fields, upload = sent
+    data = await upload.read(MAX_FILE_BYTES + 1) if upload is not None else b""
+    name = (upload.filename or "evidence") if upload is not None and data else None
+    if upload is not None:
+        await upload.close()
+    evidence = TaskDone(
+        note=fields.get("note", ""), checked=fields.get("checked") == "on", file_name=name
+    )
+    await run_in_threadpool(ctx.tasks.done, uow, staff, reference, system, evidence, data or None)
+
+
 @router.post("/requests/{reference}/tasks/{system}/done")
 async def task_done(
     request: Request,
@@ -83,18 +104,8 @@ async def task_done(
     sent: CheckedUpload,
 ) -> Response:
     """Mark a manual task done with its evidence: a note, the box, a file."""
-    fields, upload = sent
-    data = await upload.read(MAX_FILE_BYTES + 1) if upload is not None else b""
-    name = (upload.filename or "evidence") if upload is not None and data else None
-    if upload is not None:
-        await upload.close()
-    evidence = TaskDone(
-        note=fields.get("note", ""), checked=fields.get("checked") == "on", file_name=name
-    )
     try:
-        await run_in_threadpool(
-            ctx.tasks.done, uow, staff, reference, system, evidence, data or None
-        )
+        await _hand_in(ctx, uow, staff, reference, system, sent)
     except (InvalidField, NotPermitted, Conflict, RequestNotFound) as error:
         return await run_in_threadpool(
             _refused, request, ctx, uow, staff, reference, f"task-{system}", error
@@ -185,18 +196,8 @@ async def role_task_done(
     sent: CheckedUpload,
 ) -> Response:
     """Mark one's own role's task done with its evidence, from the list."""
-    fields, upload = sent
-    data = await upload.read(MAX_FILE_BYTES + 1) if upload is not None else b""
-    name = (upload.filename or "evidence") if upload is not None and data else None
-    if upload is not None:
-        await upload.close()
-    evidence = TaskDone(
-        note=fields.get("note", ""), checked=fields.get("checked") == "on", file_name=name
-    )
     try:
-        await run_in_threadpool(
-            ctx.tasks.done, uow, staff, reference, system, evidence, data or None
-        )
+        await _hand_in(ctx, uow, staff, reference, system, sent)
     except (InvalidField, NotPermitted, Conflict, RequestNotFound) as error:
         key, status = _key(error)
         words = translations(page_language(request)).gettext
